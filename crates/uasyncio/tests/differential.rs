@@ -1,0 +1,881 @@
+//! Differential tests against the real MicroPython.
+//!
+//! Every scenario is written twice: in Python (`tests/differential/<name>.py`,
+//! run by MicroPython's own `asyncio`) and in Rust (the function `<name>` below,
+//! run on the virtual clock). Both print lines; the lines must be equal.
+//!
+//! Each scenario has two tests:
+//! - `<name>::matches_expected` compares the Rust lines with
+//!   `tests/differential/<name>.exp`, MicroPython's output stored in the repo,
+//!   so the behaviour stays pinned where MicroPython is not installed;
+//! - `<name>::matches_micropython` runs the Python twin with MicroPython
+//!   (`$MICROPYTHON`, else `<repo>/.venv/bin/micropython`, else `micropython`
+//!   on `PATH`; `scripts/setup-micropython.sh` installs it) and compares its
+//!   output with the Rust lines and with the `.exp` file.
+//!   `UASYNCIO_SKIP_DIFFERENTIAL=1` skips this half, loudly.
+//!
+//! Mapping: a Python exception is a Rust panic (`TaskError::Panicked`), a
+//! `CancelledError` is the task being dropped, and a `finally:` block is a
+//! [`Finally`] guard whose drop prints what the block prints. Python's `True`
+//! and `False` are printed by [`py`]. Times are ms since the scenario's main
+//! started, truncated to 10 ms, exactly as the Python twins print them.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use uasyncio::{
+    Event, ExceptionHandler, Lock, Queue, TaskError, TaskRef, VirtualClock, create_task,
+    gather_return_exceptions, get_event_loop, new_event_loop_with, now_us, run, run_virtual, sleep,
+    sleep_ms, wait_for_ms,
+};
+
+// ---------------------------------------------------------------------------
+// What the scenarios print with
+
+thread_local! {
+    static LINES: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
+    static START_US: Cell<u64> = const { Cell::new(0) };
+}
+
+/// The Rust twin of Python's `print(...)`: records one output line.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        let line = format!($($arg)*);
+        LINES.with(|lines| lines.borrow_mut().push(line));
+    }};
+}
+
+/// Runs a scenario and returns the lines it printed.
+fn record(scenario: fn()) -> Vec<String> {
+    LINES.with(|lines| lines.borrow_mut().clear());
+    scenario();
+    LINES.with(|lines| std::mem::take(&mut *lines.borrow_mut()))
+}
+
+/// Python's spelling of a bool.
+fn py(b: bool) -> &'static str {
+    if b { "True" } else { "False" }
+}
+
+/// What Python's `str(exception)` prints for the failure.
+fn error_text(error: &TaskError) -> String {
+    match error {
+        TaskError::Cancelled => "CancelledError".to_string(),
+        TaskError::Panicked(message) => message.clone(),
+    }
+}
+
+/// Marks "now" as time zero for [`now`] (the Python twins' `t0 = ticks_ms()`).
+fn start_clock() {
+    START_US.with(|start| start.set(now_us()));
+}
+
+/// Ms since [`start_clock`], truncated to 10 ms (the Python twins' `now()`).
+fn now() -> u64 {
+    let elapsed_us = now_us() - START_US.with(Cell::get);
+    elapsed_us / 1000 / 10 * 10
+}
+
+/// The Rust twin of a `finally:` block: runs its closure when dropped, that is
+/// when the code around it completes or its task is cancelled.
+struct Finally<F: FnOnce()>(Option<F>);
+
+impl<F: FnOnce()> Drop for Finally<F> {
+    fn drop(&mut self) {
+        if let Some(block) = self.0.take() {
+            block();
+        }
+    }
+}
+
+fn finally<F: FnOnce()>(block: F) -> Finally<F> {
+    Finally(Some(block))
+}
+
+// ---------------------------------------------------------------------------
+// Scenarios (each mirrors tests/differential/<name>.py; read them side by side)
+
+fn task_order() {
+    async fn worker(name: &'static str, steps: u32) -> String {
+        say!("{name} start");
+        for i in 0..steps {
+            sleep(0).await;
+            say!("{name} step {i}");
+        }
+        say!("{name} end");
+        format!("{name} done")
+    }
+
+    let returned = run_virtual(async {
+        say!("main start");
+        let a = create_task(worker("A", 2));
+        let b = create_task(worker("B", 1));
+        say!("main created A and B");
+        let c = create_task(worker("C", 0));
+        say!("main before yield");
+        sleep(0).await;
+        say!("main after yield");
+        say!("main got {}", a.await.unwrap());
+        let b_ref = b.task_ref();
+        say!("main got {}", b.await.unwrap());
+        say!("B done: {}", py(b_ref.done()));
+        say!("main got {}", c.await.unwrap());
+        7
+    });
+    say!("run returned {returned}");
+}
+
+fn sleep_order() {
+    async fn sleeper(name: &'static str, delays_ms: &'static [i64]) -> &'static str {
+        for &d in delays_ms {
+            sleep_ms(d).await;
+            say!("{} {name} woke after {d}", now());
+        }
+        name
+    }
+
+    run_virtual(async {
+        start_clock();
+        say!("{} main start", now());
+        let tasks = vec![
+            create_task(sleeper("slow", &[100])),
+            create_task(sleeper("ticker", &[40, 40, 40])),
+            create_task(sleeper("quick", &[20, 40])),
+            create_task(sleeper("late", &[140, -5, 0])),
+        ];
+        for t in tasks {
+            let name = t.await.unwrap();
+            say!("{} main awaited {name}", now());
+        }
+        sleep(0.04).await;
+        say!("{} main slept 0.04 s", now());
+    });
+}
+
+fn sleep0_fair() {
+    async fn spinner(name: &'static str, rounds: u32) {
+        for i in 0..rounds {
+            say!("{name} {i}");
+            if name == "a" && i == 1 {
+                say!("a creates d");
+                // Detached, like the Python task nobody keeps.
+                drop(create_task(Box::pin(spinner("d", 2))));
+            }
+            sleep(0).await;
+        }
+        say!("{name} finished");
+    }
+
+    run_virtual(async {
+        let tasks: Vec<_> = ["a", "b", "c"]
+            .into_iter()
+            .map(|name| create_task(spinner(name, 3)))
+            .collect();
+        say!("main yields");
+        sleep(0).await;
+        say!("main runs again");
+        for t in tasks {
+            t.await.unwrap();
+        }
+        say!("main done");
+    });
+}
+
+fn cancel_before_run() {
+    run_virtual(async {
+        let t = create_task(async {
+            say!("body runs");
+            1
+        });
+        say!("done before cancel: {}", py(t.done()));
+        say!("cancel: {}", py(t.cancel()));
+        say!("cancel again: {}", py(t.cancel()));
+        say!("done after cancel: {}", py(t.done()));
+        let t_ref = t.task_ref();
+        match t.await {
+            Ok(value) => say!("await gave {value}"),
+            Err(TaskError::Cancelled) => say!("await: cancelled"),
+            Err(e) => say!("await failed: {}", error_text(&e)),
+        }
+        say!("done after await: {}", py(t_ref.done()));
+        say!("cancel when done: {}", py(t_ref.cancel()));
+    });
+}
+
+fn cancel_sleeping() {
+    async fn inner() {
+        let _finally = finally(|| say!("{} inner finally", now()));
+        say!("{} inner sleeps", now());
+        sleep_ms(1000).await;
+        say!("{} inner woke", now());
+    }
+
+    async fn outer() {
+        let _finally = finally(|| say!("{} outer finally", now()));
+        say!("{} outer start", now());
+        inner().await;
+        say!("{} outer after inner", now());
+    }
+
+    run_virtual(async {
+        start_clock();
+        let t = create_task(outer());
+        let b = create_task(async {
+            sleep_ms(60).await;
+            say!("{} bystander woke", now());
+        });
+        sleep_ms(20).await;
+        say!("{} main cancels", now());
+        say!("{} cancel: {}", now(), py(t.cancel()));
+        say!("{} done: {}", now(), py(t.done()));
+        let t_ref = t.task_ref();
+        match t.await {
+            Err(TaskError::Cancelled) => say!("{} main: outer cancelled", now()),
+            other => say!("{} main: outer ended with {other:?}", now()),
+        }
+        say!("{} done: {}", now(), py(t_ref.done()));
+        b.await.unwrap();
+        say!("{} main done", now());
+    });
+}
+
+fn cancel_forward() {
+    async fn leaf() -> &'static str {
+        {
+            let _finally = finally(|| say!("leaf finally"));
+            say!("leaf sleeps");
+            sleep_ms(1000).await;
+            say!("leaf woke");
+        }
+        "leaf result"
+    }
+
+    async fn middle() {
+        let child = create_task(leaf());
+        let child_ref = child.task_ref();
+        let _finally = finally(move || say!("middle finally, leaf done: {}", py(child_ref.done())));
+        say!("middle awaits leaf");
+        // In Python the leaf's CancelledError propagates out of this await.
+        if let Ok(result) = child.await {
+            say!("middle got {result}");
+        }
+    }
+
+    run_virtual(async {
+        let m = create_task(middle());
+        sleep_ms(20).await;
+        say!("cancel middle: {}", py(m.cancel()));
+        say!("middle done: {}", py(m.done()));
+        let m_ref = m.task_ref();
+        match m.await {
+            Err(TaskError::Cancelled) => say!("main: middle cancelled"),
+            other => say!("main: middle ended with {other:?}"),
+        }
+        say!("middle done: {}", py(m_ref.done()));
+    });
+}
+
+fn event_wake_all() {
+    async fn waiter(name: &'static str, ev: Rc<Event>) {
+        say!("{name} waits");
+        ev.wait().await;
+        say!("{name} woke, is_set: {}", py(ev.is_set()));
+    }
+
+    run_virtual(async {
+        let ev = Rc::new(Event::new());
+        say!("is_set: {}", py(ev.is_set()));
+        let tasks: Vec<_> = ["w1", "w2", "w3"]
+            .into_iter()
+            .map(|name| create_task(waiter(name, ev.clone())))
+            .collect();
+        sleep_ms(20).await;
+        say!("main sets");
+        ev.set();
+        say!("main after set");
+        sleep(0).await;
+        say!(
+            "main after yield, all done: {}",
+            py(tasks.iter().all(|t| t.done()))
+        );
+        ev.clear();
+        say!("cleared, is_set: {}", py(ev.is_set()));
+        let late = create_task(waiter("late", ev.clone()));
+        sleep_ms(20).await;
+        say!("late done before set: {}", py(late.done()));
+        ev.set();
+        ev.set();
+        late.await.unwrap();
+        ev.wait().await;
+        say!("wait on a set event returned at once");
+        say!("is_set: {}", py(ev.is_set()));
+    });
+}
+
+fn lock_fifo() {
+    async fn worker(name: &'static str, lock: Rc<Lock>, hold_ms: u64) {
+        say!("{name} wants lock, locked: {}", py(lock.locked()));
+        {
+            let _guard = lock.acquire().await;
+            say!("{name} has lock");
+            sleep_ms(hold_ms).await;
+            say!("{name} releases");
+        }
+        say!("{name} released, locked: {}", py(lock.locked()));
+    }
+
+    async fn newcomer(lock: Rc<Lock>) {
+        say!("newcomer wants lock, locked: {}", py(lock.locked()));
+        let _guard = lock.acquire().await;
+        say!("newcomer has lock");
+    }
+
+    run_virtual(async {
+        let lock = Rc::new(Lock::new());
+        drop(create_task(async { say!("other task runs") }));
+        {
+            let _guard = lock.acquire().await;
+            say!("main has lock without yielding");
+        }
+        say!("main released, locked: {}", py(lock.locked()));
+        let mut tasks: Vec<_> = ["A", "B", "C"]
+            .into_iter()
+            .map(|name| create_task(worker(name, lock.clone(), 20)))
+            .collect();
+        sleep_ms(30).await;
+        tasks.push(create_task(newcomer(lock.clone())));
+        for t in tasks {
+            t.await.unwrap();
+        }
+        say!("final locked: {}", py(lock.locked()));
+    });
+}
+
+fn lock_cancel() {
+    type Registry = Rc<RefCell<HashMap<&'static str, TaskRef>>>;
+
+    async fn holder(
+        name: &'static str,
+        lock: Rc<Lock>,
+        hold_ms: u64,
+        cancel_after_release: &'static str,
+        tasks: Registry,
+    ) {
+        {
+            let _guard = lock.acquire().await;
+            say!("{name} has lock");
+            sleep_ms(hold_ms).await;
+            say!("{name} releases");
+        }
+        let victim = tasks.borrow()[cancel_after_release].clone();
+        say!(
+            "{name} cancels {cancel_after_release} {}",
+            py(victim.cancel())
+        );
+    }
+
+    async fn waiter(name: &'static str, lock: Rc<Lock>) {
+        let _finally = finally(move || say!("{name} finally"));
+        say!("{name} waits");
+        {
+            let _guard = lock.acquire().await;
+            say!("{name} has lock");
+        }
+        say!("{name} released");
+    }
+
+    run_virtual(async {
+        let lock = Rc::new(Lock::new());
+        let registry: Registry = Rc::default();
+        let mut tasks = vec![(
+            "A",
+            create_task(holder("A", lock.clone(), 40, "C", registry.clone())),
+        )];
+        for name in ["B", "C", "D", "E"] {
+            tasks.push((name, create_task(waiter(name, lock.clone()))));
+        }
+        for (name, t) in &tasks {
+            registry.borrow_mut().insert(name, t.task_ref());
+        }
+        sleep_ms(20).await;
+        let b = registry.borrow()["B"].clone();
+        say!("main cancels B {}", py(b.cancel()));
+        for (name, t) in tasks {
+            match t.await {
+                Ok(()) => say!("main: {name} finished"),
+                Err(TaskError::Cancelled) => say!("main: {name} cancelled"),
+                Err(e) => say!("main: {name} failed: {}", error_text(&e)),
+            }
+        }
+        say!("locked: {}", py(lock.locked()));
+    });
+}
+
+fn queue_bounded() {
+    async fn producer(q: Rc<Queue<String>>, n: u32) {
+        for i in 1..=n {
+            q.put(i.to_string()).await;
+            say!("put {i} qsize {}", q.qsize());
+        }
+        say!("producer done");
+    }
+
+    async fn consumer(q: Rc<Queue<String>>) {
+        loop {
+            let item = q.get().await;
+            say!("got {item} qsize {}", q.qsize());
+            sleep_ms(20).await;
+            q.task_done();
+        }
+    }
+
+    run_virtual(async {
+        let q = Rc::new(Queue::<String>::new(2));
+        say!(
+            "maxsize {} empty {} full {}",
+            q.maxsize(),
+            py(q.empty()),
+            py(q.full())
+        );
+        q.put_nowait("x".to_string()).unwrap();
+        q.put_nowait("y".to_string()).unwrap();
+        say!("qsize {} full {}", q.qsize(), py(q.full()));
+        if q.put_nowait("z".to_string()).is_err() {
+            say!("put_nowait: QueueFull");
+        }
+        say!("get_nowait {}", q.get_nowait().unwrap());
+        say!("get_nowait {}", q.get_nowait().unwrap());
+        if q.get_nowait().is_err() {
+            say!("get_nowait: QueueEmpty");
+        }
+        q.task_done();
+        q.task_done();
+        q.join().await;
+        say!("join with nothing pending returned");
+        let c = create_task(consumer(q.clone()));
+        let p = create_task(producer(q.clone(), 5));
+        p.await.unwrap();
+        say!("main: producer finished, qsize {}", q.qsize());
+        q.join().await;
+        say!("main: joined, empty {}", py(q.empty()));
+        c.cancel();
+    });
+}
+
+fn wait_for() {
+    async fn job(name: &'static str, ms: u64, result: i32, fail: bool) -> i32 {
+        let _finally = finally(move || say!("{} {name} finally", now()));
+        say!("{} {name} starts", now());
+        sleep_ms(ms).await;
+        if fail {
+            panic!("{name} failed");
+        }
+        say!("{} {name} finishes", now());
+        result
+    }
+
+    run_virtual(async {
+        start_clock();
+        let r = wait_for_ms(job("fast", 20, 1, false), 40).await;
+        say!("{} fast -> {}", now(), r.unwrap());
+        match wait_for_ms(job("slow", 60, 2, false), 40).await {
+            Ok(_) => say!("slow returned"),
+            Err(_timeout) => say!("{} slow -> TimeoutError", now()),
+        }
+        // A panic is caught at a task boundary, so the failing job runs as a task.
+        match uasyncio::wait_for(create_task(job("bad", 20, 3, true)), 0.1).await {
+            Ok(Err(e)) => say!("{} bad -> {}", now(), error_text(&e)),
+            Ok(Ok(value)) => say!("bad returned {value}"),
+            Err(_timeout) => say!("bad -> TimeoutError"),
+        }
+        let r = uasyncio::wait_for(job("secs", 20, 4, false), 1).await;
+        say!("{} secs -> {}", now(), r.unwrap());
+        sleep_ms(60).await;
+        say!("{} main done", now());
+    });
+}
+
+fn gather() {
+    async fn part(name: &'static str, ms: u64, fail: bool) -> String {
+        sleep_ms(ms).await;
+        if fail {
+            say!("{} {name} fails", now());
+            panic!("{name} failed");
+        }
+        say!("{} {name} done", now());
+        name.to_uppercase()
+    }
+
+    run_virtual(async {
+        start_clock();
+        let res = uasyncio::gather(vec![
+            part("a", 60, false),
+            part("b", 20, false),
+            part("c", 40, false),
+        ])
+        .await
+        .unwrap();
+        say!("{} results {}", now(), res.join(" "));
+        let empty = uasyncio::gather(Vec::<std::future::Ready<()>>::new())
+            .await
+            .unwrap();
+        say!("{} empty gather {}", now(), empty.len());
+        match uasyncio::gather(vec![
+            part("d", 20, false),
+            part("e", 40, true),
+            part("f", 60, false),
+        ])
+        .await
+        {
+            Ok(_) => say!("gather returned"),
+            Err(e) => say!("{} gather raised: {}", now(), error_text(&e)),
+        }
+        sleep_ms(40).await;
+        say!("{} main woke", now());
+        let res = gather_return_exceptions(vec![part("g", 20, true), part("h", 40, false)]).await;
+        for r in res {
+            match r {
+                Ok(value) => say!("{} slot: ok {value}", now()),
+                Err(e) => say!("{} slot: error {}", now(), error_text(&e)),
+            }
+        }
+    });
+}
+
+fn exception_handler() {
+    async fn fail_now(msg: &'static str) {
+        say!("raising {msg}");
+        panic!("{msg}");
+    }
+
+    async fn fail_later(msg: &'static str, ms: u64) {
+        sleep_ms(ms).await;
+        say!("raising {msg}");
+        panic!("{msg}");
+    }
+
+    run_virtual(async {
+        let lp = get_event_loop();
+        say!(
+            "default handler: {}",
+            py(lp.get_exception_handler().is_none())
+        );
+        let handler: ExceptionHandler = Rc::new(|_lp, context| {
+            say!(
+                "handler: {} | {}",
+                context.message,
+                error_text(&context.error)
+            );
+        });
+        lp.set_exception_handler(Some(handler.clone()));
+        let installed = lp
+            .get_exception_handler()
+            .is_some_and(|h| Rc::ptr_eq(&h, &handler));
+        say!("handler installed: {}", py(installed));
+
+        drop(create_task(fail_now("unobserved")));
+        sleep(0).await;
+        say!("main round 1");
+        sleep(0).await;
+        say!("main round 2");
+
+        let t = create_task(fail_now("observed"));
+        sleep(0).await;
+        say!("main awaits observed");
+        if let Err(e) = t.await {
+            say!("main caught {}", error_text(&e));
+        }
+        sleep(0).await;
+        say!("main round 3");
+
+        drop(create_task(fail_later("timed", 20)));
+        drop(create_task(async { 5 }));
+        let c = create_task(sleep_ms(1000));
+        sleep_ms(40).await;
+        say!("main woke");
+        c.cancel();
+        sleep_ms(20).await;
+        say!("main woke again");
+
+        lp.set_exception_handler(None);
+        say!(
+            "default handler restored: {}",
+            py(lp.get_exception_handler().is_none())
+        );
+    });
+}
+
+fn run_returns_early() {
+    async fn background(name: &'static str) {
+        for i in 0..4 {
+            sleep_ms(40).await;
+            say!("{name} tick {i}");
+        }
+    }
+
+    async fn first() -> &'static str {
+        drop(create_task(background("bg")));
+        sleep_ms(60).await;
+        say!("first returns");
+        "one"
+    }
+
+    async fn second() -> &'static str {
+        say!("second starts");
+        sleep_ms(130).await;
+        say!("second returns");
+        "two"
+    }
+
+    async fn third() -> &'static str {
+        drop(create_task(background("doomed")));
+        sleep_ms(20).await;
+        say!("third returns");
+        "three"
+    }
+
+    async fn fourth() -> &'static str {
+        say!("fourth starts");
+        sleep_ms(100).await;
+        say!("fourth returns");
+        "four"
+    }
+
+    new_event_loop_with(VirtualClock::new());
+    say!("run 1 -> {}", run(first()));
+    say!("run 2 -> {}", run(second()));
+    say!("run 3 -> {}", run(third()));
+    new_event_loop_with(VirtualClock::new());
+    say!("run 4 -> {}", run(fourth()));
+}
+
+// ---------------------------------------------------------------------------
+// The tests
+
+/// Declares both tests for a scenario. A scenario whose Rust output is known
+/// to differ from MicroPython's because of a runtime bug is declared with
+/// `ignore = "runtime bug: ..."`, which keeps it visible (`cargo test --
+/// --ignored`) without failing CI.
+macro_rules! scenarios {
+    ($($name:ident $(, ignore = $reason:literal)?;)*) => {
+        const SCENARIOS: &[&str] = &[$(stringify!($name)),*];
+        $(
+            mod $name {
+                #[test]
+                $(#[ignore = $reason])?
+                fn matches_expected() {
+                    super::check_expected(stringify!($name), super::$name);
+                }
+
+                #[test]
+                $(#[ignore = $reason])?
+                fn matches_micropython() {
+                    super::check_micropython(stringify!($name), super::$name);
+                }
+            }
+        )*
+    };
+}
+
+scenarios! {
+    task_order;
+    sleep_order;
+    sleep0_fair;
+    cancel_before_run;
+    cancel_sleeping;
+    cancel_forward;
+    event_wake_all;
+    lock_fifo;
+    lock_cancel;
+    queue_bounded;
+    wait_for;
+    gather;
+    exception_handler;
+    run_returns_early;
+}
+
+fn scenario_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/differential")
+}
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn expected_lines(name: &str) -> Vec<String> {
+    let path = scenario_dir().join(format!("{name}.exp"));
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    text.lines().map(str::to_owned).collect()
+}
+
+fn check_expected(name: &str, scenario: fn()) {
+    let ours = record(scenario);
+    assert_same(
+        name,
+        &format!("expected ({name}.exp, MicroPython's output)"),
+        &expected_lines(name),
+        &ours,
+    );
+}
+
+fn check_micropython(name: &str, scenario: fn()) {
+    if std::env::var_os("UASYNCIO_SKIP_DIFFERENTIAL").is_some_and(|v| v == "1") {
+        eprintln!(
+            "SKIPPED: differential test {name} not compared with MicroPython \
+             (UASYNCIO_SKIP_DIFFERENTIAL=1)"
+        );
+        return;
+    }
+    let micropython = find_micropython().unwrap_or_else(|| {
+        panic!(
+            "MicroPython not found (looked at $MICROPYTHON, {}, and `micropython` on PATH). \
+             Run scripts/setup-micropython.sh to install it into .venv, or set \
+             UASYNCIO_SKIP_DIFFERENTIAL=1 to skip the comparison with MicroPython.",
+            repo_root().join(".venv/bin/micropython").display()
+        )
+    });
+    let theirs = run_micropython(&micropython, &scenario_dir().join(format!("{name}.py")));
+    let ours = record(scenario);
+    assert_same(name, &format!("MicroPython ({name}.py)"), &theirs, &ours);
+    assert_eq!(
+        theirs,
+        expected_lines(name),
+        "{name}.exp is stale: regenerate it from MicroPython \
+         (.venv/bin/micropython {name}.py > {name}.exp)"
+    );
+}
+
+/// `$MICROPYTHON`, else the repo's `.venv`, else `micropython` on `PATH`.
+fn find_micropython() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os("MICROPYTHON") {
+        return Some(PathBuf::from(path));
+    }
+    let venv = repo_root().join(".venv/bin/micropython");
+    if venv.is_file() {
+        return Some(venv);
+    }
+    let on_path = Command::new("micropython")
+        .args(["-c", "print(1)"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success());
+    on_path.then(|| PathBuf::from("micropython"))
+}
+
+/// Runs one Python scenario, killing it if it hangs (MicroPython's loop spins
+/// forever when its main task can never be woken).
+fn run_micropython(micropython: &Path, script: &Path) -> Vec<String> {
+    const LIMIT: Duration = Duration::from_secs(30);
+    let mut child = Command::new(micropython)
+        .arg(script)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {}: {e}", micropython.display()));
+    let started = Instant::now();
+    while child.try_wait().expect("waiting for micropython").is_none() {
+        if started.elapsed() > LIMIT {
+            child.kill().ok();
+            panic!("{} did not finish within {LIMIT:?}", script.display());
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let output = child
+        .wait_with_output()
+        .expect("reading micropython output");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{} {} failed ({}):\nstdout:\n{stdout}\nstderr:\n{}",
+        micropython.display(),
+        script.display(),
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout.lines().map(str::to_owned).collect()
+}
+
+/// Asserts two outputs are equal line by line; on mismatch, panics with a
+/// unified-style diff (`-` only in `reference`, `+` only in the Rust output).
+fn assert_same(name: &str, reference_label: &str, reference: &[String], ours: &[String]) {
+    if reference == ours {
+        return;
+    }
+    panic!(
+        "scenario {name}: the Rust output differs from {reference_label}\n\
+         --- {reference_label}\n+++ Rust (tests/differential.rs, fn {name})\n{}",
+        line_diff(reference, ours)
+    );
+}
+
+/// A minimal line diff (longest common subsequence), enough for short outputs.
+fn line_diff(a: &[String], b: &[String]) -> String {
+    let (n, m) = (a.len(), b.len());
+    // common[i][j]: length of the LCS of a[i..] and b[j..].
+    let mut common = vec![vec![0usize; m + 1]; n + 1];
+    for i in (0..n).rev() {
+        for j in (0..m).rev() {
+            common[i][j] = if a[i] == b[j] {
+                common[i + 1][j + 1] + 1
+            } else {
+                common[i + 1][j].max(common[i][j + 1])
+            };
+        }
+    }
+    let mut out = String::new();
+    let (mut i, mut j) = (0, 0);
+    while i < n || j < m {
+        if i < n && j < m && a[i] == b[j] {
+            out += &format!("  {}\n", a[i]);
+            i += 1;
+            j += 1;
+        } else if j < m && (i == n || common[i][j + 1] >= common[i + 1][j]) {
+            out += &format!("+ {}\n", b[j]);
+            j += 1;
+        } else {
+            out += &format!("- {}\n", a[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
+#[test]
+fn every_python_scenario_has_a_rust_twin_and_expected_output() {
+    let mut on_disk: Vec<String> = std::fs::read_dir(scenario_dir())
+        .expect("tests/differential exists")
+        .filter_map(|entry| {
+            let path = entry.ok()?.path();
+            (path.extension()? == "py").then(|| path.file_stem()?.to_str().map(str::to_owned))?
+        })
+        .collect();
+    on_disk.sort();
+    let mut declared: Vec<String> = SCENARIOS.iter().map(|s| s.to_string()).collect();
+    declared.sort();
+    assert_eq!(
+        on_disk, declared,
+        "every .py scenario needs a Rust twin, and back"
+    );
+    for name in SCENARIOS {
+        assert!(
+            !expected_lines(name).is_empty(),
+            "{name}.exp must hold MicroPython's output"
+        );
+    }
+    assert!(SCENARIOS.len() >= 12);
+}
+
+#[test]
+fn line_diff_marks_missing_and_extra_lines() {
+    let lines = |s: &str| s.split(' ').map(str::to_owned).collect::<Vec<_>>();
+    assert_eq!(
+        line_diff(&lines("a b c"), &lines("a c d")),
+        "  a\n- b\n  c\n+ d\n"
+    );
+}
