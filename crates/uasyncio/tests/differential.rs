@@ -20,17 +20,19 @@
 //! and `False` are printed by [`py`]. Times are ms since the scenario's main
 //! started, truncated to 10 ms, exactly as the Python twins print them.
 
+use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use uasyncio::{
-    Event, ExceptionHandler, Lock, Queue, TaskError, TaskRef, VirtualClock, create_task,
-    gather_return_exceptions, get_event_loop, new_event_loop_with, now_us, run, run_virtual, sleep,
-    sleep_ms, wait_for_ms,
+    Event, EventLoop, ExceptionHandler, Lock, Queue, TaskError, TaskRef, VirtualClock, create_task,
+    current_task, gather_return_exceptions, get_event_loop, new_event_loop_with, now_us, run,
+    run_virtual, sleep, sleep_ms, wait_for_ms,
 };
 
 // ---------------------------------------------------------------------------
@@ -89,6 +91,17 @@ impl<F: FnOnce()> Drop for Finally<F> {
         if let Some(block) = self.0.take() {
             block();
         }
+    }
+}
+
+/// The text of a panic, as Python prints an exception's message.
+fn panic_message(payload: &(dyn Any + Send)) -> String {
+    if let Some(text) = payload.downcast_ref::<&str>() {
+        (*text).to_owned()
+    } else if let Some(text) = payload.downcast_ref::<String>() {
+        text.clone()
+    } else {
+        "<non-text panic>".to_owned()
     }
 }
 
@@ -653,6 +666,116 @@ fn run_returns_early() {
     say!("run 4 -> {}", run(fourth()));
 }
 
+fn wait_for_cancel() {
+    async fn inner() {
+        let _finally = finally(|| say!("inner finally"));
+        say!("inner sleeps");
+        sleep_ms(1000).await;
+        say!("inner woke");
+    }
+
+    async fn waiting() {
+        let _finally = finally(|| say!("waiting finally"));
+        say!("waiting calls wait_for");
+        let _ = wait_for_ms(inner(), 500).await;
+        say!("waiting: wait_for returned");
+    }
+
+    run_virtual(async {
+        let t = create_task(waiting());
+        sleep_ms(20).await;
+        say!("main cancels waiting {}", py(t.cancel()));
+        match t.await {
+            Err(TaskError::Cancelled) => say!("main: waiting cancelled"),
+            other => say!("main: waiting ended with {other:?}"),
+        }
+        sleep_ms(20).await;
+        say!("main done");
+    });
+}
+
+fn gather_cancel() {
+    async fn part(name: &'static str, ms: u64) -> &'static str {
+        let _finally = finally(move || say!("{name} finally"));
+        sleep_ms(ms).await;
+        say!("{name} done");
+        name
+    }
+
+    async fn gatherer() {
+        let _finally = finally(|| say!("gatherer finally"));
+        let res = uasyncio::gather(vec![part("a", 20), part("b", 60), part("c", 80)]).await;
+        say!("gather returned {}", res.map_or(0, |r| r.len()));
+    }
+
+    run_virtual(async {
+        let g = create_task(gatherer());
+        sleep_ms(40).await;
+        say!("main cancels gatherer {}", py(g.cancel()));
+        match g.await {
+            Err(TaskError::Cancelled) => say!("main: gatherer cancelled"),
+            other => say!("main: gatherer ended with {other:?}"),
+        }
+        sleep_ms(60).await;
+        say!("main done");
+    });
+}
+
+fn loop_stop() {
+    async fn ticker(lp: EventLoop) {
+        for i in 0..3 {
+            sleep_ms(20).await;
+            say!("tick {i}");
+        }
+        say!("ticker stops the loop");
+        lp.stop();
+        lp.stop();
+        say!("ticker after stop");
+        sleep_ms(20).await;
+        say!("ticker resumes");
+    }
+
+    async fn later() -> i32 {
+        say!("later starts");
+        sleep_ms(40).await;
+        say!("later ends");
+        42
+    }
+
+    let lp = new_event_loop_with(VirtualClock::new());
+    drop(lp.create_task(ticker(lp.clone())));
+    say!("run_forever");
+    lp.run_forever();
+    say!("run_forever returned");
+    say!("run_until_complete -> {}", lp.run_until_complete(later()));
+}
+
+fn cancel_self() {
+    async fn selfish() -> &'static str {
+        let me = current_task();
+        // Python's `except RuntimeError` around `me.cancel()`.
+        match catch_unwind(AssertUnwindSafe(|| me.cancel())) {
+            Ok(_) => say!("cancelled self"),
+            Err(payload) => say!("cancel self: {}", panic_message(payload.as_ref())),
+        }
+        say!("selfish done: {}", py(me.done()));
+        sleep(0).await;
+        "still running"
+    }
+
+    match catch_unwind(current_task) {
+        Ok(task) => say!("outside a task: got {task}"),
+        Err(payload) => say!("outside a task: {}", panic_message(payload.as_ref())),
+    }
+    run_virtual(async {
+        let t = create_task(selfish());
+        say!("main awaits");
+        let t_ref = t.task_ref();
+        say!("main got {}", t.await.unwrap());
+        say!("done: {}", py(t_ref.done()));
+    });
+}
+
 // ---------------------------------------------------------------------------
 // The tests
 
@@ -696,6 +819,10 @@ scenarios! {
     gather;
     exception_handler;
     run_returns_early;
+    wait_for_cancel;
+    gather_cancel;
+    loop_stop;
+    cancel_self;
 }
 
 fn scenario_dir() -> PathBuf {
