@@ -27,6 +27,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::rc::Rc;
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use uasyncio::{
@@ -866,16 +867,28 @@ fn check_micropython(name: &str, scenario: fn()) {
             repo_root().join(".venv/bin/micropython").display()
         )
     });
-    let theirs = run_micropython(&micropython, &scenario_dir().join(format!("{name}.py")));
+    let script = scenario_dir().join(format!("{name}.py"));
+    let expected = expected_lines(name);
+    // MicroPython runs on the real clock: on a loaded machine a timed run can
+    // come out late, so a run that differs from the pinned output is retried.
+    let mut theirs = run_micropython(&micropython, &script);
+    for _ in 1..MICROPYTHON_ATTEMPTS {
+        if theirs == expected {
+            break;
+        }
+        theirs = run_micropython(&micropython, &script);
+    }
     let ours = record(scenario);
     assert_same(name, &format!("MicroPython ({name}.py)"), &theirs, &ours);
     assert_eq!(
-        theirs,
-        expected_lines(name),
+        theirs, expected,
         "{name}.exp is stale: regenerate it from MicroPython \
          (.venv/bin/micropython {name}.py > {name}.exp)"
     );
 }
+
+/// How many times a MicroPython run that differs from the `.exp` file is tried.
+const MICROPYTHON_ATTEMPTS: usize = 3;
 
 /// `$MICROPYTHON`, else the repo's `.venv`, else `micropython` on `PATH`.
 fn find_micropython() -> Option<PathBuf> {
@@ -899,6 +912,12 @@ fn find_micropython() -> Option<PathBuf> {
 /// forever when its main task can never be woken).
 fn run_micropython(micropython: &Path, script: &Path) -> Vec<String> {
     const LIMIT: Duration = Duration::from_secs(30);
+    // One MicroPython at a time: parallel runs compete for the CPU and make the
+    // real-clock timings late.
+    static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+    let _turn = ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     let mut child = Command::new(micropython)
         .arg(script)
         .stdout(Stdio::piped())
