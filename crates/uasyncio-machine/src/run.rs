@@ -1,0 +1,68 @@
+//! Running a program on a board: the outside world's script, the program, and
+//! an optional end time, all as tasks of one event loop.
+
+use std::future::Future;
+
+use uasyncio::EventLoop;
+
+use crate::board::Board;
+
+/// Runs `main` on `board` in virtual time for `secs` seconds, then returns
+/// (the board's trace ends at `secs`). The board is installed and its script
+/// played ([`Board::play_script`]). Changes at exactly `secs` are included.
+///
+/// This is how the timeline tests run the tutorials: ten simulated seconds
+/// take a few milliseconds.
+///
+/// ```
+/// use uasyncio_machine::{Board, Pin, run_virtual_for};
+/// let board = Board::esp32().install();
+/// run_virtual_for(&board, 2.0, || async {
+///     let led = Pin::new(14, Pin::OUT);
+///     loop {
+///         led.toggle();
+///         uasyncio::sleep(0.5).await;
+///     }
+/// });
+/// let edges: Vec<u64> = board.trace().edges_of(14).iter().map(|e| e.0 / 1000).collect();
+/// assert_eq!(edges, [0, 500, 1000, 1500, 2000]);
+/// ```
+pub fn run_virtual_for<F, Fut>(board: &Board, secs: f64, main: F)
+where
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = ()> + 'static,
+{
+    let event_loop = uasyncio::new_event_loop_with(uasyncio::VirtualClock::new());
+    run_on(&event_loop, board, Some(secs), main);
+}
+
+/// Runs `main` on `board` on `event_loop` as MicroPython's
+/// `loop.create_task(main()); loop.run_forever()`: until `secs` seconds have
+/// passed if given, else until the loop is stopped or nothing can run any
+/// more. Returns the end time in µs.
+pub fn run_on<F, Fut>(event_loop: &EventLoop, board: &Board, secs: Option<f64>, main: F) -> u64
+where
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = ()> + 'static,
+{
+    board.clone().install();
+    event_loop.create_task(board.play_script());
+    event_loop.create_task(main());
+    if let Some(secs) = secs {
+        let end_us = (secs * 1e6).round() as u64;
+        event_loop.create_task(async move {
+            let now = uasyncio::now_us();
+            uasyncio::sleep_us(end_us.saturating_sub(now)).await;
+            // Let the tasks due at the same instant run first.
+            uasyncio::sleep_ms(0).await;
+            uasyncio::get_event_loop().stop();
+        });
+    }
+    event_loop.run_forever();
+    let end_us = match secs {
+        Some(secs) => (secs * 1e6).round() as u64,
+        None => event_loop.time_us(),
+    };
+    board.finish(end_us);
+    end_us
+}

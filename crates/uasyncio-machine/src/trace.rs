@@ -1,0 +1,182 @@
+//! What happened on the board: every signal, every change with its time, every
+//! printed line. A [`Trace`] is a plain snapshot, taken with
+//! [`Board::trace`](crate::Board::trace); the waveform writers and the timing
+//! tests read it.
+
+use core::fmt;
+
+/// Identifies one signal of a [`Trace`]: an index into [`Trace::signals`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SignalId(pub usize);
+
+/// What kind of quantity a signal carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SignalKind {
+    /// A logic level: an output pin (LED) or an input pin (button).
+    Digital,
+    /// A PWM output; its values are [`Value::Duty`].
+    Pwm,
+    /// An analog input (potentiometer); its values are [`Value::Analog`].
+    Analog,
+}
+
+/// The description of one signal.
+///
+/// ```
+/// use uasyncio_machine::trace::{SignalId, SignalInfo, SignalKind};
+/// let info = SignalInfo { id: SignalId(0), name: "GPIO14".into(), gpio: 14, kind: SignalKind::Digital };
+/// assert_eq!(info.to_string(), "GPIO14");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignalInfo {
+    /// Its index in [`Trace::signals`].
+    pub id: SignalId,
+    /// `"GPIO14"`, or the label the program gave it with
+    /// [`Board::label`](crate::Board::label).
+    pub name: String,
+    /// The GPIO number it lives on.
+    pub gpio: u8,
+    /// What it carries.
+    pub kind: SignalKind,
+}
+
+impl fmt::Display for SignalInfo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.name)
+    }
+}
+
+/// One value of a signal.
+///
+/// ```
+/// use uasyncio_machine::trace::Value;
+/// assert_eq!(Value::Level(true).to_string(), "1");
+/// assert_eq!(Value::Duty(32768).to_string(), "duty 32768/65535");
+/// assert_eq!(Value::Analog(65535).to_string(), "adc 65535/65535");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Value {
+    /// A logic level, `true` = high.
+    Level(bool),
+    /// A PWM duty cycle on the `duty_u16` scale, `0..=65535`.
+    Duty(u16),
+    /// An analog input on the `read_u16` scale, `0..=65535`.
+    Analog(u16),
+}
+
+impl Value {
+    /// The value on a `0..=65535` scale: a level gives 0 or 65535.
+    ///
+    /// ```
+    /// use uasyncio_machine::trace::Value;
+    /// assert_eq!(Value::Level(true).as_u16(), 65535);
+    /// assert_eq!(Value::Duty(100).as_u16(), 100);
+    /// ```
+    pub fn as_u16(self) -> u16 {
+        match self {
+            Value::Level(level) => {
+                if level {
+                    u16::MAX
+                } else {
+                    0
+                }
+            }
+            Value::Duty(v) | Value::Analog(v) => v,
+        }
+    }
+}
+
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Level(level) => write!(f, "{}", u8::from(*level)),
+            Value::Duty(v) => write!(f, "duty {v}/65535"),
+            Value::Analog(v) => write!(f, "adc {v}/65535"),
+        }
+    }
+}
+
+/// A signal took a new value at a time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Change {
+    /// When, in µs of the runtime clock (`uasyncio::now_us()`).
+    pub t_us: u64,
+    /// Which signal.
+    pub signal: SignalId,
+    /// Its value from then on.
+    pub value: Value,
+}
+
+/// Everything recorded on a board so far.
+///
+/// Every signal's first change is its value when it was configured (or first
+/// seen); `changes` is in time order.
+///
+/// ```
+/// use uasyncio_machine::{Board, Pin};
+/// let board = Board::esp32().install();
+/// let led = Pin::new(14, Pin::OUT);
+/// led.on();
+/// let trace = board.trace();
+/// assert_eq!(trace.signals[0].name, "GPIO14");
+/// assert_eq!(trace.changes_of(14), vec![(0, uasyncio_machine::trace::Value::Level(false)),
+///                                       (0, uasyncio_machine::trace::Value::Level(true))]);
+/// ```
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Trace {
+    /// Every signal seen, indexed by [`SignalId`].
+    pub signals: Vec<SignalInfo>,
+    /// Every change, in time order.
+    pub changes: Vec<Change>,
+    /// Every line the program printed through the board, with its time in µs.
+    pub lines: Vec<(u64, String)>,
+    /// The time the trace ends at, in µs (the end of the run, or the time of
+    /// the snapshot).
+    pub end_us: u64,
+}
+
+impl Trace {
+    /// The signal with this id.
+    pub fn signal(&self, id: SignalId) -> &SignalInfo {
+        &self.signals[id.0]
+    }
+
+    /// The changes of every signal on `gpio`, as `(t_us, value)`.
+    pub fn changes_of(&self, gpio: u8) -> Vec<(u64, Value)> {
+        self.changes
+            .iter()
+            .filter(|c| self.signals[c.signal.0].gpio == gpio)
+            .map(|c| (c.t_us, c.value))
+            .collect()
+    }
+
+    /// The times (µs) at which the level of digital signal on `gpio` changed,
+    /// leaving out the configuration value and writes that kept the level.
+    ///
+    /// ```
+    /// use uasyncio_machine::{Board, Pin};
+    /// let board = Board::esp32().install();
+    /// let led = Pin::new(14, Pin::OUT);
+    /// led.off();
+    /// led.on();
+    /// assert_eq!(board.trace().edges_of(14), vec![(0, true)]);
+    /// ```
+    pub fn edges_of(&self, gpio: u8) -> Vec<(u64, bool)> {
+        let mut last: Option<bool> = None;
+        let mut edges = Vec::new();
+        for (t, value) in self.changes_of(gpio) {
+            if let Value::Level(level) = value {
+                if last.is_some() && last != Some(level) {
+                    edges.push((t, level));
+                }
+                last = Some(level);
+            }
+        }
+        edges
+    }
+
+    /// The printed lines without their times.
+    pub fn printed(&self) -> Vec<&str> {
+        self.lines.iter().map(|(_, line)| line.as_str()).collect()
+    }
+}
