@@ -1,0 +1,577 @@
+//! A live view of the board in the terminal, next to the running program.
+//!
+//! Entry point (what `cli.rs` calls for `--live`):
+//!
+//! ```text
+//! pub async fn run_live(board: Board, duration: Option<f64>) -> std::io::Result<()>
+//! ```
+//!
+//! Spawn it as a task beside the program on the real clock; it returns when
+//! the user quits (`q`, `Esc`, Ctrl-C) or after `duration` seconds, so the
+//! caller can end the run then. While it runs the terminal is in raw mode on
+//! the alternate screen: the program must print through
+//! [`Board::print`](crate::Board::print) (shown in the view), not to stdout.
+//!
+//! The screen: one row per signal — LEDs as `●` (lit) or `○` (dark), PWM
+//! outputs as a shaded block whose glyph and colour follow the duty, ADC
+//! inputs (the potentiometer) as a gauge, buttons as pressed or released —
+//! then the printed lines, newest last, then the keys:
+//!
+//! | key | does |
+//! |---|---|
+//! | `space`, `b` | press the button, or release it if pressed |
+//! | `enter` | click the button: press now, release 150 ms later |
+//! | `←` `→`, `-` `+` | turn the potentiometer down or up by 5 % |
+//! | `home` `end` | turn the potentiometer to 0 or to the maximum |
+//! | `↑` `↓`, `tab` | choose which button or potentiometer the keys act on |
+//! | `q`, `esc`, Ctrl-C | quit |
+//!
+//! [`render`] draws the same screen into a ratatui [`Buffer`] without a
+//! terminal (the tests use it).
+
+use std::io;
+use std::panic::{self, PanicHookInfo};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use crossterm::event::{self, Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use crossterm::{cursor, execute, terminal};
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style, Stylize};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Gauge, Paragraph, Widget};
+
+use crate::Board;
+use crate::board::{Function, PinMode};
+use crate::trace::{SignalId, SignalInfo, SignalKind, Value};
+
+/// How often the view polls the keyboard and redraws.
+const FRAME_MS: u64 = 50;
+/// How long `enter` holds the button down.
+const CLICK_MS: u64 = 150;
+/// One potentiometer step, 5 % of the `read_u16` range.
+const POT_STEP: u16 = 3277;
+/// The characters of the name column at most.
+const NAME_WIDTH: usize = 16;
+/// The potentiometer gauge's width in cells.
+const GAUGE_WIDTH: u16 = 24;
+
+/// Draws the board's signals, the printed lines and the key help into `buf`.
+///
+/// `board_state` is [`Board::signals`](crate::Board::signals), `lines` the
+/// printed lines with their times, `now_us` the time shown in the title.
+///
+/// ```
+/// use ratatui::{buffer::Buffer, layout::Rect};
+/// use uasyncio_machine::trace::{SignalId, SignalInfo, SignalKind, Value};
+///
+/// let led = SignalInfo { id: SignalId(0), name: "GPIO14".into(), gpio: 14, kind: SignalKind::Digital };
+/// let area = Rect::new(0, 0, 60, 10);
+/// let mut buf = Buffer::empty(area);
+/// uasyncio_machine::view::render(&[(led, Value::Level(true))], &[(500_000, "hello".into())], 1_000_000, area, &mut buf);
+/// let row = |y| (0..60).map(|x| buf[(x, y)].symbol().to_string()).collect::<String>();
+/// assert!(row(1).contains("GPIO14") && row(1).contains("● on"));
+/// assert!((0..10).any(|y| row(y).contains("0.500 s  hello")));
+/// ```
+pub fn render(
+    board_state: &[(SignalInfo, Value)],
+    lines: &[(u64, String)],
+    now_us: u64,
+    area: Rect,
+    buf: &mut Buffer,
+) {
+    BoardView::new(board_state, lines, now_us).render(area, buf);
+}
+
+/// The live view's screen as a ratatui widget: what [`render`] draws, plus
+/// what the live view knows from the board (which digital pins are buttons,
+/// which of them are held down) and which row the keys act on.
+///
+/// ```
+/// use ratatui::{buffer::Buffer, layout::Rect, widgets::Widget};
+/// use uasyncio_machine::trace::{SignalId, SignalInfo, SignalKind, Value};
+/// use uasyncio_machine::view::BoardView;
+///
+/// let button = SignalInfo { id: SignalId(0), name: "GPIO15".into(), gpio: 15, kind: SignalKind::Digital };
+/// let state = [(button, Value::Level(false))];
+/// let area = Rect::new(0, 0, 60, 8);
+/// let mut buf = Buffer::empty(area);
+/// BoardView::new(&state, &[], 0)
+///     .buttons([15])
+///     .pressed([15])
+///     .selected(Some(SignalId(0)))
+///     .render(area, &mut buf);
+/// let row1: String = (0..60).map(|x| buf[(x, 1)].symbol().to_string()).collect();
+/// assert!(row1.starts_with("│▶ GPIO15  GPIO 15  [▼ pressed ]"));
+/// ```
+#[derive(Clone, Debug)]
+pub struct BoardView<'a> {
+    signals: &'a [(SignalInfo, Value)],
+    lines: &'a [(u64, String)],
+    now_us: u64,
+    selected: Option<SignalId>,
+    buttons: Option<Vec<u8>>,
+    pressed: Vec<u8>,
+}
+
+impl<'a> BoardView<'a> {
+    /// A view of these signals and printed lines at time `now_us`.
+    pub fn new(
+        signals: &'a [(SignalInfo, Value)],
+        lines: &'a [(u64, String)],
+        now_us: u64,
+    ) -> Self {
+        BoardView {
+            signals,
+            lines,
+            now_us,
+            selected: None,
+            buttons: None,
+            pressed: Vec::new(),
+        }
+    }
+
+    /// Marks the row the keys act on with `▶`.
+    pub fn selected(mut self, signal: Option<SignalId>) -> Self {
+        self.selected = signal;
+        self
+    }
+
+    /// The digital inputs, drawn as buttons (the others as LEDs). Without
+    /// this, a digital signal is a button if its name says so (`button`,
+    /// `btn`, `switch`, `key`).
+    pub fn buttons(mut self, gpios: impl IntoIterator<Item = u8>) -> Self {
+        self.buttons = Some(gpios.into_iter().collect());
+        self
+    }
+
+    /// The buttons held down: drawn as `pressed`.
+    pub fn pressed(mut self, gpios: impl IntoIterator<Item = u8>) -> Self {
+        self.pressed = gpios.into_iter().collect();
+        self
+    }
+
+    fn is_button(&self, info: &SignalInfo) -> bool {
+        info.kind == SignalKind::Digital
+            && match &self.buttons {
+                Some(buttons) => buttons.contains(&info.gpio),
+                None => named_like_a_button(&info.name),
+            }
+    }
+
+    fn signal_row(
+        &self,
+        info: &SignalInfo,
+        value: Value,
+        name_width: usize,
+        area: Rect,
+        buf: &mut Buffer,
+    ) {
+        let marker = if self.selected == Some(info.id) {
+            "▶ "
+        } else {
+            "  "
+        };
+        let name: String = info.name.chars().take(name_width).collect();
+        let gpio = format!("GPIO {}", info.gpio);
+        let head = Line::from(vec![
+            Span::raw(marker).bold(),
+            Span::raw(format!("{name:<name_width$}  ")).bold(),
+            Span::raw(format!("{gpio:<7}  ")).dark_gray(),
+        ]);
+        let head_width = (2 + name_width + 2 + 9) as u16;
+        let [head_area, value_area] =
+            Layout::horizontal([Constraint::Length(head_width), Constraint::Min(0)]).areas(area);
+        head.render(head_area, buf);
+
+        let v = value.as_u16();
+        let ratio = f64::from(v) / 65535.0;
+        match info.kind {
+            SignalKind::Analog => {
+                let [gauge_area, text_area] =
+                    Layout::horizontal([Constraint::Length(GAUGE_WIDTH), Constraint::Min(0)])
+                        .areas(value_area);
+                Gauge::default()
+                    .ratio(ratio)
+                    .label(format!("{:.0}%", ratio * 100.0))
+                    .gauge_style(Style::new().fg(Color::Cyan).bg(Color::DarkGray))
+                    .use_unicode(true)
+                    .render(gauge_area, buf);
+                Span::raw(format!("  {v}/65535  {:.2} V", ratio * 3.3))
+                    .dark_gray()
+                    .render(text_area, buf);
+            }
+            SignalKind::Pwm => Line::from(vec![
+                led_glyph(ratio),
+                Span::raw(format!(" {:>3.0}% duty", ratio * 100.0)).bold(),
+                Span::raw(format!("  {v}/65535")).dark_gray(),
+            ])
+            .render(value_area, buf),
+            SignalKind::Digital if self.is_button(info) => Line::from(vec![
+                if self.pressed.contains(&info.gpio) {
+                    Span::raw("[▼ pressed ]").black().on_yellow().bold()
+                } else {
+                    Span::raw("[  released]").gray()
+                },
+                Span::raw(format!("  reads {}", u8::from(v > 0))).dark_gray(),
+            ])
+            .render(value_area, buf),
+            SignalKind::Digital if v > 0 => {
+                Line::from(vec![led_glyph(1.0), Span::raw(" on").bold()]).render(value_area, buf)
+            }
+            SignalKind::Digital => Line::from(vec![led_glyph(0.0), Span::raw(" off").dark_gray()])
+                .render(value_area, buf),
+        }
+    }
+}
+
+impl Widget for BoardView<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let signals_height = (self.signals.len().max(1) as u16 + 2).min(area.height);
+        let [signals_area, lines_area, help_area] = Layout::vertical([
+            Constraint::Length(signals_height),
+            Constraint::Min(0),
+            Constraint::Length(1),
+        ])
+        .areas(area);
+
+        let block = Block::bordered()
+            .title(Line::from(" uasyncio board ").bold())
+            .title(Line::from(format!(" t = {:.3} s ", self.now_us as f64 / 1e6)).right_aligned());
+        let inner = block.inner(signals_area);
+        block.render(signals_area, buf);
+        if self.signals.is_empty() {
+            Line::from("  no pins configured yet")
+                .dark_gray()
+                .render(inner, buf);
+        }
+        let name_width = self
+            .signals
+            .iter()
+            .map(|(s, _)| s.name.chars().count())
+            .max()
+            .unwrap_or(0)
+            .clamp(6, NAME_WIDTH);
+        for (i, (info, value)) in self.signals.iter().enumerate() {
+            let row = Rect {
+                y: inner.y + i as u16,
+                height: 1,
+                ..inner
+            };
+            if row.y >= inner.bottom() {
+                break;
+            }
+            self.signal_row(info, *value, name_width, row, buf);
+        }
+
+        let block = Block::bordered().title(Line::from(" printed ").bold());
+        let inner = block.inner(lines_area);
+        block.render(lines_area, buf);
+        let shown = self.lines.len().min(inner.height as usize);
+        let text: Vec<Line> = self.lines[self.lines.len() - shown..]
+            .iter()
+            .map(|(t, line)| {
+                Line::from(vec![
+                    Span::raw(format!("{:>8.3} s  ", *t as f64 / 1e6)).dark_gray(),
+                    Span::raw(line.as_str()),
+                ])
+            })
+            .collect();
+        Paragraph::new(text).render(inner, buf);
+
+        Line::from(" space press/release · enter click · ←/→ pot · ↑/↓ choose · q quit")
+            .dark_gray()
+            .render(help_area, buf);
+    }
+}
+
+/// An LED at `brightness` (0 to 1): `○` when dark, then `░▒▓` and `●` when
+/// full, in a yellow as bright as the LED.
+fn led_glyph(brightness: f64) -> Span<'static> {
+    let glyph = match brightness {
+        b if b <= 0.0 => "○",
+        b if b < 0.25 => "░",
+        b if b < 0.5 => "▒",
+        b if b < 1.0 => "▓",
+        _ => "●",
+    };
+    if brightness <= 0.0 {
+        return Span::raw(glyph).dark_gray();
+    }
+    let level = (80.0 + 175.0 * brightness).round() as u8;
+    Span::styled(
+        glyph,
+        Style::new()
+            .fg(Color::Rgb(level, level, 0))
+            .add_modifier(Modifier::BOLD),
+    )
+}
+
+/// Whether a pin's name says it is a button.
+fn named_like_a_button(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    ["button", "btn", "switch", "key"]
+        .iter()
+        .any(|word| name.contains(word))
+}
+
+/// The board as the live view sees it at one frame.
+struct Snapshot {
+    signals: Vec<(SignalInfo, Value)>,
+    /// GPIOs of the digital inputs: the buttons.
+    buttons: Vec<u8>,
+    /// The buttons held down.
+    pressed: Vec<u8>,
+}
+
+impl Snapshot {
+    fn of(board: &Board) -> Snapshot {
+        let signals = board.signals();
+        let buttons: Vec<u8> = signals
+            .iter()
+            .filter(|(s, _)| s.kind == SignalKind::Digital && is_input(board, s.gpio))
+            .map(|(s, _)| s.gpio)
+            .collect();
+        let pressed = buttons
+            .iter()
+            .copied()
+            .filter(|&gpio| board.is_pressed(gpio))
+            .collect();
+        Snapshot {
+            signals,
+            buttons,
+            pressed,
+        }
+    }
+}
+
+/// Whether `gpio` is a plain digital input (a button's pin).
+fn is_input(board: &Board, gpio: u8) -> bool {
+    board
+        .config(gpio)
+        .is_some_and(|c| c.mode == PinMode::In && matches!(c.function, Function::Gpio))
+}
+
+/// What the keys did that outlives a frame: the selected row, a click's
+/// pending release, whether to quit.
+#[derive(Debug, Default)]
+struct Controls {
+    selected: Option<SignalId>,
+    /// A click's release: (gpio, at µs).
+    release_at: Option<(u8, u64)>,
+    quit: bool,
+}
+
+impl Controls {
+    fn handle(&mut self, key: KeyEvent, board: &Board, seen: &Snapshot, now_us: u64) {
+        if key.kind == KeyEventKind::Release {
+            return;
+        }
+        let ctrl_c =
+            key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c');
+        match key.code {
+            _ if ctrl_c => self.quit = true,
+            KeyCode::Char('q') | KeyCode::Esc => self.quit = true,
+            KeyCode::Up | KeyCode::BackTab => self.step_selection(&seen.signals, -1),
+            KeyCode::Down | KeyCode::Tab => self.step_selection(&seen.signals, 1),
+            KeyCode::Char(' ') | KeyCode::Char('b') => {
+                if let Some(gpio) = self.button(seen) {
+                    if board.is_pressed(gpio) {
+                        board.release(gpio);
+                    } else {
+                        board.press(gpio);
+                    }
+                }
+            }
+            KeyCode::Enter => {
+                if let Some(gpio) = self.button(seen) {
+                    board.press(gpio);
+                    self.release_at = Some((gpio, now_us + CLICK_MS * 1000));
+                }
+            }
+            KeyCode::Left | KeyCode::Char('-') => {
+                self.turn(board, seen, |v| v.saturating_sub(POT_STEP))
+            }
+            KeyCode::Right | KeyCode::Char('+') | KeyCode::Char('=') => {
+                self.turn(board, seen, |v| v.saturating_add(POT_STEP))
+            }
+            KeyCode::Home => self.turn(board, seen, |_| 0),
+            KeyCode::End => self.turn(board, seen, |_| u16::MAX),
+            _ => {}
+        }
+    }
+
+    /// Releases a clicked button once its time is up.
+    fn tick(&mut self, board: &Board, now_us: u64) {
+        if let Some((gpio, at)) = self.release_at
+            && now_us >= at
+        {
+            self.release_at = None;
+            board.release(gpio);
+        }
+    }
+
+    fn step_selection(&mut self, signals: &[(SignalInfo, Value)], step: isize) {
+        if signals.is_empty() {
+            return;
+        }
+        let n = signals.len() as isize;
+        let current = self
+            .selected
+            .and_then(|id| signals.iter().position(|(s, _)| s.id == id))
+            .map_or(if step > 0 { -1 } else { 0 }, |i| i as isize);
+        let next = (current + step).rem_euclid(n) as usize;
+        self.selected = Some(signals[next].0.id);
+    }
+
+    fn selected_gpio(&self, seen: &Snapshot) -> Option<u8> {
+        let id = self.selected?;
+        seen.signals
+            .iter()
+            .find(|(s, _)| s.id == id)
+            .map(|(s, _)| s.gpio)
+    }
+
+    /// The button the keys press: the selected one, else the first.
+    fn button(&self, seen: &Snapshot) -> Option<u8> {
+        self.selected_gpio(seen)
+            .filter(|gpio| seen.buttons.contains(gpio))
+            .or_else(|| seen.buttons.first().copied())
+    }
+
+    /// Turns the potentiometer (the selected ADC input, else the first) to
+    /// `f` of where it is.
+    fn turn(&self, board: &Board, seen: &Snapshot, f: impl Fn(u16) -> u16) {
+        let is_adc = |(s, _): &&(SignalInfo, Value)| s.kind == SignalKind::Analog;
+        let selected = seen
+            .signals
+            .iter()
+            .filter(is_adc)
+            .find(|(s, _)| Some(s.id) == self.selected);
+        if let Some((info, value)) = selected.or_else(|| seen.signals.iter().find(is_adc)) {
+            board.set_adc_u16(info.gpio, f(value.as_u16()));
+        }
+    }
+}
+
+/// Runs the live view until the user quits or `duration` seconds pass.
+///
+/// Run it as a task beside the program, on the real clock: every 50 ms it
+/// reads the keys that arrived (without blocking), applies them to `board`,
+/// and redraws. The terminal is restored when it returns, when it is dropped
+/// (its task cancelled), and before any panic message is printed. Set the
+/// board's echo to [`Echo::Quiet`](crate::Echo::Quiet) first, so printed
+/// lines show in the view rather than across it.
+///
+/// ```no_run
+/// use uasyncio_machine::{Board, Echo, view};
+///
+/// let board = Board::esp32().install();
+/// board.set_echo(Echo::Quiet);
+/// uasyncio::run(async move {
+///     // uasyncio::create_task(program());
+///     view::run_live(board, Some(10.0)).await
+/// })?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub async fn run_live(board: Board, duration: Option<f64>) -> io::Result<()> {
+    let start = uasyncio::now_us();
+    let end = duration.map(|secs| start + (secs.max(0.0) * 1e6).round() as u64);
+    let guard = TerminalGuard::enter()?;
+    let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
+    terminal.clear()?;
+    let mut controls = Controls::default();
+    loop {
+        let now = uasyncio::now_us();
+        while event::poll(Duration::ZERO)? {
+            if let Event::Key(key) = event::read()? {
+                // Fresh each key: two presses of → in one frame turn twice.
+                controls.handle(key, &board, &Snapshot::of(&board), now);
+            }
+        }
+        controls.tick(&board, now);
+        if controls.quit || end.is_some_and(|end| now >= end) {
+            break;
+        }
+        // A panic elsewhere (a failing task) restored the terminal: take it back.
+        if guard.lost() {
+            guard.retake()?;
+            terminal.clear()?;
+        }
+        let seen = Snapshot::of(&board);
+        let lines = board.trace().lines;
+        terminal.draw(|frame| {
+            let view = BoardView::new(&seen.signals, &lines, now)
+                .selected(controls.selected)
+                .buttons(seen.buttons.iter().copied())
+                .pressed(seen.pressed.iter().copied());
+            frame.render_widget(view, frame.area());
+        })?;
+        uasyncio::sleep_ms(FRAME_MS).await;
+    }
+    drop(terminal);
+    drop(guard);
+    Ok(())
+}
+
+/// Whether the terminal is in raw mode on the alternate screen, set up by us.
+static TERMINAL_TAKEN: AtomicBool = AtomicBool::new(false);
+
+type PanicHook = dyn Fn(&PanicHookInfo<'_>) + Send + Sync + 'static;
+
+/// Holds the terminal in raw mode on the alternate screen; dropping it gives
+/// the terminal back. While it lives, a panic hook gives the terminal back
+/// before the panic message is printed, so the message is readable.
+struct TerminalGuard {
+    previous_hook: Arc<PanicHook>,
+}
+
+impl TerminalGuard {
+    fn enter() -> io::Result<Self> {
+        let previous_hook: Arc<PanicHook> = Arc::from(panic::take_hook());
+        let hook = Arc::clone(&previous_hook);
+        panic::set_hook(Box::new(move |info| {
+            restore_terminal();
+            hook(info);
+        }));
+        let guard = TerminalGuard { previous_hook };
+        guard.retake()?;
+        Ok(guard)
+    }
+
+    /// Raw mode and the alternate screen, again after the panic hook left them.
+    fn retake(&self) -> io::Result<()> {
+        TERMINAL_TAKEN.store(true, Ordering::SeqCst);
+        terminal::enable_raw_mode()?;
+        execute!(io::stdout(), terminal::EnterAlternateScreen, cursor::Hide)
+    }
+
+    /// Whether something else (the panic hook) gave the terminal back.
+    fn lost(&self) -> bool {
+        !TERMINAL_TAKEN.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        restore_terminal();
+        // take_hook panics on a panicking thread; our hook stays then, harmless.
+        if !std::thread::panicking() {
+            let previous = Arc::clone(&self.previous_hook);
+            let _ = panic::take_hook();
+            panic::set_hook(Box::new(move |info| previous(info)));
+        }
+    }
+}
+
+/// Leaves raw mode and the alternate screen, once, whoever asks first.
+fn restore_terminal() {
+    if TERMINAL_TAKEN.swap(false, Ordering::SeqCst) {
+        let _ = terminal::disable_raw_mode();
+        let _ = execute!(io::stdout(), terminal::LeaveAlternateScreen, cursor::Show);
+    }
+}
