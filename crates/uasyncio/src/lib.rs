@@ -1,1 +1,93 @@
-//! placeholder
+//! MicroPython's `asyncio` (uasyncio) scheduler for Rust.
+//!
+//! A single-threaded, cooperative event loop with MicroPython's semantics and
+//! names: tasks run in the order they become due, `create_task` queues a task
+//! to run once the current task yields, `run(main)` returns as soon as `main`
+//! finishes. The core is `no_std` + `alloc`; the `std` feature (on by default)
+//! adds the real clock, panic capture and wakeups from other threads.
+//!
+//! ```
+//! use uasyncio::{create_task, sleep};
+//!
+//! async fn blink(name: &'static str, period: f64, times: u32) -> u32 {
+//!     for _ in 0..times {
+//!         sleep(period).await; // toggle an LED here
+//!     }
+//!     times
+//! }
+//!
+//! // Virtual time: the 2 seconds of blinking take no real time.
+//! let toggles = uasyncio::run_virtual(async {
+//!     let fast = create_task(blink("GPIO14", 0.5, 4));
+//!     let slow = create_task(blink("GPIO12", 1.0, 2));
+//!     fast.await.unwrap() + slow.await.unwrap()
+//! });
+//! assert_eq!(toggles, 6);
+//! ```
+//!
+//! # From MicroPython to Rust
+//!
+//! | MicroPython | `uasyncio::` |
+//! |---|---|
+//! | `asyncio.run(coro)` | [`run`]`(fut)` (or [`run_virtual`] on a virtual clock) |
+//! | `asyncio.create_task(coro)` | [`create_task`]`(fut)` → [`Task<T>`], [`create_task_named`] |
+//! | `asyncio.current_task()` | [`current_task`]`()` → [`TaskRef`] |
+//! | `await asyncio.sleep(0.25)` / `sleep_ms(250)` | [`sleep`]`(0.25).await` / [`sleep_ms`]`(250).await` |
+//! | `asyncio.gather(*aws, return_exceptions=…)` | [`gather`], [`gather_return_exceptions`], [`gather!`] |
+//! | `asyncio.wait_for(aw, t)` / `wait_for_ms` | [`wait_for`]`(fut, t)` / [`wait_for_ms`] → `Result<_, TimeoutError>` |
+//! | `task.cancel()`, `task.done()`, `await task` | [`Task::cancel`], [`Task::done`], `task.await` → `Result<T, TaskError>` |
+//! | `Event`, `ThreadSafeFlag`, `Lock` | [`Event`], [`ThreadSafeFlag`], [`Lock`] (`acquire().await` gives a guard) |
+//! | `Queue` (community primitive) | [`Queue`] with [`QueueFull`] / [`QueueEmpty`] |
+//! | `get_event_loop()`, `new_event_loop()` | [`get_event_loop`], [`new_event_loop`], [`new_event_loop_with`] → [`EventLoop`] |
+//! | `loop.set_exception_handler(h)` | [`EventLoop::set_exception_handler`] with an [`ExceptionHandler`] |
+//! | `time.ticks_ms/ticks_add/ticks_diff` | [`time::ticks_ms`], [`time::ticks_add`], [`time::ticks_diff`] |
+//!
+//! # What is different in Rust
+//!
+//! - **Cancellation drops the future.** `cancel()` makes the loop drop the
+//!   task's future at its current `await` the next time it reaches the task;
+//!   destructors run then, like `finally`. A task cannot catch its own
+//!   cancellation and carry on.
+//! - **Results are `Result`s.** Awaiting a [`Task`] gives `Ok(value)` or
+//!   `Err(TaskError::Cancelled | TaskError::Panicked(message))`. A panic
+//!   (with `std`) fails only its task; one nobody awaits reaches the loop's
+//!   exception handler one scheduling round later. A panic in the main
+//!   future propagates out of [`run`].
+//! - **Handles are single-owner.** A [`Task<T>`] is awaited by one owner;
+//!   others hold a clonable [`TaskRef`] (cancel, done, id, name). Dropping a
+//!   `Task<T>` detaches the task.
+//! - **Time is pluggable.** Every loop runs on a [`Platform`]: the real
+//!   [`SystemClock`], a deterministic [`VirtualClock`] that jumps to the next
+//!   deadline whenever the loop would idle, or a board's own clock.
+//! - **Loops are per thread.** Each thread has its own current loop; only
+//!   [`ThreadSafeFlag::set`] (and wakers) may be used from other threads.
+//! - **No deadlock hangs.** MicroPython idles forever when nothing can wake the
+//!   main task; here `run` panics with a message saying so.
+//!
+//! # Allocation
+//!
+//! Creating a task allocates once. Polling, sleeping, waiting on an
+//! [`Event`], [`Lock`] or [`Queue`] and waking allocate nothing once the
+//! loop's queues have grown to their peak size.
+#![cfg_attr(not(feature = "std"), no_std)]
+#![warn(missing_docs)]
+
+extern crate alloc;
+
+pub mod funcs;
+mod raw;
+mod runtime;
+pub mod sync;
+mod task;
+pub mod time;
+
+pub use funcs::{TimeoutError, gather, gather_return_exceptions, wait_for, wait_for_ms};
+pub use runtime::{
+    EventLoop, ExceptionContext, ExceptionHandler, create_task, create_task_named, current_task, get_event_loop,
+    new_event_loop, new_event_loop_with, run, run_virtual, try_current_task,
+};
+pub use sync::{Event, Lock, LockGuard, Queue, QueueEmpty, QueueFull, ThreadSafeFlag};
+pub use task::{Task, TaskError, TaskId, TaskRef};
+#[cfg(feature = "std")]
+pub use time::SystemClock;
+pub use time::{Platform, VirtualClock, now_us, sleep, sleep_ms, sleep_us};

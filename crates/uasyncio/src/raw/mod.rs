@@ -1,0 +1,468 @@
+//! The unsafe machinery: task memory, its type-erased vtable, and the waker.
+//!
+//! Every `unsafe` block of the crate lives in this module. The safe API
+//! (`Task`, `TaskRef`, the event loop) is built on the small surface below.
+//!
+//! # Invariants
+//!
+//! - **I1 (layout).** A task is one heap allocation, a `TaskCell<F, T>` whose
+//!   first field is its [`Header`] (`repr(C)`), so a `NonNull<Header>` can be
+//!   cast back to the cell by the functions of the task's own vtable.
+//! - **I2 (ownership).** `Header::refs` counts every owning [`TaskPtr`]: the
+//!   loop's registry (while the task is registered), typed and untyped
+//!   handles, cloned wakers and cross-thread inbox entries. The allocation is
+//!   freed when the count reaches zero. Ready-queue entries do not own a
+//!   reference: a task stays registered while it is queued.
+//! - **I3 (loop-only fields).** `state`, `stage`, `awaiter`, `awaiting` and
+//!   `core` are touched only on the thread that runs the owning loop. Handles
+//!   are `!Send`; a waker used on another thread only touches `refs`,
+//!   `vtable` and `remote` (atomics and immutable data) and hands the task to
+//!   the loop through its [`Remote`] inbox.
+//! - **I4 (drop on the loop).** The future is dropped by the loop when the task
+//!   finishes, is cancelled, or its loop discards it; the output is dropped by
+//!   its handle, or by the loop once no handle exists. So when the last
+//!   reference goes away on another thread, the stage is already empty and
+//!   freeing drops no `!Send` value.
+//! - **I5 (core liveness).** `core` points at the owning loop while the task is
+//!   not `DONE`; a loop finishes (cancels) every registered task before its
+//!   memory goes away, and nothing dereferences `core` for a `DONE` task.
+
+use alloc::boxed::Box;
+use alloc::string::String;
+use alloc::sync::Arc;
+use core::cell::{Cell, UnsafeCell};
+use core::future::Future;
+use core::marker::PhantomData;
+use core::mem::ManuallyDrop;
+use core::pin::Pin;
+use core::ptr::NonNull;
+use core::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
+use portable_atomic::{AtomicUsize, Ordering};
+
+use crate::runtime::{Core, Remote};
+use crate::task::TaskError;
+
+/// Task state bits (loop-thread only, I3).
+pub(crate) mod state {
+    /// In the ready queue.
+    pub const SCHEDULED: u32 = 1 << 0;
+    /// Being polled right now.
+    pub const RUNNING: u32 = 1 << 1;
+    /// Finished (value, panic or cancellation); the future is gone.
+    pub const DONE: u32 = 1 << 2;
+    /// Cancellation requested: drop instead of poll when next popped.
+    pub const CANCEL: u32 = 1 << 3;
+    /// The typed `Task<T>` handle is alive.
+    pub const HANDLE: u32 = 1 << 4;
+    /// Failed, and nobody has retrieved the failure yet.
+    pub const UNRETRIEVED: u32 = 1 << 5;
+    /// In the loop's registry (which holds one reference).
+    pub const REGISTERED: u32 = 1 << 6;
+    /// The outcome is observed by the caller (the main task of `run`).
+    pub const OBSERVED: u32 = 1 << 7;
+}
+
+/// Type-erased operations on a `TaskCell<F, T>`.
+pub(crate) struct VTable {
+    /// Poll the future once; returns true when the task has finished.
+    poll: unsafe fn(NonNull<Header>, &mut Context<'_>) -> bool,
+    /// Drop the future and record `Err(Cancelled)`.
+    cancel: unsafe fn(NonNull<Header>),
+    /// A copy of the failure, if the task failed and its outcome is still there.
+    error: unsafe fn(NonNull<Header>) -> Option<TaskError>,
+    /// Move the outcome into `*out` (a `Option<Result<T, TaskError>>`).
+    take_output: unsafe fn(NonNull<Header>, *mut ()),
+    /// Drop the outcome, if any.
+    drop_output: unsafe fn(NonNull<Header>),
+    /// Free the allocation.
+    dealloc: unsafe fn(NonNull<Header>),
+}
+
+/// The part of a task every piece of the runtime can see.
+#[repr(C)]
+pub(crate) struct Header {
+    refs: AtomicUsize,
+    vtable: &'static VTable,
+    /// The owning loop's cross-thread inbox; also its identity.
+    pub(crate) remote: Arc<Remote>,
+    pub(crate) core: *const Core,
+    pub(crate) state: Cell<u32>,
+    /// Position in the loop's registry.
+    pub(crate) index: Cell<u32>,
+    pub(crate) id: u64,
+    /// The waker of whoever awaits this task's handle.
+    pub(crate) awaiter: Cell<Option<Waker>>,
+    /// The task this task is currently awaiting (for cancel forwarding).
+    pub(crate) awaiting: Cell<Option<NonNull<Header>>>,
+    pub(crate) name: Option<Box<str>>,
+}
+
+enum Stage<F, T> {
+    Running(F),
+    Finished(Result<T, TaskError>),
+    Consumed,
+}
+
+#[repr(C)]
+struct TaskCell<F, T> {
+    header: Header,
+    stage: UnsafeCell<Stage<F, T>>,
+}
+
+/// An owning, counted pointer to a task (I2).
+pub(crate) struct TaskPtr(NonNull<Header>);
+
+// SAFETY: across threads a `TaskPtr` only touches `refs` (atomic) and, when
+// the count reaches zero, frees a cell whose stage is already empty (I4).
+unsafe impl Send for TaskPtr {}
+
+impl TaskPtr {
+    /// Takes a new counted reference to `ptr`.
+    ///
+    /// Callers hold `ptr` alive through another reference.
+    pub(crate) fn from_raw_ref(ptr: NonNull<Header>) -> TaskPtr {
+        // SAFETY: the caller keeps the task alive, so the header is valid.
+        unsafe { ptr.as_ref() }.refs.fetch_add(1, Ordering::Relaxed);
+        TaskPtr(ptr)
+    }
+
+    pub(crate) fn as_raw(&self) -> NonNull<Header> {
+        self.0
+    }
+
+    pub(crate) fn header(&self) -> &Header {
+        // SAFETY: this pointer holds a reference, so the cell is alive (I2).
+        unsafe { self.0.as_ref() }
+    }
+}
+
+impl Clone for TaskPtr {
+    fn clone(&self) -> Self {
+        TaskPtr::from_raw_ref(self.0)
+    }
+}
+
+impl Drop for TaskPtr {
+    fn drop(&mut self) {
+        // SAFETY: we own one reference.
+        unsafe { release(self.0) }
+    }
+}
+
+/// Drops one reference; frees the cell on the last one.
+///
+/// # Safety
+/// The caller owns one reference to `ptr`.
+unsafe fn release(ptr: NonNull<Header>) {
+    // SAFETY: the caller's reference keeps the header alive until here.
+    let header = unsafe { ptr.as_ref() };
+    if header.refs.fetch_sub(1, Ordering::Release) == 1 {
+        portable_atomic::fence(Ordering::Acquire);
+        // SAFETY: that was the last reference; nobody else can see the cell.
+        unsafe { (header.vtable.dealloc)(ptr) }
+    }
+}
+
+/// Borrowed access to a task that is known to be alive.
+///
+/// Callers pass a pointer that is registered in its loop (ready-queue
+/// entries, `current`, `awaiting` links, whose targets are kept alive by the
+/// handle the awaiting future holds) or otherwise referenced (I2), and use
+/// the result on the loop thread only (I3).
+pub(crate) fn hdr<'a>(ptr: NonNull<Header>) -> &'a Header {
+    // SAFETY: see above.
+    unsafe { ptr.as_ref() }
+}
+
+impl Header {
+    pub(crate) fn has(&self, bits: u32) -> bool {
+        self.state.get() & bits != 0
+    }
+    pub(crate) fn set(&self, bits: u32) {
+        self.state.set(self.state.get() | bits);
+    }
+    pub(crate) fn unset(&self, bits: u32) {
+        self.state.set(self.state.get() & !bits);
+    }
+}
+
+/// Polls the task once (loop thread, task registered and not `DONE`).
+///
+/// Returns true when the task finished.
+pub(crate) fn poll_task(ptr: NonNull<Header>) -> bool {
+    let waker = waker_ref(ptr);
+    let mut cx = Context::from_waker(&waker);
+    // SAFETY: the task is registered, so alive (I2); this is the loop thread (I3).
+    unsafe { (hdr(ptr).vtable.poll)(ptr, &mut cx) }
+}
+
+/// Drops the future of a live task and records its cancellation.
+pub(crate) fn cancel_task(ptr: NonNull<Header>) {
+    // SAFETY: as in `poll_task`.
+    unsafe { (hdr(ptr).vtable.cancel)(ptr) }
+}
+
+/// The failure recorded for a finished task, if any.
+pub(crate) fn task_error(ptr: NonNull<Header>) -> Option<TaskError> {
+    // SAFETY: as in `poll_task`.
+    unsafe { (hdr(ptr).vtable.error)(ptr) }
+}
+
+/// Drops the outcome of a finished task.
+pub(crate) fn drop_output(ptr: NonNull<Header>) {
+    // SAFETY: as in `poll_task`.
+    unsafe { (hdr(ptr).vtable.drop_output)(ptr) }
+}
+
+/// The typed handle's core: a counted pointer that knows the output type.
+pub(crate) struct JoinHandle<T> {
+    task: TaskPtr,
+    _output: PhantomData<fn() -> T>,
+}
+
+impl<T> JoinHandle<T> {
+    /// Allocates a task for `fut`, with two references: the registry's
+    /// (returned first) and this handle's.
+    pub(crate) fn allocate<F>(
+        fut: F,
+        core: &Core,
+        remote: Arc<Remote>,
+        id: u64,
+        name: Option<Box<str>>,
+        initial_state: u32,
+    ) -> (TaskPtr, JoinHandle<F::Output>)
+    where
+        F: Future<Output = T> + 'static,
+    {
+        let cell = Box::new(TaskCell::<F, F::Output> {
+            header: Header {
+                refs: AtomicUsize::new(2),
+                vtable: vtable_of::<F>(),
+                remote,
+                core,
+                state: Cell::new(initial_state),
+                index: Cell::new(0),
+                id,
+                awaiter: Cell::new(None),
+                awaiting: Cell::new(None),
+                name,
+            },
+            stage: UnsafeCell::new(Stage::Running(fut)),
+        });
+        let ptr = NonNull::from(Box::leak(cell)).cast::<Header>();
+        (TaskPtr(ptr), JoinHandle { task: TaskPtr(ptr), _output: PhantomData })
+    }
+
+    pub(crate) fn task(&self) -> &TaskPtr {
+        &self.task
+    }
+
+    /// Moves the outcome out of the finished task; `None` if already taken.
+    pub(crate) fn take_output(&self) -> Option<Result<T, TaskError>> {
+        let mut out: Option<Result<T, TaskError>> = None;
+        let ptr = self.task.as_raw();
+        // SAFETY: the handle was made by `allocate` for a future whose output
+        // is `T`, so the vtable writes an `Option<Result<T, TaskError>>`; the
+        // handle's reference keeps the task alive; handles are loop-thread only.
+        unsafe { (hdr(ptr).vtable.take_output)(ptr, (&mut out as *mut Option<Result<T, TaskError>>).cast()) };
+        out
+    }
+}
+
+/// If `waker` is a waker of a task of `core`, that task.
+pub(crate) fn local_task(waker: &Waker, core: &Core) -> Option<NonNull<Header>> {
+    if !core::ptr::eq(waker.vtable(), &WAKER_VTABLE) {
+        return None;
+    }
+    let ptr = NonNull::new(waker.data() as *mut Header)?;
+    let h = hdr(ptr);
+    (h.remote.is_local() && core::ptr::eq(h.core, core)).then_some(ptr)
+}
+
+fn vtable_of<F: Future + 'static>() -> &'static VTable {
+    struct Holder<F>(core::marker::PhantomData<F>);
+    impl<F: Future + 'static> Holder<F> {
+        const VTABLE: VTable = VTable {
+            poll: poll_impl::<F>,
+            cancel: cancel_impl::<F>,
+            error: error_impl::<F>,
+            take_output: take_output_impl::<F>,
+            drop_output: drop_output_impl::<F>,
+            dealloc: dealloc_impl::<F>,
+        };
+    }
+    &Holder::<F>::VTABLE
+}
+
+/// # Safety (all `*_impl`)
+/// `ptr` is a live `TaskCell<F, F::Output>` (I1, I2) used on its loop thread (I3).
+unsafe fn stage<'a, F: Future>(ptr: NonNull<Header>) -> &'a mut Stage<F, F::Output> {
+    // SAFETY: see above; the loop never holds two of these borrows at once.
+    unsafe { &mut *ptr.cast::<TaskCell<F, F::Output>>().as_ref().stage.get() }
+}
+
+unsafe fn poll_impl<F: Future>(ptr: NonNull<Header>, cx: &mut Context<'_>) -> bool {
+    // SAFETY: vtable contract.
+    let stage = unsafe { stage::<F>(ptr) };
+    let Stage::Running(fut) = stage else {
+        return true;
+    };
+    // SAFETY: the future lives in the heap cell and is never moved: it is
+    // dropped in place when the stage is overwritten.
+    let fut = unsafe { Pin::new_unchecked(fut) };
+    match catch(|| fut.poll(cx)) {
+        Ok(Poll::Pending) => false,
+        Ok(Poll::Ready(value)) => {
+            *stage = Stage::Finished(Ok(value));
+            true
+        }
+        Err(message) => {
+            // The future's destructors may panic too; their message is lost.
+            let _ = catch(|| *stage = Stage::Consumed);
+            *stage = Stage::Finished(Err(TaskError::Panicked(message)));
+            true
+        }
+    }
+}
+
+unsafe fn cancel_impl<F: Future>(ptr: NonNull<Header>) {
+    // SAFETY: vtable contract.
+    let stage = unsafe { stage::<F>(ptr) };
+    if let Stage::Running(_) = stage {
+        // Destructors run now, like a `finally` block; a panic in one is not
+        // allowed to escape into the loop.
+        let _ = catch(|| *stage = Stage::Consumed);
+        *stage = Stage::Finished(Err(TaskError::Cancelled));
+    }
+}
+
+unsafe fn error_impl<F: Future>(ptr: NonNull<Header>) -> Option<TaskError> {
+    // SAFETY: vtable contract.
+    match unsafe { stage::<F>(ptr) } {
+        Stage::Finished(Err(e)) => Some(e.clone()),
+        _ => None,
+    }
+}
+
+unsafe fn take_output_impl<F: Future>(ptr: NonNull<Header>, out: *mut ()) {
+    // SAFETY: vtable contract.
+    let stage = unsafe { stage::<F>(ptr) };
+    if let Stage::Finished(_) = stage {
+        let Stage::Finished(result) = core::mem::replace(stage, Stage::Consumed) else { unreachable!() };
+        // SAFETY: `take_output::<T>` passes an `Option<Result<F::Output, _>>`.
+        unsafe { *out.cast::<Option<Result<F::Output, TaskError>>>() = Some(result) };
+    }
+}
+
+unsafe fn drop_output_impl<F: Future>(ptr: NonNull<Header>) {
+    // SAFETY: vtable contract.
+    let stage = unsafe { stage::<F>(ptr) };
+    if let Stage::Finished(_) = stage {
+        let _ = catch(|| *stage = Stage::Consumed);
+    }
+}
+
+unsafe fn dealloc_impl<F: Future>(ptr: NonNull<Header>) {
+    // SAFETY: last reference (I2); the cell came from `Box::leak` in `allocate`.
+    drop(unsafe { Box::from_raw(ptr.cast::<TaskCell<F, F::Output>>().as_ptr()) });
+}
+
+/// Runs `f`, turning a panic into its message (std); without std panics abort.
+fn catch<R>(f: impl FnOnce() -> R) -> Result<R, String> {
+    #[cfg(feature = "std")]
+    {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|payload| {
+            if let Some(s) = payload.downcast_ref::<&str>() {
+                String::from(*s)
+            } else if let Some(s) = payload.downcast_ref::<String>() {
+                s.clone()
+            } else {
+                String::from("<non-string panic payload>")
+            }
+        })
+    }
+    #[cfg(not(feature = "std"))]
+    {
+        Ok(f())
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The waker: a task pointer with a counted reference (I2).
+
+static WAKER_VTABLE: RawWakerVTable = RawWakerVTable::new(waker_clone, waker_wake, waker_wake_by_ref, waker_drop);
+
+/// A waker borrowed from the loop's reference: no count is taken.
+fn waker_ref(ptr: NonNull<Header>) -> ManuallyDrop<Waker> {
+    // SAFETY: the vtable below upholds the RawWaker contract; ManuallyDrop
+    // keeps the borrowed reference from being released.
+    ManuallyDrop::new(unsafe { Waker::from_raw(RawWaker::new(ptr.as_ptr() as *const (), &WAKER_VTABLE)) })
+}
+
+unsafe fn waker_clone(data: *const ()) -> RawWaker {
+    // SAFETY: a waker's data is a live task header it holds a reference to.
+    let ptr = unsafe { NonNull::new_unchecked(data as *mut Header) };
+    core::mem::forget(TaskPtr::from_raw_ref(ptr));
+    RawWaker::new(data, &WAKER_VTABLE)
+}
+
+unsafe fn waker_wake(data: *const ()) {
+    // SAFETY: as in `waker_clone`; this consumes the waker's reference.
+    unsafe {
+        waker_wake_by_ref(data);
+        waker_drop(data);
+    }
+}
+
+unsafe fn waker_wake_by_ref(data: *const ()) {
+    // SAFETY: as in `waker_clone`.
+    let ptr = unsafe { NonNull::new_unchecked(data as *mut Header) };
+    // SAFETY: alive through the waker's reference.
+    let header = unsafe { ptr.as_ref() };
+    if header.remote.is_local() {
+        // Loop thread: the loop-only fields are ours to touch (I3).
+        if let Some(core) = core_of(header) {
+            core.schedule(ptr);
+        }
+    } else {
+        header.remote.push(TaskPtr::from_raw_ref(ptr));
+    }
+}
+
+unsafe fn waker_drop(data: *const ()) {
+    // SAFETY: the waker owns one reference.
+    unsafe { release(NonNull::new_unchecked(data as *mut Header)) }
+}
+
+// ---------------------------------------------------------------------------
+// Globals that hold the current loop. With `std` they are thread-locals; the
+// no_std build keeps them in statics for the one context that runs the loop.
+
+#[cfg(not(feature = "std"))]
+pub(crate) struct LoopCell<T>(pub(crate) T);
+
+// SAFETY: no_std builds have no threads; the loop and everything that reads
+// these cells runs in one execution context. Interrupt handlers must only use
+// `ThreadSafeFlag::set` and wakers, which never touch these cells.
+#[cfg(not(feature = "std"))]
+unsafe impl<T> Sync for LoopCell<T> {}
+
+/// Dereferences the running-loop pointer kept by `runtime::context`.
+///
+/// Only `context::with_running` calls this, with a pointer that is non-null
+/// exactly while a `RunningGuard` for that loop is alive — and a guard is
+/// only created from a live `&Core` that outlives it.
+pub(crate) fn deref_core<'a>(ptr: *const Core) -> &'a Core {
+    // SAFETY: see above: the guard's borrow of the core outlives every use.
+    unsafe { &*ptr }
+}
+
+/// The loop of a task that has not finished, or `None` once it has (I5).
+pub(crate) fn core_of(h: &Header) -> Option<&Core> {
+    if h.has(state::DONE) {
+        None
+    } else {
+        // SAFETY: a task that is not DONE has a live loop (I5); loop thread (I3).
+        Some(unsafe { &*h.core })
+    }
+}

@@ -1,0 +1,463 @@
+//! The event loop: `run`, `create_task`, `get_event_loop` and friends.
+
+pub(crate) mod context;
+mod ready;
+mod scheduler;
+
+use alloc::boxed::Box;
+use alloc::rc::Rc;
+use alloc::string::String;
+use alloc::sync::Arc;
+use core::fmt;
+use core::future::Future;
+
+use scheduler::RunEnd;
+pub(crate) use scheduler::{Core, Remote};
+
+use crate::raw::state;
+use crate::task::{Task, TaskError, TaskRef};
+use crate::time::Platform;
+
+/// A handle to an event loop (MicroPython's `Loop`).
+///
+/// Cheap to clone; it is `!Send` because the loop belongs to one thread.
+/// [`get_event_loop`] returns the thread's loop, [`new_event_loop`] replaces
+/// it with a fresh one.
+///
+/// ```
+/// let event_loop = uasyncio::new_event_loop_with(uasyncio::VirtualClock::new());
+/// let task = event_loop.create_task(async { 6 * 7 });
+/// assert_eq!(event_loop.run_until_complete(task), Ok(42));
+/// ```
+#[derive(Clone)]
+pub struct EventLoop {
+    pub(crate) core: Rc<Core>,
+}
+
+/// An exception handler: called with the loop and the context of a failure
+/// that no task retrieved. See [`EventLoop::set_exception_handler`].
+pub type ExceptionHandler = Rc<dyn Fn(&EventLoop, &ExceptionContext)>;
+
+/// What the loop knows about a failure it reports (MicroPython's `context` dict).
+#[derive(Clone, Debug)]
+pub struct ExceptionContext {
+    /// `"Task exception wasn't retrieved"` for unawaited task failures.
+    pub message: String,
+    /// The failure (`context["exception"]`).
+    pub error: TaskError,
+    /// The task that failed (`context["future"]`).
+    pub task: Option<TaskRef>,
+}
+
+impl EventLoop {
+    /// Runs the loop until [`stop`](Self::stop) is called, or until nothing
+    /// can ever run again (no task is due, no timer is pending and nothing
+    /// outside the loop can wake a task). MicroPython would idle forever in
+    /// that last case; returning is the useful thing to do on a host.
+    ///
+    /// ```
+    /// use std::rc::Rc;
+    /// let event_loop = uasyncio::new_event_loop_with(uasyncio::VirtualClock::new());
+    /// let l = event_loop.clone();
+    /// event_loop.create_task(async move {
+    ///     uasyncio::sleep(5).await;
+    ///     l.stop();
+    /// });
+    /// event_loop.run_forever();
+    /// assert_eq!(event_loop.time_us(), 5_000_000);
+    /// ```
+    pub fn run_forever(&self) {
+        self.check_open();
+        match self.core.drive(None) {
+            RunEnd::Stopped | RunEnd::Exhausted | RunEnd::MainDone => {}
+        }
+    }
+
+    /// Runs `fut` as the main task until it completes and returns its output.
+    ///
+    /// Other tasks that are still pending stay queued for the next run. A
+    /// panic in `fut` propagates out of this call.
+    ///
+    /// # Panics
+    /// If the main task panics or is cancelled, if it can never finish
+    /// (a deadlock: nothing is ready, no timer is pending and nothing outside
+    /// the loop can wake it), or if the loop is already running.
+    ///
+    /// ```
+    /// let event_loop = uasyncio::new_event_loop_with(uasyncio::VirtualClock::new());
+    /// let answer = event_loop.run_until_complete(async {
+    ///     uasyncio::sleep_ms(20).await;
+    ///     42
+    /// });
+    /// assert_eq!(answer, 42);
+    /// ```
+    pub fn run_until_complete<F>(&self, fut: F) -> F::Output
+    where
+        F: Future + 'static,
+    {
+        self.check_open();
+        let main = self.create_task(fut);
+        main.raw().task().header().set(state::OBSERVED);
+        match self.core.drive(Some(main.raw().task().as_raw())) {
+            RunEnd::MainDone => {}
+            RunEnd::Stopped | RunEnd::Exhausted => {
+                panic!(
+                    "uasyncio deadlock: the main task is waiting, but no task is ready, no timer is \
+                     pending and nothing outside the loop (a ThreadSafeFlag, I/O) can wake it"
+                )
+            }
+        }
+        match main.raw().take_output() {
+            Some(Ok(value)) => value,
+            Some(Err(TaskError::Panicked(message))) => resume_panic(message),
+            Some(Err(TaskError::Cancelled)) => panic!("uasyncio: the main task was cancelled"),
+            None => unreachable!("the main task's outcome is taken once"),
+        }
+    }
+
+    /// Makes [`run_forever`](Self::run_forever) return once the tasks that are
+    /// due now have run. Calling it again before that is harmless.
+    ///
+    /// ```
+    /// let event_loop = uasyncio::new_event_loop_with(uasyncio::VirtualClock::new());
+    /// event_loop.stop();
+    /// event_loop.stop();
+    /// event_loop.run_forever(); // returns at once
+    /// ```
+    pub fn stop(&self) {
+        self.core.queue_stop();
+    }
+
+    /// Closes the loop: every task still queued is cancelled (destructors
+    /// run) and dropped. [`get_event_loop`] then hands out a fresh loop.
+    ///
+    /// # Panics
+    /// If called while the loop is running.
+    ///
+    /// ```
+    /// let event_loop = uasyncio::new_event_loop_with(uasyncio::VirtualClock::new());
+    /// let task = event_loop.create_task(async {});
+    /// event_loop.close();
+    /// assert!(task.done());
+    /// ```
+    pub fn close(&self) {
+        assert!(
+            crate::runtime::context::running_ptr() != Rc::as_ptr(&self.core),
+            "close() called from inside the running event loop; call it after run*() returns"
+        );
+        self.core.discard_all();
+        self.core.closed.set(true);
+    }
+
+    /// Creates a task on this loop; it first runs when the current task yields.
+    ///
+    /// ```
+    /// let event_loop = uasyncio::new_event_loop_with(uasyncio::VirtualClock::new());
+    /// let task = event_loop.create_task(async { "done" });
+    /// assert!(!task.done());
+    /// assert_eq!(event_loop.run_until_complete(task), Ok("done"));
+    /// ```
+    pub fn create_task<F>(&self, fut: F) -> Task<F::Output>
+    where
+        F: Future + 'static,
+    {
+        Task::from_raw(self.core.spawn(fut, None))
+    }
+
+    /// Sets the handler for failures nobody retrieved; `None` restores the default.
+    ///
+    /// ```
+    /// use std::cell::RefCell;
+    /// use std::rc::Rc;
+    /// let event_loop = uasyncio::new_event_loop_with(uasyncio::VirtualClock::new());
+    /// let seen = Rc::new(RefCell::new(Vec::new()));
+    /// let log = seen.clone();
+    /// event_loop.set_exception_handler(Some(Rc::new(move |_, ctx: &uasyncio::ExceptionContext| {
+    ///     log.borrow_mut().push(format!("{}: {}", ctx.message, ctx.error));
+    /// })));
+    /// event_loop.run_until_complete(async {
+    ///     uasyncio::create_task(async { panic!("boom") });
+    ///     uasyncio::sleep_ms(10).await;
+    /// });
+    /// assert_eq!(*seen.borrow(), ["Task exception wasn't retrieved: task panicked: boom"]);
+    /// event_loop.set_exception_handler(None);
+    /// assert!(event_loop.get_exception_handler().is_none());
+    /// ```
+    pub fn set_exception_handler(&self, handler: Option<ExceptionHandler>) {
+        *self.core.handler.borrow_mut() = handler;
+    }
+
+    /// The handler set by [`set_exception_handler`](Self::set_exception_handler), if any.
+    ///
+    /// ```
+    /// let event_loop = uasyncio::new_event_loop_with(uasyncio::VirtualClock::new());
+    /// assert!(event_loop.get_exception_handler().is_none());
+    /// ```
+    pub fn get_exception_handler(&self) -> Option<ExceptionHandler> {
+        self.core.handler.borrow().clone()
+    }
+
+    /// The default handler: prints the message, the task and the error to
+    /// stderr (with `std`; without it, it does nothing).
+    ///
+    /// ```
+    /// let event_loop = uasyncio::new_event_loop_with(uasyncio::VirtualClock::new());
+    /// event_loop.default_exception_handler(&uasyncio::ExceptionContext {
+    ///     message: "Task exception wasn't retrieved".into(),
+    ///     error: uasyncio::TaskError::Panicked("boom".into()),
+    ///     task: None,
+    /// });
+    /// ```
+    pub fn default_exception_handler(&self, context: &ExceptionContext) {
+        #[cfg(feature = "std")]
+        {
+            let task = match &context.task {
+                Some(task) => alloc::format!("{task}"),
+                None => String::from("None"),
+            };
+            std::eprintln!("{}\nfuture: {}\n{}", context.message, task, context.error);
+        }
+        #[cfg(not(feature = "std"))]
+        let _ = context;
+    }
+
+    /// Calls the handler that is set, or the default one.
+    ///
+    /// ```
+    /// use std::cell::Cell;
+    /// use std::rc::Rc;
+    /// let event_loop = uasyncio::new_event_loop_with(uasyncio::VirtualClock::new());
+    /// let calls = Rc::new(Cell::new(0));
+    /// let c = calls.clone();
+    /// event_loop.set_exception_handler(Some(Rc::new(move |_, _| c.set(c.get() + 1))));
+    /// event_loop.call_exception_handler(&uasyncio::ExceptionContext {
+    ///     message: "custom".into(),
+    ///     error: uasyncio::TaskError::Cancelled,
+    ///     task: None,
+    /// });
+    /// assert_eq!(calls.get(), 1);
+    /// ```
+    pub fn call_exception_handler(&self, context: &ExceptionContext) {
+        let handler = self.get_exception_handler();
+        match handler {
+            Some(handler) => handler(self, context),
+            None => self.default_exception_handler(context),
+        }
+    }
+
+    /// The loop's clock in microseconds (virtual or real).
+    ///
+    /// ```
+    /// let event_loop = uasyncio::new_event_loop_with(uasyncio::VirtualClock::new());
+    /// event_loop.run_until_complete(uasyncio::sleep(1.5));
+    /// assert_eq!(event_loop.time_us(), 1_500_000);
+    /// ```
+    pub fn time_us(&self) -> u64 {
+        self.core.refresh_now()
+    }
+
+    fn check_open(&self) {
+        assert!(
+            !self.core.closed.get(),
+            "this event loop is closed; get a new one with new_event_loop() or get_event_loop()"
+        );
+    }
+}
+
+impl fmt::Debug for EventLoop {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EventLoop").field("time_us", &self.core.now()).finish_non_exhaustive()
+    }
+}
+
+#[cfg(feature = "std")]
+fn resume_panic(message: String) -> ! {
+    std::panic::resume_unwind(Box::new(message))
+}
+
+#[cfg(not(feature = "std"))]
+fn resume_panic(message: String) -> ! {
+    panic!("{message}")
+}
+
+/// The thread's event loop (created with the default clock if there is none,
+/// or if the last one was closed). Inside a running loop, that loop.
+///
+/// ```
+/// let event_loop = uasyncio::get_event_loop();
+/// assert_eq!(event_loop.run_until_complete(async { 1 + 1 }), 2);
+/// ```
+///
+/// # Panics
+/// Without `std` there is no default clock: install a loop first with
+/// [`new_event_loop_with`].
+pub fn get_event_loop() -> EventLoop {
+    if let Some(running) = context::with_running(Core::handle) {
+        return running;
+    }
+    context::with_thread_loop(|slot| match slot {
+        Some(core) if !core.closed.get() => EventLoop { core: core.clone() },
+        _ => {
+            let core = Core::new(default_platform());
+            *slot = Some(core.clone());
+            EventLoop { core }
+        }
+    })
+}
+
+/// Replaces the thread's event loop with a fresh one on the default clock
+/// (the real clock), discarding every task of the old one.
+///
+/// ```
+/// let event_loop = uasyncio::new_event_loop();
+/// assert_eq!(event_loop.run_until_complete(async { 7 }), 7);
+/// ```
+pub fn new_event_loop() -> EventLoop {
+    new_event_loop_with_arc(default_platform())
+}
+
+/// Replaces the thread's event loop with a fresh one driven by `platform`
+/// (a [`VirtualClock`](crate::VirtualClock), the [`SystemClock`](crate::SystemClock),
+/// or a board's own), discarding every task of the old one.
+///
+/// ```
+/// let event_loop = uasyncio::new_event_loop_with(uasyncio::VirtualClock::new());
+/// event_loop.run_until_complete(uasyncio::sleep(3600)); // an hour, at once
+/// assert_eq!(uasyncio::get_event_loop().time_us(), 3_600_000_000);
+/// ```
+///
+/// # Panics
+/// If called from inside a running loop.
+pub fn new_event_loop_with(platform: impl Platform) -> EventLoop {
+    new_event_loop_with_arc(Arc::new(platform))
+}
+
+fn new_event_loop_with_arc(platform: Arc<dyn Platform>) -> EventLoop {
+    assert!(
+        context::running_ptr().is_null(),
+        "new_event_loop() called from inside a running event loop; call it before run*()"
+    );
+    let core = Core::new(platform);
+    let old = context::with_thread_loop(|slot| slot.replace(core.clone()));
+    if let Some(old) = old {
+        old.discard_all();
+    }
+    EventLoop { core }
+}
+
+#[cfg(feature = "std")]
+fn default_platform() -> Arc<dyn Platform> {
+    Arc::new(crate::time::SystemClock::new())
+}
+
+#[cfg(not(feature = "std"))]
+fn default_platform() -> Arc<dyn Platform> {
+    panic!("no event loop: without the `std` feature, install one with new_event_loop_with(platform)")
+}
+
+/// Runs `fut` on the thread's event loop until it completes (MicroPython's
+/// `asyncio.run`). Other tasks still pending stay queued for the next run.
+///
+/// ```
+/// async fn answer() -> u32 {
+///     42
+/// }
+/// assert_eq!(uasyncio::run(answer()), 42);
+/// ```
+///
+/// # Panics
+/// See [`EventLoop::run_until_complete`].
+pub fn run<F>(fut: F) -> F::Output
+where
+    F: Future + 'static,
+{
+    get_event_loop().run_until_complete(fut)
+}
+
+/// Installs a fresh loop on a new [`VirtualClock`](crate::VirtualClock) and
+/// runs `fut` on it: deterministic, and sleeps take no real time.
+///
+/// ```
+/// let out = uasyncio::run_virtual(async {
+///     uasyncio::sleep(10).await;
+///     uasyncio::time::ticks_ms()
+/// });
+/// assert_eq!(out, 10_000);
+/// ```
+pub fn run_virtual<F>(fut: F) -> F::Output
+where
+    F: Future + 'static,
+{
+    new_event_loop_with(crate::time::VirtualClock::new()).run_until_complete(fut)
+}
+
+/// Creates a task on the running loop (or the thread's loop): it first runs
+/// once the current task yields. Dropping the returned [`Task`] detaches it.
+///
+/// ```
+/// let out = uasyncio::run_virtual(async {
+///     let task = uasyncio::create_task(async { 21 * 2 });
+///     task.await
+/// });
+/// assert_eq!(out, Ok(42));
+/// ```
+pub fn create_task<F>(fut: F) -> Task<F::Output>
+where
+    F: Future + 'static,
+{
+    spawn_named(fut, None)
+}
+
+/// Like [`create_task`], with a name shown by the task's `Display` and the
+/// exception handler.
+///
+/// ```
+/// uasyncio::run_virtual(async {
+///     let task = uasyncio::create_task_named("blink", async {});
+///     assert_eq!(task.name().as_deref(), Some("blink"));
+/// });
+/// ```
+pub fn create_task_named<F>(name: impl Into<String>, fut: F) -> Task<F::Output>
+where
+    F: Future + 'static,
+{
+    spawn_named(fut, Some(name.into().into_boxed_str()))
+}
+
+fn spawn_named<F>(fut: F, name: Option<Box<str>>) -> Task<F::Output>
+where
+    F: Future + 'static,
+{
+    let mut fut = Some(fut);
+    let mut name = Some(name);
+    if let Some(handle) = context::with_running(|core| core.spawn(fut.take().unwrap(), name.take().unwrap())) {
+        return Task::from_raw(handle);
+    }
+    Task::from_raw(get_event_loop().core.spawn(fut.take().unwrap(), name.take().unwrap()))
+}
+
+/// The task running now (MicroPython's `current_task()`).
+///
+/// ```
+/// uasyncio::run_virtual(async {
+///     let me = uasyncio::current_task();
+///     assert!(!me.done());
+/// });
+/// ```
+///
+/// # Panics
+/// Outside a task: "no running event loop". See [`try_current_task`].
+pub fn current_task() -> TaskRef {
+    try_current_task().expect("no running event loop: current_task() must be called from inside a task")
+}
+
+/// The task running now, or `None` outside a task.
+///
+/// ```
+/// assert!(uasyncio::try_current_task().is_none());
+/// ```
+pub fn try_current_task() -> Option<TaskRef> {
+    context::with_running(|core| core.current.get())
+        .flatten()
+        .map(|ptr| TaskRef::new(crate::raw::TaskPtr::from_raw_ref(ptr)))
+}

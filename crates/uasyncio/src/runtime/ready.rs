@@ -1,0 +1,41 @@
+//! The ready queue: tasks due now, in the order they became due.
+
+use alloc::collections::VecDeque;
+use core::ptr::NonNull;
+
+use crate::raw::Header;
+
+/// One runnable entry, ordered by `(key, seq)`: `key` is the time (µs) the
+/// task became due and `seq` breaks ties in queueing order.
+#[derive(Clone, Copy)]
+pub(crate) struct ReadyEntry {
+    pub(crate) key: u64,
+    pub(crate) seq: u64,
+    /// `None` is the marker queued by `EventLoop::stop`.
+    pub(crate) task: Option<NonNull<Header>>,
+}
+
+/// FIFO of due tasks. Keys only grow at the back (the clock is monotonic);
+/// a fired timer goes to the front, because it is the earliest key of all.
+#[derive(Default)]
+pub(crate) struct ReadyQueue {
+    entries: VecDeque<ReadyEntry>,
+}
+
+impl ReadyQueue {
+    pub(crate) fn push_back(&mut self, entry: ReadyEntry) {
+        self.entries.push_back(entry);
+    }
+    pub(crate) fn push_front(&mut self, entry: ReadyEntry) {
+        self.entries.push_front(entry);
+    }
+    pub(crate) fn front(&self) -> Option<&ReadyEntry> {
+        self.entries.front()
+    }
+    pub(crate) fn pop_front(&mut self) -> Option<ReadyEntry> {
+        self.entries.pop_front()
+    }
+    pub(crate) fn clear(&mut self) {
+        self.entries.clear();
+    }
+}

@@ -1,0 +1,441 @@
+//! The scheduler: one loop, read top to bottom in `Core::drive`.
+//!
+//! MicroPython keeps a single queue ordered by "time to run". We keep two
+//! structures that together give the same order: the ready queue (tasks due
+//! now, FIFO, keyed by the time they became due) and the timer heap. Each
+//! step runs whichever front entry has the smaller `(key, seq)`. Nothing is
+//! allocated per step: the queues only grow to their high-water mark.
+
+use alloc::boxed::Box;
+use alloc::rc::{Rc, Weak};
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::cell::{Cell, RefCell};
+use core::future::Future;
+use core::ptr::NonNull;
+use portable_atomic::{AtomicBool, Ordering};
+
+use super::context::RunningGuard;
+use super::ready::{ReadyEntry, ReadyQueue};
+use super::{EventLoop, ExceptionContext, ExceptionHandler};
+use crate::raw::{self, Header, JoinHandle, TaskPtr, state};
+use crate::task::TaskRef;
+use crate::time::Platform;
+use crate::time::timers::TimerQueue;
+
+/// Where wakeups from other threads (or interrupts) land.
+pub(crate) struct Remote {
+    #[cfg(feature = "std")]
+    owner: u64,
+    pending: AtomicBool,
+    inbox: critical_section::Mutex<RefCell<Vec<TaskPtr>>>,
+    platform: Arc<dyn Platform>,
+}
+
+impl Remote {
+    /// True on the thread that owns the loop (never in no_std builds, where an
+    /// interrupt could be the caller: every wake takes the inbox path there).
+    pub(crate) fn is_local(&self) -> bool {
+        #[cfg(feature = "std")]
+        {
+            self.owner == super::context::thread_id()
+        }
+        #[cfg(not(feature = "std"))]
+        {
+            false
+        }
+    }
+
+    /// Hands a task to the loop from anywhere, and wakes the loop's idle wait.
+    pub(crate) fn push(&self, task: TaskPtr) {
+        critical_section::with(|cs| self.inbox.borrow_ref_mut(cs).push(task));
+        self.pending.store(true, Ordering::Release);
+        self.platform.notify();
+    }
+
+    fn has_pending(&self) -> bool {
+        self.pending.load(Ordering::Relaxed)
+    }
+
+    fn take_into(&self, out: &mut Vec<TaskPtr>) {
+        if self.pending.load(Ordering::Acquire) {
+            self.pending.store(false, Ordering::Relaxed);
+            critical_section::with(|cs| out.append(&mut self.inbox.borrow_ref_mut(cs)));
+        }
+    }
+}
+
+/// Why `drive` returned.
+pub(crate) enum RunEnd {
+    MainDone,
+    Stopped,
+    /// Nothing is ready, no timer is pending and nothing outside can wake us.
+    Exhausted,
+}
+
+/// The loop's state. Lives in an `Rc`; tasks point at it (raw I5).
+pub(crate) struct Core {
+    this: Weak<Core>,
+    ready: RefCell<ReadyQueue>,
+    pub(crate) timers: RefCell<TimerQueue>,
+    /// Every task not yet released; each entry holds one reference.
+    tasks: RefCell<Vec<TaskPtr>>,
+    now: Cell<u64>,
+    seq: Cell<u64>,
+    /// Set while a fired timer wakes its task: that task goes to the front.
+    urgent: Cell<Option<(u64, u64)>>,
+    pub(crate) current: Cell<Option<NonNull<Header>>>,
+    stop_queued: Cell<bool>,
+    running: Cell<bool>,
+    pub(crate) closed: Cell<bool>,
+    /// Waiters that something outside the loop may wake (ThreadSafeFlag, I/O).
+    external: Cell<usize>,
+    pub(crate) handler: RefCell<Option<ExceptionHandler>>,
+    pub(crate) remote: Arc<Remote>,
+    pub(crate) platform: Arc<dyn Platform>,
+    next_id: Cell<u64>,
+    inbox_buf: RefCell<Vec<TaskPtr>>,
+}
+
+impl Core {
+    pub(crate) fn new(platform: Arc<dyn Platform>) -> Rc<Core> {
+        let now = platform.now_us();
+        Rc::new_cyclic(|this| Core {
+            this: this.clone(),
+            ready: RefCell::default(),
+            timers: RefCell::default(),
+            tasks: RefCell::default(),
+            now: Cell::new(now),
+            seq: Cell::new(0),
+            urgent: Cell::new(None),
+            current: Cell::new(None),
+            stop_queued: Cell::new(false),
+            running: Cell::new(false),
+            closed: Cell::new(false),
+            external: Cell::new(0),
+            handler: RefCell::new(None),
+            remote: Arc::new(Remote {
+                #[cfg(feature = "std")]
+                owner: super::context::thread_id(),
+                pending: AtomicBool::new(false),
+                inbox: critical_section::Mutex::new(RefCell::new(Vec::new())),
+                platform: platform.clone(),
+            }),
+            platform,
+            next_id: Cell::new(1),
+            inbox_buf: RefCell::default(),
+        })
+    }
+
+    pub(crate) fn handle(&self) -> EventLoop {
+        EventLoop { core: self.this.upgrade().expect("event loop is being dropped") }
+    }
+
+    /// The time of the current step (cached; see `refresh_now`).
+    pub(crate) fn now(&self) -> u64 {
+        self.now.get()
+    }
+
+    /// Reads the clock (monotonic even if the platform's clock is not).
+    pub(crate) fn refresh_now(&self) -> u64 {
+        let now = self.platform.now_us().max(self.now.get());
+        self.now.set(now);
+        now
+    }
+
+    pub(crate) fn next_seq(&self) -> u64 {
+        let s = self.seq.get();
+        self.seq.set(s + 1);
+        s
+    }
+
+    pub(crate) fn external_waiters_add(&self, delta: isize) {
+        self.external.set(self.external.get().saturating_add_signed(delta));
+    }
+
+    /// Creates a task, queued to run after the current task yields.
+    pub(crate) fn spawn<F>(&self, fut: F, name: Option<Box<str>>) -> JoinHandle<F::Output>
+    where
+        F: Future + 'static,
+    {
+        let id = self.next_id.get();
+        self.next_id.set(id + 1);
+        let initial = state::HANDLE | state::REGISTERED | state::SCHEDULED;
+        let (registered, handle) = JoinHandle::allocate(fut, self, self.remote.clone(), id, name, initial);
+        let ptr = registered.as_raw();
+        {
+            let mut tasks = self.tasks.borrow_mut();
+            registered.header().index.set(u32::try_from(tasks.len()).expect("more than 4 billion tasks"));
+            tasks.push(registered);
+        }
+        self.enqueue(ptr);
+        handle
+    }
+
+    /// Wakes a task of this loop (loop thread): queue it unless already queued or done.
+    pub(crate) fn schedule(&self, ptr: NonNull<Header>) {
+        let h = raw::hdr(ptr);
+        if h.has(state::SCHEDULED | state::DONE) {
+            return;
+        }
+        h.set(state::SCHEDULED);
+        self.enqueue(ptr);
+    }
+
+    fn enqueue(&self, ptr: NonNull<Header>) {
+        let mut ready = self.ready.borrow_mut();
+        match self.urgent.get() {
+            Some((key, seq)) => ready.push_front(ReadyEntry { key, seq, task: Some(ptr) }),
+            None => {
+                let seq = self.next_seq();
+                ready.push_back(ReadyEntry { key: self.now.get(), seq, task: Some(ptr) });
+            }
+        }
+    }
+
+    /// `EventLoop::stop`: queue a marker; `run_forever` returns when it is reached.
+    pub(crate) fn queue_stop(&self) {
+        if !self.stop_queued.replace(true) {
+            let seq = self.next_seq();
+            self.ready.borrow_mut().push_back(ReadyEntry { key: self.now.get(), seq, task: None });
+        }
+    }
+
+    /// Requests cancellation of `ptr` (and, as MicroPython does, of the task it awaits).
+    pub(crate) fn cancel(&self, ptr: NonNull<Header>) -> bool {
+        if raw::hdr(ptr).has(state::DONE) {
+            return false;
+        }
+        if self.current.get() == Some(ptr) {
+            panic!("can't cancel self: a task cannot cancel itself (return from it instead)");
+        }
+        let mut target = ptr;
+        loop {
+            let h = raw::hdr(target);
+            h.set(state::CANCEL);
+            match h.awaiting.get() {
+                Some(inner) if !raw::hdr(inner).has(state::DONE) => target = inner,
+                _ => break,
+            }
+        }
+        self.schedule(target);
+        true
+    }
+
+    // -- the loop ------------------------------------------------------------
+
+    /// Runs steps until `main` is done (`Some`) or, for `run_forever`
+    /// (`None`), until `stop()` or until nothing can ever run again.
+    pub(crate) fn drive(&self, main: Option<NonNull<Header>>) -> RunEnd {
+        if self.running.replace(true) {
+            panic!(
+                "the event loop is already running: run(), run_until_complete() and run_forever() \
+                 cannot be nested; await the future or use create_task() instead"
+            );
+        }
+        let _running = RunningGuard::enter(self);
+        let _reset = ResetOnExit(self);
+        self.refresh_now();
+        loop {
+            if let Some(main) = main {
+                if raw::hdr(main).has(state::DONE) {
+                    return RunEnd::MainDone;
+                }
+            }
+            self.drain_remote();
+            let front = self.ready.borrow().front().map(|e| (e.key, e.seq));
+            let timer = self.timers.borrow().peek();
+            match (front, timer) {
+                (None, None) => {
+                    if self.external.get() == 0 {
+                        return RunEnd::Exhausted;
+                    }
+                    self.platform.wait(None);
+                    self.refresh_now();
+                    continue;
+                }
+                (None, Some((deadline, _))) => {
+                    if deadline <= self.refresh_now() {
+                        self.fire_timer();
+                    } else {
+                        self.platform.wait(Some(deadline));
+                        self.refresh_now();
+                    }
+                    continue;
+                }
+                (Some(front), Some((deadline, seq))) if (deadline, seq) < front => {
+                    if deadline <= self.now.get() || deadline <= self.refresh_now() {
+                        self.fire_timer();
+                        continue;
+                    }
+                }
+                _ => {}
+            }
+            let entry = self.ready.borrow_mut().pop_front().expect("ready queue has a front");
+            match entry.task {
+                Some(ptr) => self.run_entry(ptr),
+                None => {
+                    self.stop_queued.set(false);
+                    if main.is_none() {
+                        return RunEnd::Stopped;
+                    }
+                }
+            }
+        }
+    }
+
+    fn drain_remote(&self) {
+        if !self.remote.has_pending() {
+            return;
+        }
+        // Reuse one buffer so draining allocates nothing in the steady state.
+        let mut tasks = core::mem::take(&mut *self.inbox_buf.borrow_mut());
+        self.remote.take_into(&mut tasks);
+        for task in tasks.drain(..) {
+            self.schedule(task.as_raw());
+        }
+        *self.inbox_buf.borrow_mut() = tasks;
+    }
+
+    fn fire_timer(&self) {
+        let popped = self.timers.borrow_mut().pop();
+        if let Some((deadline, seq, Some(waker))) = popped {
+            self.urgent.set(Some((deadline, seq)));
+            match raw::local_task(&waker, self) {
+                Some(ptr) => self.schedule(ptr),
+                None => waker.wake_by_ref(),
+            }
+            self.urgent.set(None);
+        }
+    }
+
+    fn run_entry(&self, ptr: NonNull<Header>) {
+        let h = raw::hdr(ptr);
+        h.unset(state::SCHEDULED);
+        if h.has(state::DONE) {
+            let report = h.has(state::UNRETRIEVED);
+            h.unset(state::UNRETRIEVED);
+            let failed = report.then(|| (raw::task_error(ptr), TaskRef::new(TaskPtr::from_raw_ref(ptr))));
+            self.unregister(ptr);
+            if let Some((Some(error), task)) = failed {
+                let context =
+                    ExceptionContext { message: "Task exception wasn't retrieved".into(), error, task: Some(task) };
+                self.handle().call_exception_handler(&context);
+            }
+            return;
+        }
+        self.current.set(Some(ptr));
+        let finished = if h.has(state::CANCEL) {
+            raw::cancel_task(ptr);
+            true
+        } else {
+            h.set(state::RUNNING);
+            let finished = raw::poll_task(ptr);
+            h.unset(state::RUNNING);
+            finished
+        };
+        self.current.set(None);
+        if finished {
+            self.complete(ptr);
+        }
+    }
+
+    /// A task's future is gone: hand the outcome to its awaiter, or report a
+    /// failure nobody awaits one round later (MicroPython's rule).
+    fn complete(&self, ptr: NonNull<Header>) {
+        let h = raw::hdr(ptr);
+        h.set(state::DONE);
+        h.awaiting.set(None);
+        match h.awaiter.take() {
+            Some(waker) => waker.wake(),
+            None => {
+                let failed = !h.has(state::OBSERVED) && raw::task_error(ptr).is_some_and(|e| e.is_panic());
+                if failed && !h.has(state::SCHEDULED) {
+                    h.set(state::UNRETRIEVED | state::SCHEDULED);
+                    self.enqueue(ptr);
+                }
+            }
+        }
+        if !h.has(state::SCHEDULED) {
+            self.unregister(ptr);
+        }
+    }
+
+    fn unregister(&self, ptr: NonNull<Header>) {
+        let h = raw::hdr(ptr);
+        if !h.has(state::REGISTERED) {
+            return;
+        }
+        h.unset(state::REGISTERED);
+        if !h.has(state::HANDLE) {
+            raw::drop_output(ptr);
+        }
+        let index = h.index.get() as usize;
+        let released = {
+            let mut tasks = self.tasks.borrow_mut();
+            let released = tasks.swap_remove(index);
+            if let Some(moved) = tasks.get(index) {
+                moved.header().index.set(index as u32);
+            }
+            released
+        };
+        drop(released);
+    }
+
+    /// Cancels and releases every task (new_event_loop, close, drop).
+    pub(crate) fn discard_all(&self) {
+        let _running = RunningGuard::enter(self);
+        loop {
+            let live: Vec<NonNull<Header>> =
+                self.tasks.borrow().iter().map(TaskPtr::as_raw).filter(|p| !raw::hdr(*p).has(state::DONE)).collect();
+            if live.is_empty() {
+                break;
+            }
+            for ptr in live {
+                let h = raw::hdr(ptr);
+                if h.has(state::DONE) {
+                    continue;
+                }
+                self.current.set(Some(ptr));
+                raw::cancel_task(ptr);
+                self.current.set(None);
+                h.set(state::DONE);
+                h.awaiting.set(None);
+                drop(h.awaiter.take());
+            }
+        }
+        self.ready.borrow_mut().clear();
+        self.stop_queued.set(false);
+        let wakers = self.timers.borrow_mut().drain_wakers();
+        drop(wakers);
+        let tasks = core::mem::take(&mut *self.tasks.borrow_mut());
+        for task in &tasks {
+            let h = task.header();
+            h.unset(state::REGISTERED | state::SCHEDULED | state::UNRETRIEVED);
+            if !h.has(state::HANDLE) {
+                raw::drop_output(task.as_raw());
+            }
+        }
+        drop(tasks);
+        let mut inbox = Vec::new();
+        self.remote.take_into(&mut inbox);
+        drop(inbox);
+        self.external.set(0);
+    }
+}
+
+impl Drop for Core {
+    fn drop(&mut self) {
+        self.discard_all();
+    }
+}
+
+/// Leaves the loop reusable however `drive` exits (return or unwind).
+struct ResetOnExit<'a>(&'a Core);
+
+impl Drop for ResetOnExit<'_> {
+    fn drop(&mut self) {
+        self.0.current.set(None);
+        self.0.running.set(false);
+    }
+}

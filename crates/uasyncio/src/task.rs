@@ -1,0 +1,346 @@
+//! Task handles: the typed, awaitable [`Task`] and the clonable [`TaskRef`].
+
+use alloc::string::String;
+use core::cell::Cell;
+use core::fmt;
+use core::future::Future;
+use core::marker::PhantomData;
+use core::pin::Pin;
+use core::task::{Context, Poll};
+
+use crate::raw::{self, JoinHandle, TaskPtr, state};
+use crate::runtime::context;
+
+/// Why a task produced no value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TaskError {
+    /// The task was cancelled (MicroPython's `CancelledError`).
+    Cancelled,
+    /// The task panicked (MicroPython: an exception escaped the coroutine);
+    /// holds the panic message.
+    Panicked(String),
+}
+
+impl TaskError {
+    /// True for [`TaskError::Cancelled`].
+    ///
+    /// ```
+    /// assert!(uasyncio::TaskError::Cancelled.is_cancelled());
+    /// ```
+    pub fn is_cancelled(&self) -> bool {
+        matches!(self, TaskError::Cancelled)
+    }
+
+    /// True for [`TaskError::Panicked`].
+    ///
+    /// ```
+    /// assert!(uasyncio::TaskError::Panicked("boom".into()).is_panic());
+    /// ```
+    pub fn is_panic(&self) -> bool {
+        matches!(self, TaskError::Panicked(_))
+    }
+}
+
+impl fmt::Display for TaskError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TaskError::Cancelled => f.write_str("task was cancelled"),
+            TaskError::Panicked(message) => write!(f, "task panicked: {message}"),
+        }
+    }
+}
+
+impl core::error::Error for TaskError {}
+
+/// A task's id: unique within its loop, in creation order from 1.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TaskId(pub u64);
+
+impl fmt::Display for TaskId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// A running task (MicroPython's `Task`), returned by [`create_task`](crate::create_task).
+///
+/// Awaiting it gives `Ok(value)`, or `Err(TaskError)` if it was cancelled or
+/// panicked. Dropping it detaches the task: it keeps running. The handle is
+/// single-owner; give others a [`TaskRef`] (from [`task_ref`](Self::task_ref)).
+///
+/// ```
+/// uasyncio::run_virtual(async {
+///     let task = uasyncio::create_task(async {
+///         uasyncio::sleep(1).await;
+///         "slept"
+///     });
+///     assert!(!task.done());
+///     assert_eq!(task.await, Ok("slept"));
+/// });
+/// ```
+pub struct Task<T> {
+    raw: JoinHandle<T>,
+    /// The task awaiting this handle, linked for cancel forwarding.
+    linked: Cell<Option<TaskPtr>>,
+    _not_send: PhantomData<*const ()>,
+}
+
+impl<T> Task<T> {
+    pub(crate) fn from_raw(raw: JoinHandle<T>) -> Self {
+        Task { raw, linked: Cell::new(None), _not_send: PhantomData }
+    }
+
+    pub(crate) fn raw(&self) -> &JoinHandle<T> {
+        &self.raw
+    }
+
+    /// Requests cancellation; returns false if the task had already finished.
+    ///
+    /// The task's future is dropped at its current await point the next time
+    /// the loop reaches it (its destructors run then, like `finally`). If the
+    /// task is awaiting another task, the cancellation is forwarded to that
+    /// innermost task, as MicroPython does.
+    ///
+    /// ```
+    /// uasyncio::run_virtual(async {
+    ///     let task = uasyncio::create_task(uasyncio::sleep(10));
+    ///     uasyncio::sleep(1).await;
+    ///     assert!(task.cancel());
+    ///     assert_eq!(task.await, Err(uasyncio::TaskError::Cancelled));
+    /// });
+    /// ```
+    ///
+    /// # Panics
+    /// "can't cancel self" when a task cancels itself.
+    pub fn cancel(&self) -> bool {
+        cancel(self.raw.task())
+    }
+
+    /// True once the task has finished (value, panic or cancellation).
+    ///
+    /// ```
+    /// uasyncio::run_virtual(async {
+    ///     let task = uasyncio::create_task(async {});
+    ///     assert!(!task.done());
+    ///     uasyncio::sleep(0).await;
+    ///     assert!(task.done());
+    /// });
+    /// ```
+    pub fn done(&self) -> bool {
+        self.raw.task().header().has(state::DONE)
+    }
+
+    /// The task's id.
+    ///
+    /// ```
+    /// uasyncio::run_virtual(async {
+    ///     let a = uasyncio::create_task(async {});
+    ///     let b = uasyncio::create_task(async {});
+    ///     assert!(a.id() < b.id());
+    /// });
+    /// ```
+    pub fn id(&self) -> TaskId {
+        TaskId(self.raw.task().header().id)
+    }
+
+    /// The name given to [`create_task_named`](crate::create_task_named), if any.
+    ///
+    /// ```
+    /// uasyncio::run_virtual(async {
+    ///     assert_eq!(uasyncio::create_task(async {}).name(), None);
+    /// });
+    /// ```
+    pub fn name(&self) -> Option<String> {
+        self.raw.task().header().name.as_deref().map(String::from)
+    }
+
+    /// A clonable, untyped reference to this task (cancel, done, id, name).
+    ///
+    /// ```
+    /// uasyncio::run_virtual(async {
+    ///     let task = uasyncio::create_task(uasyncio::sleep(5));
+    ///     let other = task.task_ref();
+    ///     uasyncio::sleep(0).await;
+    ///     assert!(other.cancel());
+    ///     assert!(task.await.unwrap_err().is_cancelled());
+    ///     assert!(other.done());
+    /// });
+    /// ```
+    pub fn task_ref(&self) -> TaskRef {
+        TaskRef::new(self.raw.task().clone())
+    }
+
+    fn unlink(&self) {
+        if let Some(awaiter) = self.linked.take() {
+            let h = awaiter.header();
+            if h.awaiting.get() == Some(self.raw.task().as_raw()) {
+                h.awaiting.set(None);
+            }
+        }
+    }
+}
+
+impl<T> Future for Task<T> {
+    type Output = Result<T, TaskError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        let h = this.raw.task().header();
+        if h.has(state::DONE) {
+            h.unset(state::UNRETRIEVED);
+            this.unlink();
+            return match this.raw.take_output() {
+                Some(outcome) => Poll::Ready(outcome),
+                None => panic!("a Task was awaited again after it had returned its result"),
+            };
+        }
+        let mut awaiter = h.awaiter.take();
+        if !awaiter.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+            awaiter = Some(cx.waker().clone());
+        }
+        h.awaiter.set(awaiter);
+        // Remember who awaits us, so cancelling them forwards to us.
+        if let Some(current) = context::with_running(|core| core.current.get()).flatten() {
+            let me = this.raw.task().as_raw();
+            if current != me {
+                raw::hdr(current).awaiting.set(Some(me));
+                let linked = this.linked.take();
+                match linked {
+                    Some(l) if l.as_raw() == current => this.linked.set(Some(l)),
+                    _ => this.linked.set(Some(TaskPtr::from_raw_ref(current))),
+                }
+            }
+        }
+        Poll::Pending
+    }
+}
+
+impl<T> Drop for Task<T> {
+    fn drop(&mut self) {
+        self.unlink();
+        let h = self.raw.task().header();
+        drop(h.awaiter.take());
+        h.unset(state::HANDLE);
+        if h.has(state::DONE) && !h.has(state::REGISTERED) {
+            raw::drop_output(self.raw.task().as_raw());
+        }
+    }
+}
+
+impl<T> fmt::Debug for Task<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        describe(self.raw.task(), f)
+    }
+}
+
+impl<T> fmt::Display for Task<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        describe(self.raw.task(), f)
+    }
+}
+
+/// A clonable, untyped reference to a task: cancel it, ask whether it is
+/// done, read its id and name. Displays as `Task(name)` or `Task#id`.
+///
+/// ```
+/// uasyncio::run_virtual(async {
+///     let me = uasyncio::current_task();
+///     assert_eq!(me.to_string(), format!("Task#{}", me.id()));
+/// });
+/// ```
+#[derive(Clone)]
+pub struct TaskRef {
+    task: TaskPtr,
+    _not_send: PhantomData<*const ()>,
+}
+
+impl TaskRef {
+    pub(crate) fn new(task: TaskPtr) -> Self {
+        TaskRef { task, _not_send: PhantomData }
+    }
+
+    /// See [`Task::cancel`].
+    ///
+    /// ```
+    /// uasyncio::run_virtual(async {
+    ///     let t = uasyncio::create_task(async {}).task_ref();
+    ///     assert!(t.cancel());
+    ///     assert!(t.cancel(), "true again while not yet done");
+    ///     uasyncio::sleep(0).await;
+    ///     assert!(!t.cancel(), "false once done");
+    /// });
+    /// ```
+    pub fn cancel(&self) -> bool {
+        cancel(&self.task)
+    }
+
+    /// See [`Task::done`].
+    ///
+    /// ```
+    /// uasyncio::run_virtual(async {
+    ///     assert!(!uasyncio::current_task().done());
+    /// });
+    /// ```
+    pub fn done(&self) -> bool {
+        self.task.header().has(state::DONE)
+    }
+
+    /// See [`Task::id`].
+    ///
+    /// ```
+    /// uasyncio::run_virtual(async {
+    ///     let t = uasyncio::create_task(async {});
+    ///     assert_eq!(t.task_ref().id(), t.id());
+    /// });
+    /// ```
+    pub fn id(&self) -> TaskId {
+        TaskId(self.task.header().id)
+    }
+
+    /// See [`Task::name`].
+    ///
+    /// ```
+    /// uasyncio::run_virtual(async {
+    ///     let t = uasyncio::create_task_named("worker", async {});
+    ///     assert_eq!(t.task_ref().name().as_deref(), Some("worker"));
+    /// });
+    /// ```
+    pub fn name(&self) -> Option<String> {
+        self.task.header().name.as_deref().map(String::from)
+    }
+}
+
+impl PartialEq for TaskRef {
+    fn eq(&self, other: &Self) -> bool {
+        self.task.as_raw() == other.task.as_raw()
+    }
+}
+
+impl Eq for TaskRef {}
+
+impl fmt::Debug for TaskRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        describe(&self.task, f)
+    }
+}
+
+impl fmt::Display for TaskRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        describe(&self.task, f)
+    }
+}
+
+fn describe(task: &TaskPtr, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    let h = task.header();
+    match &h.name {
+        Some(name) => write!(f, "Task({name})"),
+        None => write!(f, "Task#{}", h.id),
+    }
+}
+
+fn cancel(task: &TaskPtr) -> bool {
+    match raw::core_of(task.header()) {
+        Some(core) => core.cancel(task.as_raw()),
+        None => false,
+    }
+}

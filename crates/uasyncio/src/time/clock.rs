@@ -1,0 +1,213 @@
+//! Clocks and idling: the [`Platform`] trait and its host implementations.
+
+use portable_atomic::{AtomicBool, AtomicU64, Ordering};
+
+/// What the event loop needs from the machine it runs on: a clock, a way to
+/// idle, and a way to be woken from elsewhere.
+///
+/// A board support package implements this once (a hardware timer for
+/// `now_us`, "wait for interrupt" for `wait`, and an event/flag for
+/// `notify`); the host has [`SystemClock`] (the real clock) and
+/// [`VirtualClock`] (deterministic time). An OS I/O poller is another
+/// implementation: its `wait` blocks in the poller with a timeout.
+///
+/// ```
+/// use std::sync::atomic::{AtomicU64, Ordering};
+/// use uasyncio::Platform;
+///
+/// /// A clock that only moves when the loop idles: one tick per wait.
+/// struct Stepper(AtomicU64);
+///
+/// impl Platform for Stepper {
+///     fn now_us(&self) -> u64 {
+///         self.0.load(Ordering::Relaxed)
+///     }
+///     fn wait(&self, deadline_us: Option<u64>) {
+///         let deadline = deadline_us.expect("nothing to wait for");
+///         self.0.fetch_max(deadline, Ordering::Relaxed);
+///     }
+///     fn notify(&self) {}
+/// }
+///
+/// let event_loop = uasyncio::new_event_loop_with(Stepper(AtomicU64::new(0)));
+/// event_loop.run_until_complete(uasyncio::sleep_ms(250));
+/// assert_eq!(event_loop.time_us(), 250_000);
+/// ```
+pub trait Platform: Send + Sync + 'static {
+    /// Monotonic time in microseconds.
+    fn now_us(&self) -> u64;
+
+    /// Idles until `deadline_us` has passed, or until [`notify`](Self::notify)
+    /// has been called since the previous `wait` returned; `None` means no
+    /// timer is pending (only a notification can end the wait). May return
+    /// early: the loop checks again and calls `wait` once more.
+    fn wait(&self, deadline_us: Option<u64>);
+
+    /// Makes the current or next [`wait`](Self::wait) return. Called from
+    /// other threads and interrupt handlers.
+    fn notify(&self);
+}
+
+/// A notification flag with a blocking wait (std) for the host platforms.
+#[derive(Default)]
+struct Signal {
+    notified: AtomicBool,
+    #[cfg(feature = "std")]
+    lock: std::sync::Mutex<()>,
+    #[cfg(feature = "std")]
+    condvar: std::sync::Condvar,
+}
+
+impl Signal {
+    fn notify(&self) {
+        self.notified.store(true, Ordering::Release);
+        #[cfg(feature = "std")]
+        {
+            let _guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
+            self.condvar.notify_all();
+        }
+    }
+
+    fn take(&self) -> bool {
+        self.notified.swap(false, Ordering::AcqRel)
+    }
+
+    /// Blocks until notified, or for at most `timeout_us` (std only).
+    #[cfg(feature = "std")]
+    fn wait(&self, timeout_us: Option<u64>) {
+        let guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
+        if self.take() {
+            return;
+        }
+        match timeout_us {
+            None => drop(self.condvar.wait(guard)),
+            Some(us) => drop(self.condvar.wait_timeout(guard, std::time::Duration::from_micros(us))),
+        }
+        self.take();
+    }
+}
+
+/// Deterministic time for tests and simulations.
+///
+/// The clock starts at 0 and only moves when the loop would otherwise idle:
+/// it then jumps straight to the next deadline. Ten seconds of blinking run
+/// in microseconds of real time, with the same result every run.
+///
+/// ```
+/// let event_loop = uasyncio::new_event_loop_with(uasyncio::VirtualClock::new());
+/// let elapsed = event_loop.run_until_complete(async {
+///     let start = uasyncio::time::now_us();
+///     uasyncio::sleep(10).await;
+///     uasyncio::time::now_us() - start
+/// });
+/// assert_eq!(elapsed, 10_000_000);
+/// ```
+#[derive(Default)]
+pub struct VirtualClock {
+    now: AtomicU64,
+    signal: Signal,
+}
+
+impl VirtualClock {
+    /// A virtual clock at time 0.
+    ///
+    /// ```
+    /// use uasyncio::Platform;
+    /// assert_eq!(uasyncio::VirtualClock::new().now_us(), 0);
+    /// ```
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+impl Platform for VirtualClock {
+    fn now_us(&self) -> u64 {
+        self.now.load(Ordering::Acquire)
+    }
+
+    fn wait(&self, deadline_us: Option<u64>) {
+        if self.signal.take() {
+            return;
+        }
+        match deadline_us {
+            Some(deadline) => {
+                self.now.fetch_max(deadline, Ordering::AcqRel);
+            }
+            // Only something outside the loop can wake it: block for real.
+            #[cfg(feature = "std")]
+            None => self.signal.wait(None),
+            #[cfg(not(feature = "std"))]
+            None => panic!(
+                "VirtualClock: the loop waits for an outside event, but without `std` nothing \
+                 can deliver one; use the board's own Platform"
+            ),
+        }
+    }
+
+    fn notify(&self) {
+        self.signal.notify();
+    }
+}
+
+/// The real monotonic clock of the host (`std::time::Instant`), in µs since
+/// the clock was made. Its `wait` sleeps on a condition variable that
+/// [`notify`](Platform::notify) (e.g. a `ThreadSafeFlag` set on another
+/// thread) interrupts.
+///
+/// ```
+/// use uasyncio::Platform;
+/// let clock = uasyncio::SystemClock::new();
+/// let t0 = clock.now_us();
+/// clock.wait(Some(t0 + 1_000));
+/// assert!(clock.now_us() >= t0 + 1_000);
+/// ```
+#[cfg(feature = "std")]
+pub struct SystemClock {
+    start: std::time::Instant,
+    signal: Signal,
+}
+
+#[cfg(feature = "std")]
+impl SystemClock {
+    /// A clock reading 0 now.
+    ///
+    /// ```
+    /// use uasyncio::Platform;
+    /// assert!(uasyncio::SystemClock::new().now_us() < 1_000_000);
+    /// ```
+    pub fn new() -> Self {
+        SystemClock { start: std::time::Instant::now(), signal: Signal::default() }
+    }
+}
+
+#[cfg(feature = "std")]
+impl Default for SystemClock {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+#[cfg(feature = "std")]
+impl Platform for SystemClock {
+    fn now_us(&self) -> u64 {
+        u64::try_from(self.start.elapsed().as_micros()).unwrap_or(u64::MAX)
+    }
+
+    fn wait(&self, deadline_us: Option<u64>) {
+        match deadline_us {
+            None => self.signal.wait(None),
+            Some(deadline) => {
+                let now = self.now_us();
+                if deadline > now {
+                    self.signal.wait(Some(deadline - now));
+                } else {
+                    self.signal.take();
+                }
+            }
+        }
+    }
+
+    fn notify(&self) {
+        self.signal.notify();
+    }
+}

@@ -1,0 +1,332 @@
+//! Time: `sleep`, `sleep_ms`, MicroPython's wrapping `ticks_*`, and clocks.
+//!
+//! Internally the loop keeps a monotonic 64-bit microsecond clock (it never
+//! wraps in practice). The `ticks_*` helpers reproduce MicroPython's
+//! wrap-around arithmetic for ported code.
+
+mod clock;
+pub(crate) mod timers;
+
+use core::future::Future;
+use core::pin::Pin;
+use core::task::{Context, Poll};
+use core::time::Duration;
+
+#[cfg(feature = "std")]
+pub use clock::SystemClock;
+pub use clock::{Platform, VirtualClock};
+
+use crate::runtime::{Core, context};
+use timers::TimerKey;
+
+/// A delay given in seconds: integers, floats, or a [`Duration`].
+///
+/// Negative values mean zero, as in MicroPython.
+///
+/// # Panics
+/// NaN or infinite seconds panic, naming the value.
+///
+/// ```
+/// use uasyncio::time::IntoDelay;
+/// assert_eq!(1.into_delay_us(), 1_000_000);
+/// assert_eq!(0.25.into_delay_us(), 250_000);
+/// assert_eq!((-3).into_delay_us(), 0);
+/// assert_eq!(std::time::Duration::from_millis(5).into_delay_us(), 5_000);
+/// ```
+pub trait IntoDelay {
+    /// The delay in whole microseconds (rounded up, so never early).
+    fn into_delay_us(self) -> u64;
+}
+
+/// A count of milliseconds (or microseconds for [`sleep_us`]) of any integer
+/// type. Negative values mean zero, as in MicroPython.
+///
+/// ```
+/// use uasyncio::time::IntoMillis;
+/// assert_eq!(500.into_count(), 500);
+/// assert_eq!((-5i64).into_count(), 0);
+/// assert_eq!(7u8.into_count(), 7);
+/// ```
+pub trait IntoMillis {
+    /// The count, with negatives clamped to zero.
+    fn into_count(self) -> u64;
+}
+
+macro_rules! impl_ints {
+    ($($t:ty),*) => {$(
+        impl IntoDelay for $t {
+            #[allow(clippy::cast_sign_loss, clippy::unnecessary_cast, unused_comparisons)]
+            fn into_delay_us(self) -> u64 {
+                if self <= 0 { 0 } else { (self as u64).saturating_mul(1_000_000) }
+            }
+        }
+        impl IntoMillis for $t {
+            #[allow(clippy::cast_sign_loss, clippy::unnecessary_cast, unused_comparisons)]
+            fn into_count(self) -> u64 {
+                if self <= 0 { 0 } else { self as u64 }
+            }
+        }
+    )*};
+}
+impl_ints!(i8, i16, i32, i64, isize, u8, u16, u32, u64, usize);
+
+impl IntoDelay for f64 {
+    fn into_delay_us(self) -> u64 {
+        assert!(self.is_finite(), "sleep/wait_for got {self} seconds: a delay must be a finite number of seconds");
+        if self <= 0.0 {
+            return 0;
+        }
+        let us = self * 1e6;
+        // Round up so a delay is never shorter than asked.
+        let whole = us as u64;
+        if (whole as f64) < us { whole.saturating_add(1) } else { whole }
+    }
+}
+
+impl IntoDelay for f32 {
+    fn into_delay_us(self) -> u64 {
+        f64::from(self).into_delay_us()
+    }
+}
+
+impl IntoDelay for Duration {
+    fn into_delay_us(self) -> u64 {
+        let us = self.as_micros();
+        let whole = u64::try_from(us).unwrap_or(u64::MAX);
+        if Duration::from_micros(whole) < self { whole.saturating_add(1) } else { whole }
+    }
+}
+
+/// Sleeps for `secs` seconds (`1`, `0.25`, a `Duration`…). `sleep(0)` yields:
+/// the task goes to the back of the tasks that are due now.
+///
+/// ```
+/// uasyncio::run_virtual(async {
+///     uasyncio::sleep(0.25).await;
+///     assert_eq!(uasyncio::time::ticks_ms(), 250);
+/// });
+/// ```
+pub fn sleep(secs: impl IntoDelay) -> Sleep {
+    Sleep::new(secs.into_delay_us())
+}
+
+/// Sleeps for `ms` milliseconds; negative means zero.
+///
+/// ```
+/// uasyncio::run_virtual(async {
+///     uasyncio::sleep_ms(1500).await;
+///     assert_eq!(uasyncio::time::ticks_ms(), 1500);
+/// });
+/// ```
+pub fn sleep_ms(ms: impl IntoMillis) -> Sleep {
+    Sleep::new(ms.into_count().saturating_mul(1000))
+}
+
+/// Sleeps for `us` microseconds; negative means zero.
+///
+/// ```
+/// uasyncio::run_virtual(async {
+///     uasyncio::time::sleep_us(30).await;
+///     assert_eq!(uasyncio::time::now_us(), 30);
+/// });
+/// ```
+pub fn sleep_us(us: impl IntoMillis) -> Sleep {
+    Sleep::new(us.into_count())
+}
+
+/// The future returned by [`sleep`], [`sleep_ms`] and [`sleep_us`].
+///
+/// The deadline is fixed when it is first polled. It never completes before
+/// its deadline. It allocates nothing (the timer heap reuses its slots).
+#[derive(Debug)]
+#[must_use = "futures do nothing unless awaited"]
+pub struct Sleep {
+    duration_us: u64,
+    state: SleepState,
+}
+
+#[derive(Debug)]
+enum SleepState {
+    New,
+    Yielded,
+    Waiting { deadline: u64, key: TimerKey },
+    Done,
+}
+
+impl Sleep {
+    fn new(duration_us: u64) -> Sleep {
+        Sleep { duration_us, state: SleepState::New }
+    }
+}
+
+fn with_core<R>(what: &str, f: impl FnOnce(&Core) -> R) -> R {
+    match context::with_running(f) {
+        Some(r) => r,
+        None => panic!("{what} must be awaited inside a task run by a uasyncio event loop (uasyncio::run)"),
+    }
+}
+
+impl Future for Sleep {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        match self.state {
+            SleepState::New if self.duration_us == 0 => {
+                self.state = SleepState::Yielded;
+                cx.waker().wake_by_ref();
+                Poll::Pending
+            }
+            SleepState::New => {
+                let duration = self.duration_us;
+                let (deadline, key) = with_core("sleep()", |core| {
+                    let deadline = core.refresh_now().saturating_add(duration);
+                    let seq = core.next_seq();
+                    (deadline, core.timers.borrow_mut().insert(deadline, seq, cx.waker().clone()))
+                });
+                self.state = SleepState::Waiting { deadline, key };
+                Poll::Pending
+            }
+            SleepState::Yielded => {
+                self.state = SleepState::Done;
+                Poll::Ready(())
+            }
+            SleepState::Waiting { deadline, key } => {
+                let ready = with_core("sleep()", |core| {
+                    if core.now() >= deadline || core.refresh_now() >= deadline {
+                        // Usually already fired; if we were polled for another
+                        // reason just after the deadline, disarm it ourselves.
+                        let waker = core.timers.borrow_mut().remove(key);
+                        drop(waker);
+                        true
+                    } else {
+                        core.timers.borrow_mut().update_waker(key, cx.waker());
+                        false
+                    }
+                });
+                if ready {
+                    self.state = SleepState::Done;
+                    Poll::Ready(())
+                } else {
+                    Poll::Pending
+                }
+            }
+            SleepState::Done => Poll::Ready(()),
+        }
+    }
+}
+
+impl Drop for Sleep {
+    fn drop(&mut self) {
+        if let SleepState::Waiting { key, .. } = self.state {
+            let waker = context::with_running(|core| core.timers.borrow_mut().remove(key));
+            drop(waker);
+        }
+    }
+}
+
+/// MicroPython's ticks period: ticks values wrap modulo 2^30.
+pub const TICKS_PERIOD: u32 = 1 << 30;
+/// The largest ticks value.
+pub const TICKS_MAX: u32 = TICKS_PERIOD - 1;
+
+/// The running loop's clock in µs (or the thread's loop clock outside a run).
+///
+/// ```
+/// uasyncio::run_virtual(async {
+///     uasyncio::sleep_ms(3).await;
+///     assert_eq!(uasyncio::time::now_us(), 3_000);
+/// });
+/// ```
+pub fn now_us() -> u64 {
+    context::with_running(Core::refresh_now).unwrap_or_else(|| crate::get_event_loop().time_us())
+}
+
+/// Milliseconds on the loop clock, wrapping at [`TICKS_PERIOD`].
+///
+/// ```
+/// uasyncio::run_virtual(async {
+///     uasyncio::sleep(2).await;
+///     assert_eq!(uasyncio::time::ticks_ms(), 2000);
+/// });
+/// ```
+pub fn ticks_ms() -> u32 {
+    ((now_us() / 1000) % u64::from(TICKS_PERIOD)) as u32
+}
+
+/// Microseconds on the loop clock, wrapping at [`TICKS_PERIOD`].
+///
+/// ```
+/// uasyncio::run_virtual(async {
+///     uasyncio::sleep_ms(2).await;
+///     assert_eq!(uasyncio::time::ticks_us(), 2000);
+/// });
+/// ```
+pub fn ticks_us() -> u32 {
+    (now_us() % u64::from(TICKS_PERIOD)) as u32
+}
+
+/// The error of [`try_ticks_add`]: the interval is half the period or more.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TicksOverflowError {
+    /// The interval that was too large.
+    pub delta: i64,
+}
+
+impl core::fmt::Display for TicksOverflowError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(
+            f,
+            "ticks interval overflow: {} is not within ±{} (half the ticks period)",
+            self.delta,
+            TICKS_PERIOD / 2 - 1
+        )
+    }
+}
+
+impl core::error::Error for TicksOverflowError {}
+
+/// `ticks + delta`, wrapping, or an error if `|delta| >= TICKS_PERIOD / 2`.
+///
+/// ```
+/// use uasyncio::time::{TICKS_MAX, try_ticks_add};
+/// assert_eq!(try_ticks_add(TICKS_MAX, 1), Ok(0));
+/// assert!(try_ticks_add(0, 1 << 29).is_err());
+/// ```
+pub fn try_ticks_add(ticks: u32, delta: i64) -> Result<u32, TicksOverflowError> {
+    let half = i64::from(TICKS_PERIOD / 2);
+    if delta >= half || delta <= -half {
+        return Err(TicksOverflowError { delta });
+    }
+    let period = i64::from(TICKS_PERIOD);
+    Ok((i64::from(ticks % TICKS_PERIOD) + delta).rem_euclid(period) as u32)
+}
+
+/// `ticks + delta`, wrapping at the ticks period (MicroPython's `ticks_add`).
+///
+/// ```
+/// use uasyncio::time::{TICKS_MAX, ticks_add};
+/// assert_eq!(ticks_add(TICKS_MAX, 1), 0);
+/// assert_eq!(ticks_add(0, -1), TICKS_MAX);
+/// ```
+///
+/// # Panics
+/// "ticks interval overflow" if `|delta| >= TICKS_PERIOD / 2`, like
+/// MicroPython's `OverflowError`. See [`try_ticks_add`].
+pub fn ticks_add(ticks: u32, delta: i64) -> u32 {
+    try_ticks_add(ticks, delta).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The signed difference `a - b` modulo the ticks period, in
+/// `-TICKS_PERIOD/2 ..= TICKS_PERIOD/2 - 1` (MicroPython's `ticks_diff`).
+///
+/// ```
+/// use uasyncio::time::{TICKS_MAX, ticks_diff};
+/// assert_eq!(ticks_diff(0, TICKS_MAX), 1);
+/// assert_eq!(ticks_diff(TICKS_MAX, 0), -1);
+/// assert_eq!(ticks_diff(100, 40), 60);
+/// ```
+pub fn ticks_diff(a: u32, b: u32) -> i32 {
+    let half = TICKS_PERIOD / 2;
+    let d = (a.wrapping_sub(b).wrapping_add(half)) % TICKS_PERIOD;
+    d as i32 - half as i32
+}

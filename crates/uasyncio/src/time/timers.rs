@@ -1,0 +1,206 @@
+//! The timer queue: an indexed binary min-heap of `(deadline, seq)`.
+//!
+//! Insert, remove and pop are O(log n); equal deadlines fire in insertion
+//! order (`seq`). Slots are recycled, so once the heap has grown to the
+//! peak number of sleepers no sleep allocates.
+
+use alloc::vec::Vec;
+use core::task::Waker;
+
+/// Identifies one registered timer; stale keys are harmless.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct TimerKey {
+    slot: u32,
+    generation: u32,
+}
+
+#[derive(Clone, Copy)]
+struct HeapEntry {
+    deadline: u64,
+    seq: u64,
+    slot: u32,
+}
+
+impl HeapEntry {
+    fn before(&self, other: &HeapEntry) -> bool {
+        (self.deadline, self.seq) < (other.deadline, other.seq)
+    }
+}
+
+struct Slot {
+    waker: Option<Waker>,
+    /// Position in `heap` while armed.
+    pos: u32,
+    generation: u32,
+    armed: bool,
+}
+
+#[derive(Default)]
+pub(crate) struct TimerQueue {
+    heap: Vec<HeapEntry>,
+    slots: Vec<Slot>,
+    free: Vec<u32>,
+}
+
+impl TimerQueue {
+    /// The earliest `(deadline, seq)`.
+    pub(crate) fn peek(&self) -> Option<(u64, u64)> {
+        self.heap.first().map(|e| (e.deadline, e.seq))
+    }
+
+    pub(crate) fn insert(&mut self, deadline: u64, seq: u64, waker: Waker) -> TimerKey {
+        let slot = match self.free.pop() {
+            Some(slot) => slot,
+            None => {
+                let slot = u32::try_from(self.slots.len()).expect("more than 4 billion timers");
+                self.slots.push(Slot { waker: None, pos: 0, generation: 0, armed: false });
+                slot
+            }
+        };
+        let pos = self.heap.len();
+        let s = &mut self.slots[slot as usize];
+        s.waker = Some(waker);
+        s.armed = true;
+        s.pos = pos as u32;
+        let key = TimerKey { slot, generation: s.generation };
+        self.heap.push(HeapEntry { deadline, seq, slot });
+        self.sift_up(pos);
+        key
+    }
+
+    /// Whether `key` is still armed (not fired, not removed).
+    pub(crate) fn is_armed(&self, key: TimerKey) -> bool {
+        self.slots.get(key.slot as usize).is_some_and(|s| s.armed && s.generation == key.generation)
+    }
+
+    /// Replaces the waker of an armed timer, if it would wake someone else.
+    pub(crate) fn update_waker(&mut self, key: TimerKey, waker: &Waker) {
+        if self.is_armed(key) {
+            let slot = &mut self.slots[key.slot as usize];
+            if !slot.waker.as_ref().is_some_and(|w| w.will_wake(waker)) {
+                slot.waker = Some(waker.clone());
+            }
+        }
+    }
+
+    /// Disarms a timer; returns its waker so the caller drops it outside any borrow.
+    pub(crate) fn remove(&mut self, key: TimerKey) -> Option<Waker> {
+        if !self.is_armed(key) {
+            return None;
+        }
+        let pos = self.slots[key.slot as usize].pos as usize;
+        self.remove_at(pos)
+    }
+
+    /// Removes the earliest timer, returning its deadline, seq and waker.
+    pub(crate) fn pop(&mut self) -> Option<(u64, u64, Option<Waker>)> {
+        let first = *self.heap.first()?;
+        let waker = self.remove_at(0);
+        Some((first.deadline, first.seq, waker))
+    }
+
+    /// Drops every timer (their wakers are returned to be dropped by the caller).
+    pub(crate) fn drain_wakers(&mut self) -> Vec<Waker> {
+        let wakers = self.slots.iter_mut().filter_map(|s| s.waker.take()).collect();
+        self.heap.clear();
+        self.slots.clear();
+        self.free.clear();
+        wakers
+    }
+
+    fn remove_at(&mut self, pos: usize) -> Option<Waker> {
+        let entry = self.heap.swap_remove(pos);
+        let slot = &mut self.slots[entry.slot as usize];
+        slot.armed = false;
+        slot.generation = slot.generation.wrapping_add(1);
+        let waker = slot.waker.take();
+        self.free.push(entry.slot);
+        if pos < self.heap.len() {
+            self.slots[self.heap[pos].slot as usize].pos = pos as u32;
+            let pos = self.sift_up(pos);
+            self.sift_down(pos);
+        }
+        waker
+    }
+
+    fn sift_up(&mut self, mut pos: usize) -> usize {
+        let entry = self.heap[pos];
+        while pos > 0 {
+            let parent = (pos - 1) / 2;
+            if !entry.before(&self.heap[parent]) {
+                break;
+            }
+            self.heap[pos] = self.heap[parent];
+            self.slots[self.heap[pos].slot as usize].pos = pos as u32;
+            pos = parent;
+        }
+        self.heap[pos] = entry;
+        self.slots[entry.slot as usize].pos = pos as u32;
+        pos
+    }
+
+    fn sift_down(&mut self, mut pos: usize) {
+        let len = self.heap.len();
+        let entry = self.heap[pos];
+        loop {
+            let left = 2 * pos + 1;
+            if left >= len {
+                break;
+            }
+            let right = left + 1;
+            let child = if right < len && self.heap[right].before(&self.heap[left]) { right } else { left };
+            if !self.heap[child].before(&entry) {
+                break;
+            }
+            self.heap[pos] = self.heap[child];
+            self.slots[self.heap[pos].slot as usize].pos = pos as u32;
+            pos = child;
+        }
+        self.heap[pos] = entry;
+        self.slots[entry.slot as usize].pos = pos as u32;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use core::task::Waker;
+
+    fn noop() -> Waker {
+        Waker::noop().clone()
+    }
+
+    #[test]
+    fn pops_in_deadline_then_insertion_order() {
+        let mut q = TimerQueue::default();
+        let entries = [(30, 0), (10, 1), (20, 2), (10, 3), (30, 4), (5, 5)];
+        for (d, s) in entries {
+            q.insert(d, s, noop());
+        }
+        let order: Vec<(u64, u64)> = core::iter::from_fn(|| q.pop().map(|(d, s, _)| (d, s))).collect();
+        assert_eq!(order, vec![(5, 5), (10, 1), (10, 3), (20, 2), (30, 0), (30, 4)]);
+    }
+
+    #[test]
+    fn removed_timers_never_fire_and_stale_keys_are_ignored() {
+        let mut q = TimerQueue::default();
+        let keys: Vec<TimerKey> = (0..100u64).map(|i| q.insert((i * 37) % 101, i, noop())).collect();
+        for k in keys.iter().step_by(2) {
+            assert!(q.remove(*k).is_some());
+            assert!(q.remove(*k).is_none(), "second removal of the same key is a no-op");
+        }
+        let mut last = (0, 0);
+        let mut n = 0;
+        while let Some((d, s, _)) = q.pop() {
+            assert!((d, s) >= last);
+            assert_eq!(s % 2, 1, "only odd (not removed) timers fire");
+            last = (d, s);
+            n += 1;
+        }
+        assert_eq!(n, 50);
+        // Reused slots get new generations: old keys stay stale.
+        let fresh = q.insert(1, 1000, noop());
+        assert!(q.is_armed(fresh));
+        assert!(keys.iter().all(|k| *k == fresh || !q.is_armed(*k)));
+    }
+}
