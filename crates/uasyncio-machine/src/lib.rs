@@ -11,7 +11,10 @@ mod delay;
 mod pin;
 mod pwm;
 mod run;
+pub mod svg;
 pub mod trace;
+pub mod vcd;
+pub mod view;
 
 pub use adc::{Adc, Atten};
 pub use board::{Board, BoardDesc, Echo, PinMode, Pull, format_time, plain};

@@ -84,11 +84,7 @@ pub fn to_svg(trace: &Trace) -> String {
                 height + LANE_GAP
             );
         }
-        let changes: Vec<&Change> = trace
-            .changes
-            .iter()
-            .filter(|c| c.signal == signal.id)
-            .collect();
+        let changes: Vec<&Change> = trace.changes.iter().filter(|c| c.signal == signal.id).collect();
         lane(&mut lanes, signal, &changes, y, height, &x);
         y += height + LANE_GAP;
     }
@@ -97,13 +93,7 @@ pub fn to_svg(trace: &Trace) -> String {
     let mut body = stripes;
     grid(&mut body, end_us, TOP - LANE_GAP / 2.0, lanes_bottom, &x);
     body.push_str(&lanes);
-    let rows = printed_lines(
-        &mut body,
-        &trace.lines,
-        TOP - LANE_GAP / 2.0,
-        lanes_bottom,
-        &x,
-    );
+    let rows = printed_lines(&mut body, &trace.lines, TOP - LANE_GAP / 2.0, lanes_bottom, &x);
     let axis_y = lanes_bottom + rows as f64 * LINE_ROW + if rows > 0 { 12.0 } else { 4.0 };
     axis(&mut body, end_us, axis_y, &x);
     let height = axis_y + AXIS_HEIGHT;
@@ -150,14 +140,7 @@ fn colours(kind: SignalKind) -> (&'static str, &'static str) {
     }
 }
 
-fn lane(
-    out: &mut String,
-    signal: &SignalInfo,
-    changes: &[&Change],
-    top: f64,
-    height: f64,
-    x: &impl Fn(u64) -> f64,
-) {
+fn lane(out: &mut String, signal: &SignalInfo, changes: &[&Change], top: f64, height: f64, x: &impl Fn(u64) -> f64) {
     let kind = match signal.kind {
         SignalKind::Digital => "digital",
         SignalKind::Pwm => "PWM duty",
@@ -195,9 +178,7 @@ fn lane(
                 top + height - pad
             }
         }
-        Value::Duty(v) | Value::Analog(v) => {
-            top + height - pad - (height - 2.0 * pad) * f64::from(v) / 65535.0
-        }
+        Value::Duty(v) | Value::Analog(v) => top + height - pad - (height - 2.0 * pad) * f64::from(v) / 65535.0,
     };
     let baseline = top + height - pad;
 
@@ -227,10 +208,8 @@ fn lane(
         }
         let _ = write!(line, " H {end:.1}");
     }
-    let _ = writeln!(
-        out,
-        r#"<path d="{line}" fill="none" stroke="{stroke}" stroke-width="2" stroke-linejoin="round"/>"#
-    );
+    let _ =
+        writeln!(out, r#"<path d="{line}" fill="none" stroke="{stroke}" stroke-width="2" stroke-linejoin="round"/>"#);
 
     if signal.kind != SignalKind::Digital {
         for &(start, end, value) in &steps {
@@ -239,11 +218,7 @@ fn lane(
                 continue;
             }
             let y = (level_y(value) - 4.0).max(top + 11.0);
-            let _ = writeln!(
-                out,
-                r##"<text x="{:.1}" y="{y:.1}" fill="{stroke}">{text}</text>"##,
-                start + 3.0
-            );
+            let _ = writeln!(out, r##"<text x="{:.1}" y="{y:.1}" fill="{stroke}">{text}</text>"##, start + 3.0);
         }
     }
     out.push_str("</g>\n");
@@ -261,11 +236,7 @@ fn value_text(value: Value) -> String {
 fn tick_step_us(end_us: u64) -> u64 {
     let raw = (end_us as f64 / 10.0).max(1.0);
     let power = 10f64.powf(raw.log10().floor());
-    let step = [1.0, 2.0, 5.0, 10.0]
-        .into_iter()
-        .map(|m| m * power)
-        .find(|s| *s >= raw)
-        .unwrap_or(10.0 * power);
+    let step = [1.0, 2.0, 5.0, 10.0].into_iter().map(|m| m * power).find(|s| *s >= raw).unwrap_or(10.0 * power);
     step.round().max(1.0) as u64
 }
 
@@ -301,24 +272,13 @@ fn axis(out: &mut String, end_us: u64, y: f64, x: &impl Fn(u64) -> f64) {
         );
         t += step;
     }
-    let _ = writeln!(
-        out,
-        r##"<text x="{:.1}" y="{:.1}" fill="#57606a">time (s)</text></g>"##,
-        12.0,
-        y + 18.0
-    );
+    let _ = writeln!(out, r##"<text x="{:.1}" y="{:.1}" fill="#57606a">time (s)</text></g>"##, 12.0, y + 18.0);
 }
 
 /// Marks each printed line across the lanes and writes its text below them,
 /// in up to [`MAX_LINE_ROWS`] rows so neighbours don't overlap. Returns the
 /// number of rows used.
-fn printed_lines(
-    out: &mut String,
-    lines: &[(u64, String)],
-    top: f64,
-    bottom: f64,
-    x: &impl Fn(u64) -> f64,
-) -> usize {
+fn printed_lines(out: &mut String, lines: &[(u64, String)], top: f64, bottom: f64, x: &impl Fn(u64) -> f64) -> usize {
     if lines.is_empty() {
         return 0;
     }
@@ -332,21 +292,15 @@ fn printed_lines(
             r##"<line class="print" x1="{lx:.1}" y1="{top:.1}" x2="{lx:.1}" y2="{:.1}" stroke="#8250df" stroke-dasharray="2 3" stroke-opacity="0.6"/>"##,
             bottom + 2.0
         );
-        let shown: String = if text.chars().count() > 48 {
-            text.chars().take(47).chain(['…']).collect()
-        } else {
-            text.clone()
-        };
+        let shown: String =
+            if text.chars().count() > 48 { text.chars().take(47).chain(['…']).collect() } else { text.clone() };
         let width = shown.chars().count() as f64 * CHAR_WIDTH;
         let Some(row) = row_ends.iter().position(|end| lx > end + 6.0) else {
             continue; // no room: the marker still shows where it was printed
         };
         // Near the right edge, end the text at the marker instead.
-        let (tx, anchor, end) = if lx + 4.0 + width > WIDTH - 4.0 {
-            (lx - 4.0, "end", lx)
-        } else {
-            (lx + 4.0, "start", lx + 4.0 + width)
-        };
+        let (tx, anchor, end) =
+            if lx + 4.0 + width > WIDTH - 4.0 { (lx - 4.0, "end", lx) } else { (lx + 4.0, "start", lx + 4.0 + width) };
         row_ends[row] = end;
         rows_used = rows_used.max(row + 1);
         let _ = writeln!(

@@ -105,16 +105,10 @@ pub fn to_vcd(trace: &Trace, out: impl Write) -> io::Result<()> {
     // Initial values: each signal's value at t = 0, or x if it has none yet.
     w.begin(SimulationCommand::Dumpvars)?;
     for (i, signal) in trace.signals.iter().enumerate() {
-        let at_zero = changes
-            .iter()
-            .take_while(|c| c.t_us == 0)
-            .filter(|c| c.signal == signal.id)
-            .last();
+        let at_zero = changes.iter().take_while(|c| c.t_us == 0).filter(|c| c.signal == signal.id).last();
         match at_zero {
             Some(c) => write_value(&mut w, codes[i].1, c.value)?,
-            None if signal.kind == SignalKind::Digital => {
-                w.change_scalar(codes[i].1, vcd::Value::X)?
-            }
+            None if signal.kind == SignalKind::Digital => w.change_scalar(codes[i].1, vcd::Value::X)?,
             None => w.change_vector(codes[i].1, [vcd::Value::X; VECTOR_WIDTH as usize])?,
         }
     }
@@ -157,39 +151,23 @@ pub fn to_vcd(trace: &Trace, out: impl Write) -> io::Result<()> {
 fn write_value<W: Write>(w: &mut vcd::Writer<W>, code: IdCode, value: Value) -> io::Result<()> {
     match value {
         Value::Level(level) => w.change_scalar(code, level),
-        Value::Duty(v) | Value::Analog(v) => w.change_vector(
-            code,
-            (0..VECTOR_WIDTH)
-                .rev()
-                .map(|bit| vcd::Value::from(v >> bit & 1 == 1)),
-        ),
+        Value::Duty(v) | Value::Analog(v) => {
+            w.change_vector(code, (0..VECTOR_WIDTH).rev().map(|bit| vcd::Value::from(v >> bit & 1 == 1)))
+        }
     }
 }
 
 /// A VCD reference is one token: anything but letters, digits and `_` becomes
 /// `_`, and a repeated name gets its GPIO number (then a counter) appended.
 fn unique_reference(name: &str, gpio: u8, used: &mut HashSet<String>) -> String {
-    let mut base: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
+    let mut base: String = name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' }).collect();
     if base.is_empty() {
         base = format!("gpio{gpio}");
     }
     let mut candidate = base.clone();
     let mut n = 1;
     while used.contains(&candidate) {
-        candidate = if n == 1 {
-            format!("{base}_gpio{gpio}")
-        } else {
-            format!("{base}_{n}")
-        };
+        candidate = if n == 1 { format!("{base}_gpio{gpio}") } else { format!("{base}_{n}") };
         n += 1;
     }
     used.insert(candidate.clone());
@@ -198,9 +176,6 @@ fn unique_reference(name: &str, gpio: u8, used: &mut HashSet<String>) -> String 
 
 /// A VCD string value is one token: whitespace becomes `_`.
 fn string_value(text: &str) -> String {
-    let value: String = text
-        .chars()
-        .map(|c| if c.is_whitespace() { '_' } else { c })
-        .collect();
+    let value: String = text.chars().map(|c| if c.is_whitespace() { '_' } else { c }).collect();
     if value.is_empty() { "_".into() } else { value }
 }

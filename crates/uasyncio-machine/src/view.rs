@@ -77,13 +77,7 @@ const GAUGE_WIDTH: u16 = 24;
 /// assert!(row(1).contains("GPIO14") && row(1).contains("● on"));
 /// assert!((0..10).any(|y| row(y).contains("0.500 s  hello")));
 /// ```
-pub fn render(
-    board_state: &[(SignalInfo, Value)],
-    lines: &[(u64, String)],
-    now_us: u64,
-    area: Rect,
-    buf: &mut Buffer,
-) {
+pub fn render(board_state: &[(SignalInfo, Value)], lines: &[(u64, String)], now_us: u64, area: Rect, buf: &mut Buffer) {
     BoardView::new(board_state, lines, now_us).render(area, buf);
 }
 
@@ -116,23 +110,19 @@ pub struct BoardView<'a> {
     selected: Option<SignalId>,
     buttons: Option<Vec<u8>>,
     pressed: Vec<u8>,
+    board_name: &'a str,
 }
 
 impl<'a> BoardView<'a> {
     /// A view of these signals and printed lines at time `now_us`.
-    pub fn new(
-        signals: &'a [(SignalInfo, Value)],
-        lines: &'a [(u64, String)],
-        now_us: u64,
-    ) -> Self {
-        BoardView {
-            signals,
-            lines,
-            now_us,
-            selected: None,
-            buttons: None,
-            pressed: Vec::new(),
-        }
+    pub fn new(signals: &'a [(SignalInfo, Value)], lines: &'a [(u64, String)], now_us: u64) -> Self {
+        BoardView { signals, lines, now_us, selected: None, buttons: None, pressed: Vec::new(), board_name: "" }
+    }
+
+    /// Names the board in the title: ` ESP32 · uasyncio `.
+    pub fn board_name(mut self, name: &'a str) -> Self {
+        self.board_name = name;
+        self
     }
 
     /// Marks the row the keys act on with `▶`.
@@ -163,19 +153,8 @@ impl<'a> BoardView<'a> {
             }
     }
 
-    fn signal_row(
-        &self,
-        info: &SignalInfo,
-        value: Value,
-        name_width: usize,
-        area: Rect,
-        buf: &mut Buffer,
-    ) {
-        let marker = if self.selected == Some(info.id) {
-            "▶ "
-        } else {
-            "  "
-        };
+    fn signal_row(&self, info: &SignalInfo, value: Value, name_width: usize, area: Rect, buf: &mut Buffer) {
+        let marker = if self.selected == Some(info.id) { "▶ " } else { "  " };
         let name: String = info.name.chars().take(name_width).collect();
         let gpio = format!("GPIO {}", info.gpio);
         let head = Line::from(vec![
@@ -193,17 +172,14 @@ impl<'a> BoardView<'a> {
         match info.kind {
             SignalKind::Analog => {
                 let [gauge_area, text_area] =
-                    Layout::horizontal([Constraint::Length(GAUGE_WIDTH), Constraint::Min(0)])
-                        .areas(value_area);
+                    Layout::horizontal([Constraint::Length(GAUGE_WIDTH), Constraint::Min(0)]).areas(value_area);
                 Gauge::default()
                     .ratio(ratio)
                     .label(format!("{:.0}%", ratio * 100.0))
                     .gauge_style(Style::new().fg(Color::Cyan).bg(Color::DarkGray))
                     .use_unicode(true)
                     .render(gauge_area, buf);
-                Span::raw(format!("  {v}/65535  {:.2} V", ratio * 3.3))
-                    .dark_gray()
-                    .render(text_area, buf);
+                Span::raw(format!("  {v}/65535  {:.2} V", ratio * 3.3)).dark_gray().render(text_area, buf);
             }
             SignalKind::Pwm => Line::from(vec![
                 led_glyph(ratio),
@@ -223,8 +199,9 @@ impl<'a> BoardView<'a> {
             SignalKind::Digital if v > 0 => {
                 Line::from(vec![led_glyph(1.0), Span::raw(" on").bold()]).render(value_area, buf)
             }
-            SignalKind::Digital => Line::from(vec![led_glyph(0.0), Span::raw(" off").dark_gray()])
-                .render(value_area, buf),
+            SignalKind::Digital => {
+                Line::from(vec![led_glyph(0.0), Span::raw(" off").dark_gray()]).render(value_area, buf)
+            }
         }
     }
 }
@@ -232,36 +209,29 @@ impl<'a> BoardView<'a> {
 impl Widget for BoardView<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let signals_height = (self.signals.len().max(1) as u16 + 2).min(area.height);
-        let [signals_area, lines_area, help_area] = Layout::vertical([
-            Constraint::Length(signals_height),
-            Constraint::Min(0),
-            Constraint::Length(1),
-        ])
-        .areas(area);
+        let [signals_area, lines_area, help_area] =
+            Layout::vertical([Constraint::Length(signals_height), Constraint::Min(0), Constraint::Length(1)])
+                .areas(area);
 
         let block = Block::bordered()
-            .title(Line::from(" uasyncio board ").bold())
+            .title(
+                Line::from(if self.board_name.is_empty() {
+                    " uasyncio board ".to_string()
+                } else {
+                    format!(" {} · uasyncio ", self.board_name)
+                })
+                .bold(),
+            )
             .title(Line::from(format!(" t = {:.3} s ", self.now_us as f64 / 1e6)).right_aligned());
         let inner = block.inner(signals_area);
         block.render(signals_area, buf);
         if self.signals.is_empty() {
-            Line::from("  no pins configured yet")
-                .dark_gray()
-                .render(inner, buf);
+            Line::from("  no pins configured yet").dark_gray().render(inner, buf);
         }
-        let name_width = self
-            .signals
-            .iter()
-            .map(|(s, _)| s.name.chars().count())
-            .max()
-            .unwrap_or(0)
-            .clamp(6, NAME_WIDTH);
+        let name_width =
+            self.signals.iter().map(|(s, _)| s.name.chars().count()).max().unwrap_or(0).clamp(6, NAME_WIDTH);
         for (i, (info, value)) in self.signals.iter().enumerate() {
-            let row = Rect {
-                y: inner.y + i as u16,
-                height: 1,
-                ..inner
-            };
+            let row = Rect { y: inner.y + i as u16, height: 1, ..inner };
             if row.y >= inner.bottom() {
                 break;
             }
@@ -303,20 +273,13 @@ fn led_glyph(brightness: f64) -> Span<'static> {
         return Span::raw(glyph).dark_gray();
     }
     let level = (80.0 + 175.0 * brightness).round() as u8;
-    Span::styled(
-        glyph,
-        Style::new()
-            .fg(Color::Rgb(level, level, 0))
-            .add_modifier(Modifier::BOLD),
-    )
+    Span::styled(glyph, Style::new().fg(Color::Rgb(level, level, 0)).add_modifier(Modifier::BOLD))
 }
 
 /// Whether a pin's name says it is a button.
 fn named_like_a_button(name: &str) -> bool {
     let name = name.to_ascii_lowercase();
-    ["button", "btn", "switch", "key"]
-        .iter()
-        .any(|word| name.contains(word))
+    ["button", "btn", "switch", "key"].iter().any(|word| name.contains(word))
 }
 
 /// The board as the live view sees it at one frame.
@@ -336,24 +299,14 @@ impl Snapshot {
             .filter(|(s, _)| s.kind == SignalKind::Digital && is_input(board, s.gpio))
             .map(|(s, _)| s.gpio)
             .collect();
-        let pressed = buttons
-            .iter()
-            .copied()
-            .filter(|&gpio| board.is_pressed(gpio))
-            .collect();
-        Snapshot {
-            signals,
-            buttons,
-            pressed,
-        }
+        let pressed = buttons.iter().copied().filter(|&gpio| board.is_pressed(gpio)).collect();
+        Snapshot { signals, buttons, pressed }
     }
 }
 
 /// Whether `gpio` is a plain digital input (a button's pin).
 fn is_input(board: &Board, gpio: u8) -> bool {
-    board
-        .config(gpio)
-        .is_some_and(|c| c.mode == PinMode::In && matches!(c.function, Function::Gpio))
+    board.config(gpio).is_some_and(|c| c.mode == PinMode::In && matches!(c.function, Function::Gpio))
 }
 
 /// What the keys did that outlives a frame: the selected row, a click's
@@ -371,8 +324,7 @@ impl Controls {
         if key.kind == KeyEventKind::Release {
             return;
         }
-        let ctrl_c =
-            key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c');
+        let ctrl_c = key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c');
         match key.code {
             _ if ctrl_c => self.quit = true,
             KeyCode::Char('q') | KeyCode::Esc => self.quit = true,
@@ -393,9 +345,7 @@ impl Controls {
                     self.release_at = Some((gpio, now_us + CLICK_MS * 1000));
                 }
             }
-            KeyCode::Left | KeyCode::Char('-') => {
-                self.turn(board, seen, |v| v.saturating_sub(POT_STEP))
-            }
+            KeyCode::Left | KeyCode::Char('-') => self.turn(board, seen, |v| v.saturating_sub(POT_STEP)),
             KeyCode::Right | KeyCode::Char('+') | KeyCode::Char('=') => {
                 self.turn(board, seen, |v| v.saturating_add(POT_STEP))
             }
@@ -430,28 +380,19 @@ impl Controls {
 
     fn selected_gpio(&self, seen: &Snapshot) -> Option<u8> {
         let id = self.selected?;
-        seen.signals
-            .iter()
-            .find(|(s, _)| s.id == id)
-            .map(|(s, _)| s.gpio)
+        seen.signals.iter().find(|(s, _)| s.id == id).map(|(s, _)| s.gpio)
     }
 
     /// The button the keys press: the selected one, else the first.
     fn button(&self, seen: &Snapshot) -> Option<u8> {
-        self.selected_gpio(seen)
-            .filter(|gpio| seen.buttons.contains(gpio))
-            .or_else(|| seen.buttons.first().copied())
+        self.selected_gpio(seen).filter(|gpio| seen.buttons.contains(gpio)).or_else(|| seen.buttons.first().copied())
     }
 
     /// Turns the potentiometer (the selected ADC input, else the first) to
     /// `f` of where it is.
     fn turn(&self, board: &Board, seen: &Snapshot, f: impl Fn(u16) -> u16) {
         let is_adc = |(s, _): &&(SignalInfo, Value)| s.kind == SignalKind::Analog;
-        let selected = seen
-            .signals
-            .iter()
-            .filter(is_adc)
-            .find(|(s, _)| Some(s.id) == self.selected);
+        let selected = seen.signals.iter().filter(is_adc).find(|(s, _)| Some(s.id) == self.selected);
         if let Some((info, value)) = selected.or_else(|| seen.signals.iter().find(is_adc)) {
             board.set_adc_u16(info.gpio, f(value.as_u16()));
         }
@@ -485,6 +426,7 @@ pub async fn run_live(board: Board, duration: Option<f64>) -> io::Result<()> {
     let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
     terminal.clear()?;
     let mut controls = Controls::default();
+    let board_name = board.desc().name;
     loop {
         let now = uasyncio::now_us();
         while event::poll(Duration::ZERO)? {
@@ -506,6 +448,7 @@ pub async fn run_live(board: Board, duration: Option<f64>) -> io::Result<()> {
         let lines = board.trace().lines;
         terminal.draw(|frame| {
             let view = BoardView::new(&seen.signals, &lines, now)
+                .board_name(&board_name)
                 .selected(controls.selected)
                 .buttons(seen.buttons.iter().copied())
                 .pressed(seen.pressed.iter().copied());
@@ -545,8 +488,8 @@ impl TerminalGuard {
 
     /// Raw mode and the alternate screen, again after the panic hook left them.
     fn retake(&self) -> io::Result<()> {
-        TERMINAL_TAKEN.store(true, Ordering::SeqCst);
         terminal::enable_raw_mode()?;
+        TERMINAL_TAKEN.store(true, Ordering::SeqCst);
         execute!(io::stdout(), terminal::EnterAlternateScreen, cursor::Hide)
     }
 
@@ -573,5 +516,104 @@ fn restore_terminal() {
     if TERMINAL_TAKEN.swap(false, Ordering::SeqCst) {
         let _ = terminal::disable_raw_mode();
         let _ = execute!(io::stdout(), terminal::LeaveAlternateScreen, cursor::Show);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Adc, Pin};
+
+    fn key(code: KeyCode) -> KeyEvent {
+        KeyEvent::new(code, KeyModifiers::NONE)
+    }
+
+    fn press_key(controls: &mut Controls, board: &Board, code: KeyCode, now_us: u64) {
+        controls.handle(key(code), board, &Snapshot::of(board), now_us);
+    }
+
+    #[test]
+    fn only_plain_digital_inputs_are_buttons() {
+        let board = Board::esp32().install();
+        let _led = Pin::new(14, Pin::OUT);
+        let _button = Pin::with_pull(15, Pin::IN, Pin::PULL_UP);
+        let _pot = Adc::new(Pin::new(36, Pin::IN));
+        assert_eq!(Snapshot::of(&board).buttons, [15]);
+    }
+
+    #[test]
+    fn space_toggles_the_button_and_enter_clicks_it_for_150_ms() {
+        let board = Board::pico().install();
+        let _led = Pin::new(25, Pin::OUT);
+        let button = Pin::with_pull(15, Pin::IN, Pin::PULL_UP);
+        let mut controls = Controls::default();
+
+        press_key(&mut controls, &board, KeyCode::Char(' '), 0);
+        assert!(board.is_pressed(15) && !button.value());
+        assert_eq!(Snapshot::of(&board).pressed, [15]);
+        press_key(&mut controls, &board, KeyCode::Char('b'), 0);
+        assert!(!board.is_pressed(15) && button.value());
+
+        press_key(&mut controls, &board, KeyCode::Enter, 1_000_000);
+        assert!(board.is_pressed(15));
+        controls.tick(&board, 1_149_999);
+        assert!(board.is_pressed(15));
+        controls.tick(&board, 1_150_000);
+        assert!(!board.is_pressed(15));
+    }
+
+    #[test]
+    fn arrows_turn_the_potentiometer_in_five_percent_steps() {
+        let board = Board::esp32().install();
+        let _pot = Adc::new(Pin::new(36, Pin::IN));
+        board.set_adc_u16(36, 32768);
+        let mut controls = Controls::default();
+        let mut turn = |code| {
+            press_key(&mut controls, &board, code, 0);
+            board.adc_u16(36)
+        };
+        assert_eq!(turn(KeyCode::Right), 36045);
+        assert_eq!(turn(KeyCode::Char('+')), 39322);
+        assert_eq!(turn(KeyCode::Left), 36045);
+        assert_eq!(turn(KeyCode::Char('-')), 32768);
+        assert_eq!(turn(KeyCode::End), 65535);
+        assert_eq!(turn(KeyCode::Right), 65535);
+        assert_eq!(turn(KeyCode::Home), 0);
+        assert_eq!(turn(KeyCode::Left), 0);
+    }
+
+    #[test]
+    fn up_and_down_choose_the_button_the_keys_press() {
+        let board = Board::pico().install();
+        let _a = Pin::with_pull(14, Pin::IN, Pin::PULL_UP);
+        let _b = Pin::with_pull(15, Pin::IN, Pin::PULL_UP);
+        let mut controls = Controls::default();
+        press_key(&mut controls, &board, KeyCode::Char(' '), 0);
+        assert!(board.is_pressed(14) && !board.is_pressed(15), "the first button by default");
+        press_key(&mut controls, &board, KeyCode::Down, 0);
+        press_key(&mut controls, &board, KeyCode::Down, 0);
+        assert_eq!(controls.selected, Some(SignalId(1)));
+        press_key(&mut controls, &board, KeyCode::Char(' '), 0);
+        assert!(board.is_pressed(15));
+        press_key(&mut controls, &board, KeyCode::Down, 0);
+        assert_eq!(controls.selected, Some(SignalId(0)), "wraps around");
+        press_key(&mut controls, &board, KeyCode::Up, 0);
+        assert_eq!(controls.selected, Some(SignalId(1)));
+    }
+
+    #[test]
+    fn q_esc_and_ctrl_c_quit_other_keys_do_not() {
+        let board = Board::esp32().install();
+        for (event, quits) in [
+            (key(KeyCode::Char('q')), true),
+            (key(KeyCode::Esc), true),
+            (KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL), true),
+            (key(KeyCode::Char('c')), false),
+            (key(KeyCode::Char('x')), false),
+        ] {
+            let mut controls = Controls::default();
+            controls.handle(event, &board, &Snapshot::of(&board), 0);
+            assert_eq!(controls.quit, quits, "{event:?}");
+        }
     }
 }
