@@ -1,0 +1,382 @@
+//! What every runtime's benchmark shares: the workloads and their sizes, the
+//! measuring instruments (wall clock, process CPU clock, counting allocator),
+//! and small executor-agnostic futures (`YieldNow`, `LocalFlag`, `LocalQueue`).
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicIsize, Ordering};
+use std::task::{Context, Poll, Waker};
+use std::time::Instant;
+
+/// One benchmark workload (one row of the table).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Workload {
+    /// `tasks` tasks each yield `rounds` times; cost per poll.
+    Yield,
+    /// Create and await trivial tasks one at a time; cost per task.
+    SpawnJoinSeq,
+    /// Create all trivial tasks first, then await them all; cost per task.
+    SpawnJoinBatch,
+    /// Two tasks alternate through an event primitive; cost per round trip.
+    PingPong,
+    /// Producer and consumer through a bounded queue of 64; cost per item.
+    Queue,
+    /// N tasks sleep once each; process CPU time per timer. The index selects
+    /// the size from [`Sizes::timers`].
+    Timers(usize),
+    /// Heap bytes per idle sleeping task.
+    MemoryPerTask,
+}
+
+impl Workload {
+    /// Every workload, in table order.
+    pub const ALL: [Workload; 9] = [
+        Workload::Yield,
+        Workload::SpawnJoinSeq,
+        Workload::SpawnJoinBatch,
+        Workload::PingPong,
+        Workload::Queue,
+        Workload::Timers(0),
+        Workload::Timers(1),
+        Workload::Timers(2),
+        Workload::MemoryPerTask,
+    ];
+
+    /// The stable name used in the table and the JSON output.
+    pub fn name(self) -> &'static str {
+        match self {
+            Workload::Yield => "yield",
+            Workload::SpawnJoinSeq => "spawn_join_seq",
+            Workload::SpawnJoinBatch => "spawn_join_batch",
+            Workload::PingPong => "pingpong",
+            Workload::Queue => "queue",
+            Workload::Timers(0) => "timers_1k",
+            Workload::Timers(1) => "timers_100k",
+            Workload::Timers(_) => "timers_1m",
+            Workload::MemoryPerTask => "memory_per_task",
+        }
+    }
+
+    /// The unit of the figure reported for this workload.
+    pub fn unit(self) -> &'static str {
+        match self {
+            Workload::Yield => "ns/op",
+            Workload::SpawnJoinSeq | Workload::SpawnJoinBatch => "ns/task",
+            Workload::PingPong => "ns/round_trip",
+            Workload::Queue => "ns/item",
+            Workload::Timers(_) => "cpu_ns/timer",
+            Workload::MemoryPerTask => "bytes/task",
+        }
+    }
+}
+
+/// How big each workload is. `full()` is the real benchmark, `quick()` a smoke
+/// run that finishes in seconds.
+#[derive(Clone, Debug)]
+pub struct Sizes {
+    /// Tasks in the yield workload.
+    pub yield_tasks: usize,
+    /// Yields per task in the yield workload.
+    pub yield_rounds: usize,
+    /// Tasks created and awaited one at a time.
+    pub spawn_seq: usize,
+    /// Tasks created at once, then awaited.
+    pub spawn_batch: usize,
+    /// Round trips in pingpong.
+    pub pingpong: usize,
+    /// Items through the queue.
+    pub queue: usize,
+    /// Queue capacity.
+    pub queue_capacity: usize,
+    /// Number of timers for timers_1k, timers_100k, timers_1m.
+    pub timers: [usize; 3],
+    /// Sleeping tasks in the memory workload.
+    pub memory_tasks: usize,
+    /// Repetitions of each timed measurement; the best is kept.
+    pub reps: usize,
+}
+
+impl Sizes {
+    /// The sizes named in the benchmark's brief.
+    pub fn full() -> Self {
+        Sizes {
+            yield_tasks: 64,
+            yield_rounds: 20_000,
+            spawn_seq: 200_000,
+            spawn_batch: 100_000,
+            pingpong: 1_000_000,
+            queue: 1_000_000,
+            queue_capacity: 64,
+            timers: [1_000, 100_000, 1_000_000],
+            memory_tasks: 100_000,
+            reps: 3,
+        }
+    }
+
+    /// Tiny sizes for a smoke run (CI): every code path, no meaningful speed.
+    pub fn quick() -> Self {
+        Sizes {
+            yield_tasks: 8,
+            yield_rounds: 200,
+            spawn_seq: 2_000,
+            spawn_batch: 1_000,
+            pingpong: 10_000,
+            queue: 10_000,
+            queue_capacity: 64,
+            timers: [100, 1_000, 10_000],
+            memory_tasks: 1_000,
+            reps: 1,
+        }
+    }
+
+    /// The operation count of a workload (what the total is divided by).
+    pub fn ops(&self, w: Workload) -> usize {
+        match w {
+            Workload::Yield => self.yield_tasks * self.yield_rounds,
+            Workload::SpawnJoinSeq => self.spawn_seq,
+            Workload::SpawnJoinBatch => self.spawn_batch,
+            Workload::PingPong => self.pingpong,
+            Workload::Queue => self.queue,
+            Workload::Timers(i) => self.timers[i],
+            Workload::MemoryPerTask => self.memory_tasks,
+        }
+    }
+}
+
+/// What one runtime gave for one workload.
+#[derive(Clone, Debug)]
+pub enum Outcome {
+    /// The per-operation figure, in the workload's unit.
+    Measured(f64),
+    /// The runtime cannot run this workload; the reason is printed.
+    Skipped(&'static str),
+}
+
+/// Longest sleep in the timer workloads, in microseconds (50 ms).
+pub const MAX_TIMER_US: u64 = 50_000;
+/// Shortest sleep in the timer workloads, in microseconds (1 ms).
+pub const MIN_TIMER_US: u64 = 1_000;
+/// How long the tasks of the memory workload sleep: long enough that all of
+/// them are still asleep when the live bytes are read.
+pub const MEMORY_SLEEP_MS: u64 = 500;
+
+/// The same pseudo-random sleep lengths, in µs within 1–50 ms, for every
+/// runtime: `delays_us(n)[i]` is task `i`'s sleep.
+pub fn delays_us(n: usize) -> Vec<u64> {
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    (0..n)
+        .map(|_| {
+            // xorshift64*: deterministic, no dependency.
+            state ^= state >> 12;
+            state ^= state << 25;
+            state ^= state >> 27;
+            let r = state.wrapping_mul(0x2545_F491_4F6C_DD1D);
+            MIN_TIMER_US + r % (MAX_TIMER_US - MIN_TIMER_US + 1)
+        })
+        .collect()
+}
+
+/// Nanoseconds per operation over `ops` operations since `start`.
+pub fn ns_per_op(start: Instant, ops: usize) -> f64 {
+    start.elapsed().as_nanos() as f64 / ops as f64
+}
+
+/// CPU time used by the whole process (all threads, user + system), in ns.
+pub fn process_cpu_ns() -> u64 {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: `ts` is a valid, writable timespec; the clock id is a constant
+    // every Linux supports.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) };
+    assert_eq!(rc, 0, "clock_gettime(CLOCK_PROCESS_CPUTIME_ID) failed");
+    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
+}
+
+/// A global allocator that, while counting is switched on, keeps the net
+/// number of bytes allocated (requested sizes, not malloc's own overhead).
+/// Off by default so the timed workloads pay only one relaxed load.
+pub struct CountingAlloc;
+
+static COUNTING: AtomicBool = AtomicBool::new(false);
+static LIVE_BYTES: AtomicIsize = AtomicIsize::new(0);
+
+// SAFETY: every call is forwarded unchanged to the system allocator; the
+// counters are side bookkeeping.
+unsafe impl GlobalAlloc for CountingAlloc {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        if COUNTING.load(Ordering::Relaxed) {
+            LIVE_BYTES.fetch_add(layout.size() as isize, Ordering::Relaxed);
+        }
+        // SAFETY: the caller upholds `GlobalAlloc::alloc`'s contract.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        if COUNTING.load(Ordering::Relaxed) {
+            LIVE_BYTES.fetch_sub(layout.size() as isize, Ordering::Relaxed);
+        }
+        // SAFETY: the caller upholds `GlobalAlloc::dealloc`'s contract.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        if COUNTING.load(Ordering::Relaxed) {
+            LIVE_BYTES.fetch_add(layout.size() as isize, Ordering::Relaxed);
+        }
+        // SAFETY: the caller upholds `GlobalAlloc::alloc_zeroed`'s contract.
+        unsafe { System.alloc_zeroed(layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        if COUNTING.load(Ordering::Relaxed) {
+            LIVE_BYTES.fetch_add(new_size as isize - layout.size() as isize, Ordering::Relaxed);
+        }
+        // SAFETY: the caller upholds `GlobalAlloc::realloc`'s contract.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+/// Starts counting live heap bytes from zero.
+pub fn start_counting() {
+    LIVE_BYTES.store(0, Ordering::SeqCst);
+    COUNTING.store(true, Ordering::SeqCst);
+}
+
+/// Stops counting; returns the net bytes allocated since [`start_counting`].
+pub fn stop_counting() -> isize {
+    COUNTING.store(false, Ordering::SeqCst);
+    LIVE_BYTES.load(Ordering::SeqCst)
+}
+
+/// Yields once: wakes itself and returns `Pending`, then `Ready` (the same as
+/// `futures_lite::future::yield_now` and `embassy_futures::yield_now`).
+pub struct YieldNow(bool);
+
+impl YieldNow {
+    /// A fresh yield point.
+    pub fn new() -> Self {
+        YieldNow(false)
+    }
+}
+
+impl Future for YieldNow {
+    type Output = ();
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.0 {
+            Poll::Ready(())
+        } else {
+            self.0 = true;
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        }
+    }
+}
+
+/// Remembers one waker, cloning only when it changes.
+#[derive(Default)]
+struct WakerSlot(Cell<Option<Waker>>);
+
+impl WakerSlot {
+    fn register(&self, waker: &Waker) {
+        let old = self.0.take();
+        let keep = match old {
+            Some(w) if w.will_wake(waker) => w,
+            _ => waker.clone(),
+        };
+        self.0.set(Some(keep));
+    }
+
+    fn wake(&self) {
+        if let Some(w) = self.0.take() {
+            w.wake();
+        }
+    }
+}
+
+/// A hand-written single-threaded auto-clearing flag with one waiter: the
+/// least an executor-agnostic "event" can be. Used where a runtime has no
+/// local event primitive of its own (LocalPool) and by the floor.
+#[derive(Default)]
+pub struct LocalFlag {
+    set: Cell<bool>,
+    waiter: WakerSlot,
+}
+
+impl LocalFlag {
+    /// Raises the flag and wakes the waiter.
+    pub fn set(&self) {
+        self.set.set(true);
+        self.waiter.wake();
+    }
+
+    /// Waits until the flag is raised, then lowers it.
+    pub fn wait(&self) -> impl Future<Output = ()> + '_ {
+        std::future::poll_fn(move |cx| {
+            if self.set.replace(false) {
+                Poll::Ready(())
+            } else {
+                self.waiter.register(cx.waker());
+                Poll::Pending
+            }
+        })
+    }
+}
+
+/// A hand-written single-threaded bounded queue with one producer and one
+/// consumer; used by the floor.
+pub struct LocalQueue<T> {
+    items: RefCell<VecDeque<T>>,
+    capacity: usize,
+    producer: WakerSlot,
+    consumer: WakerSlot,
+}
+
+impl<T> LocalQueue<T> {
+    /// An empty queue holding at most `capacity` items.
+    pub fn new(capacity: usize) -> Self {
+        LocalQueue {
+            items: RefCell::new(VecDeque::with_capacity(capacity)),
+            capacity,
+            producer: WakerSlot::default(),
+            consumer: WakerSlot::default(),
+        }
+    }
+
+    /// Puts `item`, waiting while the queue is full.
+    pub async fn put(&self, item: T) {
+        let mut item = Some(item);
+        std::future::poll_fn(|cx| {
+            let mut items = self.items.borrow_mut();
+            if items.len() < self.capacity {
+                items.push_back(item.take().expect("put polled after completion"));
+                drop(items);
+                self.consumer.wake();
+                Poll::Ready(())
+            } else {
+                self.producer.register(cx.waker());
+                Poll::Pending
+            }
+        })
+        .await
+    }
+
+    /// Takes the oldest item, waiting while the queue is empty.
+    pub async fn get(&self) -> T {
+        std::future::poll_fn(|cx| {
+            let popped = self.items.borrow_mut().pop_front();
+            match popped {
+                Some(item) => {
+                    self.producer.wake();
+                    Poll::Ready(item)
+                }
+                None => {
+                    self.consumer.register(cx.waker());
+                    Poll::Pending
+                }
+            }
+        })
+        .await
+    }
+}

@@ -1,0 +1,113 @@
+//! The floor: the same futures with no executor at all, polled round-robin
+//! with a no-op waker. What is left is the cost of the work itself (the state
+//! machines, the allocation of a boxed future, the hand-written flag or
+//! queue), the part no runtime can remove.
+
+use std::future::Future;
+use std::hint::black_box;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
+use std::time::Instant;
+
+use crate::common::{LocalFlag, LocalQueue, Outcome, Sizes, Workload, YieldNow, ns_per_op};
+
+type BoxedTask = Pin<Box<dyn Future<Output = ()>>>;
+
+/// Polls every future in turn until all have finished.
+fn round_robin(mut futures: Vec<BoxedTask>) {
+    let mut cx = Context::from_waker(Waker::noop());
+    while !futures.is_empty() {
+        futures.retain_mut(|f| f.as_mut().poll(&mut cx).is_pending());
+    }
+}
+
+/// Measures one workload on the floor.
+pub fn measure(w: Workload, s: &Sizes) -> Outcome {
+    match w {
+        Workload::Yield => {
+            let futures = (0..s.yield_tasks)
+                .map(|_| {
+                    let rounds = s.yield_rounds;
+                    Box::pin(async move {
+                        for _ in 0..rounds {
+                            YieldNow::new().await;
+                        }
+                    }) as BoxedTask
+                })
+                .collect();
+            let start = Instant::now();
+            round_robin(futures);
+            Outcome::Measured(ns_per_op(start, s.ops(w)))
+        }
+        Workload::SpawnJoinSeq => {
+            let mut cx = Context::from_waker(Waker::noop());
+            let start = Instant::now();
+            for i in 0..s.spawn_seq {
+                let mut f: Pin<Box<dyn Future<Output = usize>>> = Box::pin(async move { i });
+                match f.as_mut().poll(&mut cx) {
+                    Poll::Ready(v) => {
+                        black_box(v);
+                    }
+                    Poll::Pending => unreachable!("a trivial future is ready at once"),
+                }
+            }
+            Outcome::Measured(ns_per_op(start, s.ops(w)))
+        }
+        Workload::SpawnJoinBatch => {
+            let mut cx = Context::from_waker(Waker::noop());
+            let start = Instant::now();
+            let mut futures: Vec<Pin<Box<dyn Future<Output = usize>>>> = (0..s.spawn_batch)
+                .map(|i| Box::pin(async move { i }) as Pin<Box<dyn Future<Output = usize>>>)
+                .collect();
+            for f in &mut futures {
+                if let Poll::Ready(v) = f.as_mut().poll(&mut cx) {
+                    black_box(v);
+                }
+            }
+            drop(futures);
+            Outcome::Measured(ns_per_op(start, s.ops(w)))
+        }
+        Workload::PingPong => {
+            let ping = Rc::new(LocalFlag::default());
+            let pong = Rc::new(LocalFlag::default());
+            let n = s.pingpong;
+            let (a, b) = (ping.clone(), pong.clone());
+            let pinger = Box::pin(async move {
+                for _ in 0..n {
+                    a.set();
+                    b.wait().await;
+                }
+            }) as BoxedTask;
+            let ponger = Box::pin(async move {
+                for _ in 0..n {
+                    ping.wait().await;
+                    pong.set();
+                }
+            }) as BoxedTask;
+            let start = Instant::now();
+            round_robin(vec![pinger, ponger]);
+            Outcome::Measured(ns_per_op(start, s.ops(w)))
+        }
+        Workload::Queue => {
+            let queue = Rc::new(LocalQueue::new(s.queue_capacity));
+            let n = s.queue;
+            let q = queue.clone();
+            let producer = Box::pin(async move {
+                for i in 0..n {
+                    q.put(i).await;
+                }
+            }) as BoxedTask;
+            let consumer = Box::pin(async move {
+                for _ in 0..n {
+                    black_box(queue.get().await);
+                }
+            }) as BoxedTask;
+            let start = Instant::now();
+            round_robin(vec![producer, consumer]);
+            Outcome::Measured(ns_per_op(start, s.ops(w)))
+        }
+        Workload::Timers(_) => Outcome::Skipped("no clock without a runtime"),
+        Workload::MemoryPerTask => Outcome::Skipped("no tasks without a runtime"),
+    }
+}

@@ -1,0 +1,120 @@
+//! The real MicroPython, running the scripts in `micropython/` (same workloads,
+//! scaled down where they would take too long; every figure is per operation).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Where the MicroPython scripts live.
+fn script_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("micropython")
+}
+
+/// `$MICROPYTHON`, else `<repo>/.venv/bin/micropython`, else `micropython` on PATH.
+pub fn find() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("MICROPYTHON") {
+        return Some(PathBuf::from(p));
+    }
+    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/micropython");
+    if venv.is_file() {
+        return Some(venv);
+    }
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path).map(|dir| dir.join("micropython")).find(|p| p.is_file())
+}
+
+/// One script run: the script, its arguments, the heap it needs.
+struct Job {
+    script: &'static str,
+    args: Vec<String>,
+    heap: Option<&'static str>,
+}
+
+/// The sizes MicroPython runs at, and what each result line means.
+pub struct Plan {
+    jobs: Vec<Job>,
+    /// Printed under the table: where MicroPython's sizes differ from Rust's.
+    pub notes: Vec<String>,
+}
+
+impl Plan {
+    /// The scaled-down sizes for a full or a quick run.
+    pub fn new(quick: bool) -> Plan {
+        let (yield_tasks, yield_rounds, seq, batch, pingpong, queue, t1k, t100k, memory) = if quick {
+            (8, 50, 500, 500, 500, 500, 100, 1_000, 1_000)
+        } else {
+            (64, 1_000, 20_000, 10_000, 20_000, 20_000, 1_000, 10_000, 10_000)
+        };
+        let jobs = vec![
+            Job { script: "yield.py", args: vec![yield_tasks.to_string(), yield_rounds.to_string()], heap: None },
+            Job { script: "spawn_join.py", args: vec![seq.to_string(), batch.to_string()], heap: None },
+            Job { script: "pingpong.py", args: vec![pingpong.to_string()], heap: None },
+            Job { script: "queue.py", args: vec![queue.to_string(), "64".into()], heap: None },
+            Job { script: "timers.py", args: vec![t1k.to_string(), "timers_1k".into()], heap: Some("16M") },
+            Job { script: "timers.py", args: vec![t100k.to_string(), "timers_100k".into()], heap: Some("16M") },
+            Job { script: "memory_per_task.py", args: vec![memory.to_string()], heap: Some("16M") },
+        ];
+        let notes = vec![
+            format!(
+                "micropython runs scaled down: yield {yield_tasks}x{yield_rounds}, spawn_join {seq}/{batch}, \
+                 pingpong {pingpong}, queue {queue}, timers_1k N={t1k}, timers_100k N={t100k}, \
+                 memory N={memory}; timers_1m skipped (its timer cost grows with N: ~75 s at N=100 000)"
+            ),
+            "micropython timers: wall time minus the 50 ms sleep (it has no CPU clock); queue: \
+             the usual Event-based community Queue"
+                .to_string(),
+        ];
+        Plan { jobs, notes }
+    }
+
+    /// Runs every script; returns workload name → figure. Failures are printed
+    /// and leave the workload out.
+    pub fn run(&self, binary: &Path) -> HashMap<String, f64> {
+        let mut results = HashMap::new();
+        for job in &self.jobs {
+            let mut cmd = Command::new(binary);
+            if let Some(heap) = job.heap {
+                cmd.arg("-X").arg(format!("heapsize={heap}"));
+            }
+            cmd.arg(job.script).args(&job.args).current_dir(script_dir()).stdout(Stdio::piped()).stderr(Stdio::piped());
+            match run_with_timeout(cmd, Duration::from_secs(300)) {
+                Ok(stdout) => {
+                    for line in stdout.lines() {
+                        let mut words = line.split_whitespace();
+                        if let (Some("RESULT"), Some(name), Some(value)) = (words.next(), words.next(), words.next()) {
+                            if let Ok(v) = value.parse::<f64>() {
+                                results.insert(name.to_string(), v);
+                            }
+                        }
+                    }
+                }
+                Err(e) => eprintln!("note: micropython {} failed: {e}", job.script),
+            }
+        }
+        results
+    }
+}
+
+/// Runs `cmd`, killing it after `limit`; returns its stdout if it succeeded.
+fn run_with_timeout(mut cmd: Command, limit: Duration) -> Result<String, String> {
+    let mut child = cmd.spawn().map_err(|e| e.to_string())?;
+    let start = Instant::now();
+    loop {
+        match child.try_wait().map_err(|e| e.to_string())? {
+            Some(_) => break,
+            None if start.elapsed() > limit => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!("timed out after {limit:?}"));
+            }
+            None => std::thread::sleep(Duration::from_millis(20)),
+        }
+    }
+    let out = child.wait_with_output().map_err(|e| e.to_string())?;
+    if out.status.success() {
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    } else {
+        Err(format!("{}: {}", out.status, String::from_utf8_lossy(&out.stderr).trim()))
+    }
+}

@@ -1,0 +1,204 @@
+//! embassy-executor on the host (`platform-std`, `executor-thread`) with the
+//! embassy-time std driver and embassy-sync primitives.
+//!
+//! Embassy tasks live in static pools sized at compile time (the
+//! `#[embassy_executor::task(pool_size = N)]` model) and have no join handle:
+//! a task reports completion through a counter or a `Signal`. Workloads whose
+//! task count fits a static pool run; the others are skipped with the reason.
+
+use std::hint::black_box;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+use embassy_executor::{Executor, Spawner};
+use embassy_sync::blocking_mutex::raw::NoopRawMutex;
+use embassy_sync::channel::Channel;
+use embassy_sync::signal::Signal;
+use embassy_time::Timer;
+
+use crate::common::{self, Outcome, Sizes, Workload, YieldNow};
+
+/// The largest static pool a workload gets (spawn_join_batch, timers_100k).
+const BIG_POOL: usize = 100_000;
+
+/// Tasks still running; the executor stops when it reaches zero.
+static REMAINING: AtomicUsize = AtomicUsize::new(0);
+
+type JoinSignal = Signal<NoopRawMutex, usize>;
+
+/// Runs a fresh executor until [`REMAINING`] drops to zero. The executor must
+/// be `'static` and cannot be dropped, so each run leaks one (a few bytes).
+fn run_until_done(tasks: usize, init: impl FnOnce(Spawner)) {
+    REMAINING.store(tasks, Ordering::SeqCst);
+    let executor: &'static mut Executor = Box::leak(Box::new(Executor::new()));
+    executor.run_until(init, || REMAINING.load(Ordering::Acquire) == 0);
+}
+
+fn finished() {
+    REMAINING.fetch_sub(1, Ordering::AcqRel);
+}
+
+#[embassy_executor::task(pool_size = 64)]
+async fn yielder(rounds: usize) {
+    for _ in 0..rounds {
+        YieldNow::new().await;
+    }
+    finished();
+}
+
+#[embassy_executor::task]
+async fn spawn_seq_main(spawner: Spawner, n: usize, join: &'static JoinSignal) {
+    for i in 0..n {
+        spawner.spawn(trivial(join, i).unwrap());
+        black_box(join.wait().await);
+    }
+    finished();
+}
+
+/// One slot is enough: a task's slot is free again as soon as it returns.
+#[embassy_executor::task]
+async fn trivial(join: &'static JoinSignal, value: usize) {
+    join.signal(value);
+}
+
+static BATCH_LEFT: AtomicUsize = AtomicUsize::new(0);
+
+#[embassy_executor::task]
+async fn spawn_batch_main(spawner: Spawner, n: usize, all_done: &'static JoinSignal) {
+    BATCH_LEFT.store(n, Ordering::SeqCst);
+    for i in 0..n {
+        spawner.spawn(batch_member(all_done, i).unwrap());
+    }
+    black_box(all_done.wait().await);
+    finished();
+}
+
+#[embassy_executor::task(pool_size = BIG_POOL)]
+async fn batch_member(all_done: &'static JoinSignal, value: usize) {
+    black_box(value);
+    if BATCH_LEFT.fetch_sub(1, Ordering::AcqRel) == 1 {
+        all_done.signal(value);
+    }
+}
+
+type Flag = Signal<NoopRawMutex, ()>;
+
+#[embassy_executor::task]
+async fn pinger(n: usize, ping: &'static Flag, pong: &'static Flag) {
+    for _ in 0..n {
+        ping.signal(());
+        pong.wait().await;
+    }
+    finished();
+}
+
+#[embassy_executor::task]
+async fn ponger(n: usize, ping: &'static Flag, pong: &'static Flag) {
+    for _ in 0..n {
+        ping.wait().await;
+        pong.signal(());
+    }
+    finished();
+}
+
+type ItemChannel = Channel<NoopRawMutex, usize, 64>;
+
+#[embassy_executor::task]
+async fn producer(n: usize, channel: &'static ItemChannel) {
+    for i in 0..n {
+        channel.send(i).await;
+    }
+    finished();
+}
+
+#[embassy_executor::task]
+async fn consumer(n: usize, channel: &'static ItemChannel) {
+    for _ in 0..n {
+        black_box(channel.receive().await);
+    }
+    finished();
+}
+
+#[embassy_executor::task(pool_size = BIG_POOL)]
+async fn sleeper(us: u64) {
+    Timer::after_micros(us).await;
+    finished();
+}
+
+fn leak<T>(value: T) -> &'static T {
+    Box::leak(Box::new(value))
+}
+
+/// Measures one workload on embassy.
+pub fn measure(w: Workload, s: &Sizes) -> Outcome {
+    let ops = s.ops(w);
+    let start = Instant::now();
+    match w {
+        Workload::Yield => {
+            assert!(s.yield_tasks <= 64, "the yielder pool holds 64 tasks");
+            let rounds = s.yield_rounds;
+            run_until_done(s.yield_tasks, |sp| {
+                for _ in 0..s.yield_tasks {
+                    sp.spawn(yielder(rounds).unwrap());
+                }
+            });
+        }
+        Workload::SpawnJoinSeq => {
+            let join = leak(JoinSignal::new());
+            run_until_done(1, |sp| sp.spawn(spawn_seq_main(sp, ops, join).unwrap()));
+        }
+        Workload::SpawnJoinBatch => {
+            if ops > BIG_POOL {
+                return Outcome::Skipped("more tasks than the static pool holds");
+            }
+            let all_done = leak(JoinSignal::new());
+            run_until_done(1, |sp| sp.spawn(spawn_batch_main(sp, ops, all_done).unwrap()));
+        }
+        Workload::PingPong => {
+            let (ping, pong) = (leak(Flag::new()), leak(Flag::new()));
+            run_until_done(2, |sp| {
+                sp.spawn(ponger(ops, ping, pong).unwrap());
+                sp.spawn(pinger(ops, ping, pong).unwrap());
+            });
+        }
+        Workload::Queue => {
+            assert_eq!(s.queue_capacity, 64, "the embassy channel is sized 64");
+            let channel = leak(ItemChannel::new());
+            run_until_done(2, |sp| {
+                sp.spawn(producer(ops, channel).unwrap());
+                sp.spawn(consumer(ops, channel).unwrap());
+            });
+        }
+        Workload::Timers(_) => {
+            if ops > BIG_POOL {
+                return Outcome::Skipped("a 1M-slot static task pool does not fit embassy's model");
+            }
+            let delays = common::delays_us(ops);
+            let cpu = common::process_cpu_ns();
+            run_until_done(ops, |sp| {
+                for &us in &delays {
+                    sp.spawn(sleeper(us).unwrap());
+                }
+            });
+            return Outcome::Measured((common::process_cpu_ns() - cpu) as f64 / ops as f64);
+        }
+        Workload::MemoryPerTask => {
+            return Outcome::Skipped("tasks are static, no heap per task");
+        }
+    }
+    Outcome::Measured(start.elapsed().as_nanos() as f64 / ops as f64)
+}
+
+async fn sleeper_body(us: u64) {
+    Timer::after_micros(us).await;
+    finished();
+}
+
+fn task_storage_size<F: std::future::Future + 'static>(_: &F) -> usize {
+    size_of::<embassy_executor::raw::TaskStorage<F>>()
+}
+
+/// Bytes of one static task slot holding a sleeping task like [`sleeper`]'s.
+pub fn static_bytes_per_sleeping_task() -> usize {
+    task_storage_size(&sleeper_body(0))
+}

@@ -1,0 +1,98 @@
+//! futures' `LocalPool`: `spawn_local_with_handle` for joinable tasks, the
+//! hand-written [`LocalFlag`] for pingpong, `futures::channel::mpsc` for the
+//! queue. It has no timers, so the timer and memory workloads are skipped.
+
+use std::hint::black_box;
+use std::rc::Rc;
+use std::time::Instant;
+
+use futures::executor::LocalPool;
+use futures::task::LocalSpawnExt;
+use futures::{SinkExt, StreamExt};
+
+use crate::common::{LocalFlag, Outcome, Sizes, Workload, YieldNow, ns_per_op};
+
+/// Measures one workload on futures' LocalPool.
+pub fn measure(w: Workload, s: &Sizes) -> Outcome {
+    let ops = s.ops(w);
+    let mut pool = LocalPool::new();
+    let spawner = pool.spawner();
+    let figure = match w {
+        Workload::Yield => pool.run_until(async move {
+            let start = Instant::now();
+            let handles: Vec<_> = (0..s.yield_tasks)
+                .map(|_| {
+                    let rounds = s.yield_rounds;
+                    spawner
+                        .spawn_local_with_handle(async move {
+                            for _ in 0..rounds {
+                                YieldNow::new().await;
+                            }
+                        })
+                        .unwrap()
+                })
+                .collect();
+            for h in handles {
+                h.await;
+            }
+            ns_per_op(start, ops)
+        }),
+        Workload::SpawnJoinSeq => pool.run_until(async move {
+            let start = Instant::now();
+            for i in 0..ops {
+                black_box(spawner.spawn_local_with_handle(async move { i }).unwrap().await);
+            }
+            ns_per_op(start, ops)
+        }),
+        Workload::SpawnJoinBatch => pool.run_until(async move {
+            let start = Instant::now();
+            let handles: Vec<_> =
+                (0..ops).map(|i| spawner.spawn_local_with_handle(async move { i }).unwrap()).collect();
+            for h in handles {
+                black_box(h.await);
+            }
+            ns_per_op(start, ops)
+        }),
+        Workload::PingPong => pool.run_until(async move {
+            let ping = Rc::new(LocalFlag::default());
+            let pong = Rc::new(LocalFlag::default());
+            let start = Instant::now();
+            let (a, b) = (ping.clone(), pong.clone());
+            let ponger = spawner
+                .spawn_local_with_handle(async move {
+                    for _ in 0..ops {
+                        a.wait().await;
+                        b.set();
+                    }
+                })
+                .unwrap();
+            for _ in 0..ops {
+                ping.set();
+                pong.wait().await;
+            }
+            ponger.await;
+            ns_per_op(start, ops)
+        }),
+        Workload::Queue => pool.run_until(async move {
+            // mpsc::channel(n) holds n items plus one per sender.
+            let (mut tx, mut rx) = futures::channel::mpsc::channel(s.queue_capacity - 1);
+            let start = Instant::now();
+            let producer = spawner
+                .spawn_local_with_handle(async move {
+                    for i in 0..ops {
+                        tx.send(i).await.unwrap();
+                    }
+                })
+                .unwrap();
+            for _ in 0..ops {
+                black_box(rx.next().await.unwrap());
+            }
+            producer.await;
+            ns_per_op(start, ops)
+        }),
+        Workload::Timers(_) | Workload::MemoryPerTask => {
+            return Outcome::Skipped("LocalPool has no timers");
+        }
+    };
+    Outcome::Measured(figure)
+}

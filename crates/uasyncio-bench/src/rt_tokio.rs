@@ -1,0 +1,124 @@
+//! tokio: a current-thread runtime with a `LocalSet` (`spawn_local`), its own
+//! `yield_now`, `Notify`, `mpsc::channel` and `time::sleep`.
+
+use std::cell::Cell;
+use std::future::Future;
+use std::hint::black_box;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use tokio::sync::{Notify, mpsc};
+use tokio::task::{LocalSet, spawn_local};
+
+use crate::common::{self, MEMORY_SLEEP_MS, Outcome, Sizes, Workload, ns_per_op};
+
+/// Runs `main` on a fresh current-thread runtime with a `LocalSet`.
+fn block_on<F: Future>(main: F) -> F::Output {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_time().build().expect("tokio runtime");
+    LocalSet::new().block_on(&rt, main)
+}
+
+/// Measures one workload on tokio.
+pub fn measure(w: Workload, s: &Sizes) -> Outcome {
+    let ops = s.ops(w);
+    let figure = match w {
+        Workload::Yield => block_on(async {
+            let start = Instant::now();
+            let handles: Vec<_> = (0..s.yield_tasks)
+                .map(|_| {
+                    let rounds = s.yield_rounds;
+                    spawn_local(async move {
+                        for _ in 0..rounds {
+                            tokio::task::yield_now().await;
+                        }
+                    })
+                })
+                .collect();
+            for h in handles {
+                h.await.unwrap();
+            }
+            ns_per_op(start, ops)
+        }),
+        Workload::SpawnJoinSeq => block_on(async {
+            let start = Instant::now();
+            for i in 0..ops {
+                black_box(spawn_local(async move { i }).await.unwrap());
+            }
+            ns_per_op(start, ops)
+        }),
+        Workload::SpawnJoinBatch => block_on(async {
+            let start = Instant::now();
+            let handles: Vec<_> = (0..ops).map(|i| spawn_local(async move { i })).collect();
+            for h in handles {
+                black_box(h.await.unwrap());
+            }
+            ns_per_op(start, ops)
+        }),
+        Workload::PingPong => block_on(async {
+            let ping = Rc::new(Notify::new());
+            let pong = Rc::new(Notify::new());
+            let start = Instant::now();
+            let (a, b) = (ping.clone(), pong.clone());
+            let ponger = spawn_local(async move {
+                for _ in 0..ops {
+                    a.notified().await;
+                    b.notify_one();
+                }
+            });
+            for _ in 0..ops {
+                ping.notify_one();
+                pong.notified().await;
+            }
+            ponger.await.unwrap();
+            ns_per_op(start, ops)
+        }),
+        Workload::Queue => block_on(async {
+            let (tx, mut rx) = mpsc::channel(s.queue_capacity);
+            let start = Instant::now();
+            let producer = spawn_local(async move {
+                for i in 0..ops {
+                    tx.send(i).await.unwrap();
+                }
+            });
+            for _ in 0..ops {
+                black_box(rx.recv().await.unwrap());
+            }
+            producer.await.unwrap();
+            ns_per_op(start, ops)
+        }),
+        Workload::Timers(_) => block_on(async {
+            let delays = common::delays_us(ops);
+            let cpu = common::process_cpu_ns();
+            let handles: Vec<_> =
+                delays.iter().map(|&us| spawn_local(tokio::time::sleep(Duration::from_micros(us)))).collect();
+            for h in handles {
+                h.await.unwrap();
+            }
+            (common::process_cpu_ns() - cpu) as f64 / ops as f64
+        }),
+        Workload::MemoryPerTask => block_on(async {
+            let started = Rc::new(Cell::new(0usize));
+            let finished = Rc::new(Cell::new(0usize));
+            common::start_counting();
+            for _ in 0..ops {
+                let (started, finished) = (started.clone(), finished.clone());
+                // Dropping the JoinHandle detaches the task.
+                drop(spawn_local(async move {
+                    started.set(started.get() + 1);
+                    tokio::time::sleep(Duration::from_millis(MEMORY_SLEEP_MS)).await;
+                    finished.set(finished.get() + 1);
+                }));
+            }
+            while started.get() < ops {
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+            let bytes = common::stop_counting();
+            assert_eq!(finished.get(), 0, "memory: tasks woke before the reading");
+            while finished.get() < ops {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+            bytes as f64 / ops as f64
+        }),
+    };
+    Outcome::Measured(figure)
+}
