@@ -1,8 +1,124 @@
-//! Our runtime, `uasyncio` (placeholder until the runtime crate builds).
+//! Our runtime, `uasyncio`: `create_task`, `sleep_ms(0)` as the yield, two
+//! `Event`s for pingpong, `Queue::new(64)`, `sleep_us` for the timers.
 
-use crate::common::{Outcome, Sizes, Workload};
+use std::cell::Cell;
+use std::future::Future;
+use std::hint::black_box;
+use std::rc::Rc;
+use std::time::Instant;
+
+use uasyncio::{Event, Queue, create_task, sleep_ms, sleep_us};
+
+use crate::common::{self, MEMORY_SLEEP_MS, Outcome, Sizes, Workload, ns_per_op};
+
+/// Runs `main` on a fresh event loop (the old loop's tasks are discarded).
+fn block_on<F: Future + 'static>(main: F) -> F::Output {
+    uasyncio::new_event_loop().run_until_complete(main)
+}
 
 /// Measures one workload on uasyncio.
-pub fn measure(_w: Workload, _s: &Sizes) -> Outcome {
-    Outcome::Skipped("the runtime is not built yet")
+pub fn measure(w: Workload, s: &Sizes) -> Outcome {
+    let ops = s.ops(w);
+    let (tasks, rounds, capacity) = (s.yield_tasks, s.yield_rounds, s.queue_capacity);
+    let figure = match w {
+        Workload::Yield => block_on(async move {
+            let start = Instant::now();
+            let handles: Vec<_> = (0..tasks)
+                .map(|_| {
+                    create_task(async move {
+                        for _ in 0..rounds {
+                            sleep_ms(0).await;
+                        }
+                    })
+                })
+                .collect();
+            for h in handles {
+                h.await.unwrap();
+            }
+            ns_per_op(start, ops)
+        }),
+        Workload::SpawnJoinSeq => block_on(async move {
+            let start = Instant::now();
+            for i in 0..ops {
+                black_box(create_task(async move { i }).await.unwrap());
+            }
+            ns_per_op(start, ops)
+        }),
+        Workload::SpawnJoinBatch => block_on(async move {
+            let start = Instant::now();
+            let handles: Vec<_> = (0..ops).map(|i| create_task(async move { i })).collect();
+            for h in handles {
+                black_box(h.await.unwrap());
+            }
+            ns_per_op(start, ops)
+        }),
+        Workload::PingPong => block_on(async move {
+            let ping = Rc::new(Event::new());
+            let pong = Rc::new(Event::new());
+            let start = Instant::now();
+            let (a, b) = (ping.clone(), pong.clone());
+            let ponger = create_task(async move {
+                for _ in 0..ops {
+                    a.wait().await;
+                    a.clear();
+                    b.set();
+                }
+            });
+            for _ in 0..ops {
+                ping.set();
+                pong.wait().await;
+                pong.clear();
+            }
+            ponger.await.unwrap();
+            ns_per_op(start, ops)
+        }),
+        Workload::Queue => block_on(async move {
+            let queue = Rc::new(Queue::new(capacity));
+            let start = Instant::now();
+            let q = queue.clone();
+            let producer = create_task(async move {
+                for i in 0..ops {
+                    q.put(i).await;
+                }
+            });
+            for _ in 0..ops {
+                black_box(queue.get().await);
+            }
+            producer.await.unwrap();
+            ns_per_op(start, ops)
+        }),
+        Workload::Timers(_) => block_on(async move {
+            let delays = common::delays_us(ops);
+            let cpu = common::process_cpu_ns();
+            let handles: Vec<_> = delays.iter().map(|&us| create_task(sleep_us(us))).collect();
+            for h in handles {
+                h.await.unwrap();
+            }
+            (common::process_cpu_ns() - cpu) as f64 / ops as f64
+        }),
+        Workload::MemoryPerTask => block_on(async move {
+            let started = Rc::new(Cell::new(0usize));
+            let finished = Rc::new(Cell::new(0usize));
+            common::start_counting();
+            for _ in 0..ops {
+                let (started, finished) = (started.clone(), finished.clone());
+                // Dropping the Task handle detaches the task.
+                drop(create_task(async move {
+                    started.set(started.get() + 1);
+                    sleep_ms(MEMORY_SLEEP_MS).await;
+                    finished.set(finished.get() + 1);
+                }));
+            }
+            while started.get() < ops {
+                sleep_ms(1).await;
+            }
+            let bytes = common::stop_counting();
+            assert_eq!(finished.get(), 0, "memory: tasks woke before the reading");
+            while finished.get() < ops {
+                sleep_ms(5).await;
+            }
+            bytes as f64 / ops as f64
+        }),
+    };
+    Outcome::Measured(figure)
 }
