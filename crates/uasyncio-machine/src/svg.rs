@@ -131,14 +131,28 @@ fn lane_height(kind: SignalKind) -> f64 {
     }
 }
 
-/// Stroke and fill colours of a lane.
-fn colours(kind: SignalKind) -> (&'static str, &'static str) {
-    match kind {
+/// Stroke and fill colours of a lane: the colour its name says (`"red"`,
+/// `"green"`, …), else one per kind.
+fn colours(signal: &SignalInfo) -> (&'static str, &'static str) {
+    let name = signal.name.to_ascii_lowercase();
+    if let Some((_, stroke, fill)) = NAMED_COLOURS.iter().find(|(word, _, _)| name.contains(word)) {
+        return (stroke, fill);
+    }
+    match signal.kind {
         SignalKind::Digital => ("#1a7f37", "#b7e4c2"),
         SignalKind::Pwm => ("#bc4c00", "#ffd8b5"),
-        SignalKind::Analog => ("#0969da", "#c6e0ff"),
+        SignalKind::Analog => ("#1b7c83", "#c3eef0"),
     }
 }
+
+/// (word in a signal's name, stroke, fill).
+const NAMED_COLOURS: [(&str, &str, &str); 5] = [
+    ("red", "#cf222e", "#ffcecb"),
+    ("green", "#1a7f37", "#b7e4c2"),
+    ("blue", "#0969da", "#c6e0ff"),
+    ("yellow", "#9a6700", "#fff1a8"),
+    ("orange", "#bc4c00", "#ffd8b5"),
+];
 
 fn lane(out: &mut String, signal: &SignalInfo, changes: &[&Change], top: f64, height: f64, x: &impl Fn(u64) -> f64) {
     let kind = match signal.kind {
@@ -156,7 +170,7 @@ fn lane(out: &mut String, signal: &SignalInfo, changes: &[&Change], top: f64, he
         signal.gpio,
         name = escape(&signal.name),
     );
-    let (stroke, fill) = colours(signal.kind);
+    let (stroke, fill) = colours(signal);
     let first_x = changes.first().map_or(PLOT_RIGHT, |c| x(c.t_us));
     if first_x > PLOT_LEFT {
         let mid = top + height / 2.0;

@@ -182,7 +182,7 @@ impl<'a> BoardView<'a> {
                 Span::raw(format!("  {v}/65535  {:.2} V", ratio * 3.3)).dark_gray().render(text_area, buf);
             }
             SignalKind::Pwm => Line::from(vec![
-                led_glyph(ratio),
+                led_glyph(ratio, &info.name),
                 Span::raw(format!(" {:>3.0}% duty", ratio * 100.0)).bold(),
                 Span::raw(format!("  {v}/65535")).dark_gray(),
             ])
@@ -197,10 +197,10 @@ impl<'a> BoardView<'a> {
             ])
             .render(value_area, buf),
             SignalKind::Digital if v > 0 => {
-                Line::from(vec![led_glyph(1.0), Span::raw(" on").bold()]).render(value_area, buf)
+                Line::from(vec![led_glyph(1.0, &info.name), Span::raw(" on").bold()]).render(value_area, buf)
             }
             SignalKind::Digital => {
-                Line::from(vec![led_glyph(0.0), Span::raw(" off").dark_gray()]).render(value_area, buf)
+                Line::from(vec![led_glyph(0.0, &info.name), Span::raw(" off").dark_gray()]).render(value_area, buf)
             }
         }
     }
@@ -260,8 +260,9 @@ impl Widget for BoardView<'_> {
 }
 
 /// An LED at `brightness` (0 to 1): `○` when dark, then `░▒▓` and `●` when
-/// full, in a yellow as bright as the LED.
-fn led_glyph(brightness: f64) -> Span<'static> {
+/// full, as bright as the LED, in the colour its name says (`"red"`,
+/// `"green"`, …), yellow if it names none.
+fn led_glyph(brightness: f64, name: &str) -> Span<'static> {
     let glyph = match brightness {
         b if b <= 0.0 => "○",
         b if b < 0.25 => "░",
@@ -272,9 +273,21 @@ fn led_glyph(brightness: f64) -> Span<'static> {
     if brightness <= 0.0 {
         return Span::raw(glyph).dark_gray();
     }
-    let level = (80.0 + 175.0 * brightness).round() as u8;
-    Span::styled(glyph, Style::new().fg(Color::Rgb(level, level, 0)).add_modifier(Modifier::BOLD))
+    let name = name.to_ascii_lowercase();
+    let (r, g, b) = LED_COLOURS.iter().find(|(word, _)| name.contains(word)).map_or((255, 255, 0), |(_, rgb)| *rgb);
+    let scale = |c: u8| (f64::from(c) * (80.0 + 175.0 * brightness) / 255.0).round() as u8;
+    Span::styled(glyph, Style::new().fg(Color::Rgb(scale(r), scale(g), scale(b))).add_modifier(Modifier::BOLD))
 }
+
+/// LED colours by the word in a pin's name.
+const LED_COLOURS: [(&str, (u8, u8, u8)); 6] = [
+    ("red", (255, 64, 64)),
+    ("green", (64, 255, 64)),
+    ("blue", (80, 150, 255)),
+    ("yellow", (255, 255, 0)),
+    ("orange", (255, 160, 0)),
+    ("white", (255, 255, 255)),
+];
 
 /// Whether a pin's name says it is a button.
 fn named_like_a_button(name: &str) -> bool {

@@ -107,3 +107,20 @@ fn an_empty_trace_is_still_a_picture() {
     assert!(svg.ends_with("</svg>\n"));
     assert_eq!(texts(&svg)[1], "0 signals, 1.000 s");
 }
+
+#[test]
+fn a_lane_takes_the_colour_its_name_says() {
+    let trace = Trace {
+        signals: vec![signal(0, "red LED", 14, SignalKind::Digital), signal(1, "GPIO12", 12, SignalKind::Digital)],
+        changes: vec![change(0, 0, Value::Level(true)), change(0, 1, Value::Level(true))],
+        end_us: 1_000_000,
+        ..Trace::default()
+    };
+    let svg = to_svg(&trace);
+    let strokes: Vec<&str> = svg
+        .lines()
+        .filter(|l| l.contains("stroke-width=\"2\""))
+        .map(|l| l.split("stroke=\"").nth(1).unwrap().split('"').next().unwrap())
+        .collect();
+    assert_eq!(strokes, ["#cf222e", "#1a7f37"]);
+}

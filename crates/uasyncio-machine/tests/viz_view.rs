@@ -119,3 +119,17 @@ fn only_the_newest_printed_lines_that_fit_are_shown() {
     );
     assert_eq!(rows(&buf)[1], "│  no pins configured yet              │");
 }
+
+#[test]
+fn an_led_named_after_a_colour_glows_in_it() {
+    let state = [
+        (signal(0, "green", 14, SignalKind::Digital), Value::Level(true)),
+        (signal(1, "red", 5, SignalKind::Pwm), Value::Duty(32768)),
+    ];
+    let area = Rect::new(0, 0, 40, 6);
+    let mut buf = Buffer::empty(area);
+    render(&state, &[], 0, area, &mut buf);
+    assert_eq!((buf[(20, 1)].symbol(), buf[(20, 1)].fg), ("●", Color::Rgb(64, 255, 64)));
+    // Half duty: each channel at (80 + 175 * 0.5) / 255 of full.
+    assert_eq!((buf[(20, 2)].symbol(), buf[(20, 2)].fg), ("▓", Color::Rgb(168, 42, 42)));
+}
