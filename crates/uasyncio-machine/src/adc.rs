@@ -88,22 +88,10 @@ impl Adc {
         if !board.has_adc(gpio) {
             panic!("Pin({gpio}) doesn't have ADC capabilities");
         }
-        let atten = if board.has_attenuation() {
-            Atten::Db0
-        } else {
-            Atten::Db11
-        };
+        let atten = if board.has_attenuation() { Atten::Db0 } else { Atten::Db11 };
         board.configure(
             gpio,
-            PinConfig {
-                mode: PinMode::In,
-                pull: None,
-                out: false,
-                function: Function::Adc {
-                    atten,
-                    width_bits: 12,
-                },
-            },
+            PinConfig { mode: PinMode::In, pull: None, out: false, function: Function::Adc { atten, width_bits: 12 } },
         );
         Adc { gpio, board }
     }
@@ -118,10 +106,7 @@ impl Adc {
     /// Panics on a board without attenuation (the Pico always reads 0–3.3 V).
     pub fn atten(&self, atten: Atten) {
         if !self.board.has_attenuation() {
-            panic!(
-                "ADC attenuation is not available on the {}",
-                self.board.desc().name
-            );
+            panic!("ADC attenuation is not available on the {}", self.board.desc().name);
         }
         self.board.update(self.gpio, |c| {
             if let Function::Adc { atten: a, .. } = &mut c.function {

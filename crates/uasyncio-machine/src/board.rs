@@ -115,14 +115,8 @@ pub enum Echo {
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) enum Function {
     Gpio,
-    Pwm {
-        freq: u32,
-        duty_u16: u16,
-    },
-    Adc {
-        atten: crate::adc::Atten,
-        width_bits: u8,
-    },
+    Pwm { freq: u32, duty_u16: u16 },
+    Adc { atten: crate::adc::Atten, width_bits: u8 },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -198,19 +192,12 @@ thread_local! {
 
 /// The runtime's clock when a task is running; otherwise the last time seen.
 fn clock_us(last_us: u64) -> u64 {
-    if uasyncio::try_current_task().is_some() {
-        uasyncio::now_us().max(last_us)
-    } else {
-        last_us
-    }
+    if uasyncio::try_current_task().is_some() { uasyncio::now_us().max(last_us) } else { last_us }
 }
 
 /// Seconds (as MicroPython's `sleep` takes them) to µs.
 fn secs_to_us(secs: f64) -> u64 {
-    assert!(
-        secs.is_finite() && secs >= 0.0,
-        "a time must be a finite number of seconds >= 0, not {secs}"
-    );
+    assert!(secs.is_finite() && secs >= 0.0, "a time must be a finite number of seconds >= 0, not {secs}");
     (secs * 1e6).round() as u64
 }
 
@@ -274,12 +261,7 @@ impl Board {
     /// assert_eq!(Board::current().desc().name, "Raspberry Pi Pico");
     /// ```
     pub fn current() -> Board {
-        CURRENT.with(|current| {
-            current
-                .borrow_mut()
-                .get_or_insert_with(Board::esp32)
-                .clone()
-        })
+        CURRENT.with(|current| current.borrow_mut().get_or_insert_with(Board::esp32).clone())
     }
 
     /// Whether `self` and `other` are handles to the same board.
@@ -350,12 +332,7 @@ impl Board {
     /// ```
     pub fn signals(&self) -> Vec<(SignalInfo, Value)> {
         let state = self.state.borrow();
-        state
-            .signals
-            .iter()
-            .cloned()
-            .zip(state.values.iter().copied())
-            .collect()
+        state.signals.iter().cloned().zip(state.values.iter().copied()).collect()
     }
 
     /// The program's console: records `line` with the time, and echoes it
@@ -406,11 +383,7 @@ impl Board {
 
     /// Whether the push button on `gpio` is held down.
     pub fn is_pressed(&self, gpio: u8) -> bool {
-        self.state
-            .borrow()
-            .wiring
-            .get(&gpio)
-            .is_some_and(|w| w.pressed)
+        self.state.borrow().wiring.get(&gpio).is_some_and(|w| w.pressed)
     }
 
     /// Drives `gpio` from outside to a level (`Some`), or stops driving it
@@ -465,11 +438,7 @@ impl Board {
 
     /// The voltage on `gpio`, on the `read_u16` scale (see [`Board::set_adc_u16`]).
     pub fn adc_u16(&self, gpio: u8) -> u16 {
-        self.state
-            .borrow()
-            .wiring
-            .get(&gpio)
-            .map_or(0, |w| w.analog)
+        self.state.borrow().wiring.get(&gpio).map_or(0, |w| w.analog)
     }
 
     /// The level `gpio` reads now, or `None` if it was never configured.
@@ -513,20 +482,14 @@ impl Board {
         self.check_gpio(gpio);
         let value = fraction_to_u16(fraction);
         let action = Action::SetAdc(gpio, value);
-        self.state
-            .borrow_mut()
-            .script
-            .push((secs_to_us(at), action));
+        self.state.borrow_mut().script.push((secs_to_us(at), action));
     }
 
     /// Scripts an outside drive of `gpio` (see [`Board::drive`]) at `at` seconds.
     pub fn drive_at(&self, gpio: u8, at: f64, level: Option<bool>) {
         self.check_gpio(gpio);
         let action = Action::Drive(gpio, level);
-        self.state
-            .borrow_mut()
-            .script
-            .push((secs_to_us(at), action));
+        self.state.borrow_mut().script.push((secs_to_us(at), action));
     }
 
     /// Scripts any action on the board at `at` seconds.
@@ -540,10 +503,7 @@ impl Board {
     /// ```
     pub fn at(&self, at: f64, action: impl Fn(&Board) + 'static) {
         let action = Action::Call(Rc::new(action));
-        self.state
-            .borrow_mut()
-            .script
-            .push((secs_to_us(at), action));
+        self.state.borrow_mut().script.push((secs_to_us(at), action));
     }
 
     /// Plays the scripted outside world: an ordinary task body that sleeps
@@ -684,10 +644,7 @@ impl State {
             return;
         };
         let (kind, value) = match config.function {
-            Function::Gpio => (
-                SignalKind::Digital,
-                Value::Level(self.level(gpio) == Some(true)),
-            ),
+            Function::Gpio => (SignalKind::Digital, Value::Level(self.level(gpio) == Some(true))),
             Function::Pwm { duty_u16, .. } => (SignalKind::Pwm, Value::Duty(duty_u16)),
             Function::Adc { .. } => {
                 let analog = self.wiring.get(&gpio).map_or(0, |w| w.analog);
@@ -732,57 +689,27 @@ impl State {
             Some(i) if self.only_first_value(SignalId(i)) => {
                 self.signals[i].kind = kind;
                 self.values[i] = value;
-                let change = self
-                    .changes
-                    .iter_mut()
-                    .rfind(|c| c.signal == SignalId(i))
-                    .expect("a signal has its first value");
+                let change =
+                    self.changes.iter_mut().rfind(|c| c.signal == SignalId(i)).expect("a signal has its first value");
                 change.value = value;
                 if self.echo == Echo::Changes {
-                    println!(
-                        "{}  {} -> {}",
-                        format_time(now),
-                        self.signals[i].name,
-                        plain(value)
-                    );
+                    println!("{}  {} -> {}", format_time(now), self.signals[i].name, plain(value));
                 }
                 return;
             }
             _ => {
                 let id = SignalId(self.signals.len());
-                let base = self
-                    .labels
-                    .get(&gpio)
-                    .cloned()
-                    .unwrap_or_else(|| format!("GPIO{gpio}"));
-                let name = if existing.is_some() {
-                    format!("{base}_{}", kind_suffix(kind))
-                } else {
-                    base
-                };
-                self.signals.push(SignalInfo {
-                    id,
-                    name,
-                    gpio,
-                    kind,
-                });
+                let base = self.labels.get(&gpio).cloned().unwrap_or_else(|| format!("GPIO{gpio}"));
+                let name = if existing.is_some() { format!("{base}_{}", kind_suffix(kind)) } else { base };
+                self.signals.push(SignalInfo { id, name, gpio, kind });
                 self.values.push(value);
                 id
             }
         };
         self.values[id.0] = value;
-        self.changes.push(Change {
-            t_us: now,
-            signal: id,
-            value,
-        });
+        self.changes.push(Change { t_us: now, signal: id, value });
         if self.echo == Echo::Changes {
-            println!(
-                "{}  {} -> {}",
-                format_time(now),
-                self.signals[id.0].name,
-                plain(value)
-            );
+            println!("{}  {} -> {}", format_time(now), self.signals[id.0].name, plain(value));
         }
     }
 
@@ -804,10 +731,7 @@ fn kind_suffix(kind: SignalKind) -> &'static str {
 
 /// `0.5` → `32768`: a fraction of full scale on the `u16` scale.
 pub(crate) fn fraction_to_u16(fraction: f64) -> u16 {
-    assert!(
-        (0.0..=1.0).contains(&fraction),
-        "a potentiometer position must be from 0.0 to 1.0, not {fraction}"
-    );
+    assert!((0.0..=1.0).contains(&fraction), "a potentiometer position must be from 0.0 to 1.0, not {fraction}");
     (fraction * 65535.0).round() as u16
 }
 

@@ -7,6 +7,7 @@
 
 mod adc;
 mod board;
+pub mod cli;
 mod delay;
 mod pin;
 mod pwm;

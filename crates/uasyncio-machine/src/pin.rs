@@ -74,14 +74,12 @@ pub enum PinError {
 impl fmt::Display for PinError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            PinError::NotConfigured(id) => write!(
-                f,
-                "Pin({id}) was never configured: give it a mode first, e.g. Pin::new({id}, Pin::IN)"
-            ),
-            PinError::NotOutput(id) => write!(
-                f,
-                "Pin({id}) is an input: only a Pin::OUT or Pin::OPEN_DRAIN pin can be set"
-            ),
+            PinError::NotConfigured(id) => {
+                write!(f, "Pin({id}) was never configured: give it a mode first, e.g. Pin::new({id}, Pin::IN)")
+            }
+            PinError::NotOutput(id) => {
+                write!(f, "Pin({id}) is an input: only a Pin::OUT or Pin::OPEN_DRAIN pin can be set")
+            }
         }
     }
 }
@@ -167,15 +165,7 @@ impl Pin {
             panic!("Pin({}) can only be an input", self.gpio);
         }
         let out = self.board.config(self.gpio).is_some_and(|c| c.out);
-        self.board.configure(
-            self.gpio,
-            PinConfig {
-                mode,
-                pull,
-                out,
-                function: Function::Gpio,
-            },
-        );
+        self.board.configure(self.gpio, PinConfig { mode, pull, out, function: Function::Gpio });
     }
 
     /// The GPIO number.
@@ -216,8 +206,7 @@ impl Pin {
     /// Pin::new(15, Pin::IN).set_value(1); // panics: Pin(15) is an input: ...
     /// ```
     pub fn set_value(&self, value: impl IntoLevel) {
-        self.try_set(value.into_level())
-            .unwrap_or_else(|e| panic!("{e}"));
+        self.try_set(value.into_level()).unwrap_or_else(|e| panic!("{e}"));
     }
 
     /// Sets the output high (`pin.on()`).
@@ -304,24 +293,15 @@ impl Pin {
     }
 
     fn wait(&self, until: Until) -> WaitForLevel {
-        WaitForLevel {
-            pin: self.clone(),
-            until,
-            start: None,
-        }
+        WaitForLevel { pin: self.clone(), until, start: None }
     }
 
     fn try_value(&self) -> Result<bool, PinError> {
-        self.board
-            .level(self.gpio)
-            .ok_or(PinError::NotConfigured(self.gpio))
+        self.board.level(self.gpio).ok_or(PinError::NotConfigured(self.gpio))
     }
 
     fn output_config(&self) -> Result<PinConfig, PinError> {
-        let config = self
-            .board
-            .config(self.gpio)
-            .ok_or(PinError::NotConfigured(self.gpio))?;
+        let config = self.board.config(self.gpio).ok_or(PinError::NotConfigured(self.gpio))?;
         if config.mode == PinMode::In || config.function != Function::Gpio {
             return Err(PinError::NotOutput(self.gpio));
         }
@@ -338,11 +318,7 @@ impl Pin {
 impl fmt::Debug for Pin {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.board.config(self.gpio) {
-            Some(c) => write!(
-                f,
-                "Pin({}, mode={:?}, pull={:?})",
-                self.gpio, c.mode, c.pull
-            ),
+            Some(c) => write!(f, "Pin({}, mode={:?}, pull={:?})", self.gpio, c.mode, c.pull),
             None => write!(f, "Pin({})", self.gpio),
         }
     }

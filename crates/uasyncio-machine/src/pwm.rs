@@ -55,11 +55,7 @@ impl fmt::Display for PwmError {
 impl std::error::Error for PwmError {}
 
 fn check_freq(freq: u32) -> Result<u32, PwmError> {
-    if (1..=40_000_000).contains(&freq) {
-        Ok(freq)
-    } else {
-        Err(PwmError::FreqOutOfRange(freq))
-    }
+    if (1..=40_000_000).contains(&freq) { Ok(freq) } else { Err(PwmError::FreqOutOfRange(freq)) }
 }
 
 /// 10-bit duty to the 16-bit scale, rounded (1023 → 65535).
@@ -106,12 +102,7 @@ impl Pwm {
         }
         board.configure(
             gpio,
-            PinConfig {
-                mode: PinMode::Out,
-                pull: None,
-                out: false,
-                function: Function::Pwm { freq, duty_u16 },
-            },
+            PinConfig { mode: PinMode::Out, pull: None, out: false, function: Function::Pwm { freq, duty_u16 } },
         );
         Pwm { gpio, board }
     }
@@ -198,27 +189,14 @@ impl Pwm {
 
     /// Stops the PWM output (`pwm.deinit()`): the pin becomes a low output.
     pub fn deinit(self) {
-        self.board.configure(
-            self.gpio,
-            PinConfig {
-                mode: PinMode::Out,
-                pull: None,
-                out: false,
-                function: Function::Gpio,
-            },
-        );
+        self.board
+            .configure(self.gpio, PinConfig { mode: PinMode::Out, pull: None, out: false, function: Function::Gpio });
     }
 }
 
 impl fmt::Debug for Pwm {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "PWM(Pin({}), freq={}, duty_u16={})",
-            self.gpio,
-            self.freq(),
-            self.duty_u16()
-        )
+        write!(f, "PWM(Pin({}), freq={}, duty_u16={})", self.gpio, self.freq(), self.duty_u16())
     }
 }
 

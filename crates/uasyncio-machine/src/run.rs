@@ -45,24 +45,41 @@ where
     F: FnOnce() -> Fut,
     Fut: Future<Output = ()> + 'static,
 {
+    let Some(secs) = secs else {
+        return run_until(event_loop, board, main, None::<std::future::Pending<()>>);
+    };
+    let end_us = (secs * 1e6).round() as u64;
+    let stopper = async move {
+        let now = uasyncio::now_us();
+        uasyncio::sleep_us(end_us.saturating_sub(now)).await;
+        // Let the tasks due at the same instant run first.
+        uasyncio::sleep_ms(0).await;
+    };
+    run_until(event_loop, board, main, Some(stopper));
+    board.finish(end_us);
+    end_us
+}
+
+/// Runs `main` and the board's script on `event_loop` until `stopper`
+/// finishes (then the loop is stopped), or without one until the loop is
+/// stopped or nothing can run any more. Returns the end time in µs.
+pub(crate) fn run_until<F, Fut, S>(event_loop: &EventLoop, board: &Board, main: F, stopper: Option<S>) -> u64
+where
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = ()> + 'static,
+    S: Future<Output = ()> + 'static,
+{
     board.clone().install();
     event_loop.create_task(board.play_script());
     event_loop.create_task(main());
-    if let Some(secs) = secs {
-        let end_us = (secs * 1e6).round() as u64;
+    if let Some(stopper) = stopper {
         event_loop.create_task(async move {
-            let now = uasyncio::now_us();
-            uasyncio::sleep_us(end_us.saturating_sub(now)).await;
-            // Let the tasks due at the same instant run first.
-            uasyncio::sleep_ms(0).await;
+            stopper.await;
             uasyncio::get_event_loop().stop();
         });
     }
     event_loop.run_forever();
-    let end_us = match secs {
-        Some(secs) => (secs * 1e6).round() as u64,
-        None => event_loop.time_us(),
-    };
+    let end_us = event_loop.time_us();
     board.finish(end_us);
     end_us
 }

@@ -143,11 +143,7 @@ impl Trace {
 
     /// The changes of every signal on `gpio`, as `(t_us, value)`.
     pub fn changes_of(&self, gpio: u8) -> Vec<(u64, Value)> {
-        self.changes
-            .iter()
-            .filter(|c| self.signals[c.signal.0].gpio == gpio)
-            .map(|c| (c.t_us, c.value))
-            .collect()
+        self.changes.iter().filter(|c| self.signals[c.signal.0].gpio == gpio).map(|c| (c.t_us, c.value)).collect()
     }
 
     /// The times (µs) at which the level of digital signal on `gpio` changed,

@@ -1,0 +1,258 @@
+//! The command line shared by the tutorial examples.
+//!
+//! ```text
+//! cargo run --example two_leds                      # real time, live view in a terminal
+//! cargo run --example two_leds -- --virtual         # 10 simulated seconds, at once
+//! cargo run --example two_leds -- --duration 3 --plain
+//! cargo run --example two_leds -- --virtual --vcd two_leds.vcd --svg two_leds.svg
+//! ```
+//!
+//! Without a terminal (piped, CI) or with `--plain`, every pin change and
+//! printed line is shown with its time (`   0.500 s  GPIO14 -> 1`).
+
+use std::cell::Cell;
+use std::future::Future;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+use crate::board::{Board, Echo};
+use crate::trace::Trace;
+
+/// How long a run lasts when nobody is there to stop it (virtual time, or
+/// no terminal) and `--duration` is not given.
+pub const DEFAULT_SECS: f64 = 10.0;
+
+const USAGE: &str = "\
+options:
+  --virtual          run on a virtual clock (as fast as possible)
+  --duration SECS    stop after SECS seconds
+  --vcd FILE         write the pin changes as a VCD waveform (GTKWave, PulseView)
+  --svg FILE         write the pin changes as an SVG timing diagram
+  --plain            print each pin change with its time instead of the live view
+  --help             show this";
+
+/// The parsed command line.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Options {
+    /// `--virtual`: a virtual clock instead of the real one.
+    pub virtual_time: bool,
+    /// `--duration SECS`.
+    pub duration: Option<f64>,
+    /// `--vcd FILE`.
+    pub vcd: Option<PathBuf>,
+    /// `--svg FILE`.
+    pub svg: Option<PathBuf>,
+    /// `--plain`: no live view.
+    pub plain: bool,
+}
+
+impl Options {
+    /// Parses the process's arguments; on an error or `--help` prints the
+    /// usage and exits.
+    pub fn parse() -> Options {
+        let program = std::env::args().next().unwrap_or_else(|| "example".into());
+        match Options::parse_from(std::env::args().skip(1)) {
+            Ok(options) => options,
+            Err(message) if message.is_empty() => {
+                println!("usage: {program} [options]\n{USAGE}");
+                std::process::exit(0);
+            }
+            Err(message) => {
+                eprintln!("{program}: {message}\nusage: {program} [options]\n{USAGE}");
+                std::process::exit(2);
+            }
+        }
+    }
+
+    /// Parses `args` (without the program name). `Err("")` means `--help`.
+    ///
+    /// ```
+    /// use uasyncio_machine::cli::Options;
+    /// let args = ["--virtual", "--duration", "2.5", "--vcd", "out.vcd"].map(String::from);
+    /// let options = Options::parse_from(args).unwrap();
+    /// assert!(options.virtual_time);
+    /// assert_eq!(options.duration, Some(2.5));
+    /// assert_eq!(options.vcd, Some("out.vcd".into()));
+    /// assert_eq!(
+    ///     Options::parse_from(["--duration".to_string(), "soon".to_string()]),
+    ///     Err("--duration needs a number of seconds, not \"soon\"".to_string())
+    /// );
+    /// ```
+    pub fn parse_from(args: impl IntoIterator<Item = String>) -> Result<Options, String> {
+        let mut options = Options::default();
+        let mut args = args.into_iter();
+        while let Some(arg) = args.next() {
+            let mut value = |name: &str| args.next().ok_or_else(|| format!("{name} needs a value"));
+            match arg.as_str() {
+                "--virtual" => options.virtual_time = true,
+                "--plain" => options.plain = true,
+                "--duration" => {
+                    let secs = value("--duration")?;
+                    match secs.parse::<f64>() {
+                        Ok(s) if s.is_finite() && s >= 0.0 => options.duration = Some(s),
+                        _ => {
+                            return Err(format!("--duration needs a number of seconds, not {secs:?}"));
+                        }
+                    }
+                }
+                "--vcd" => options.vcd = Some(value("--vcd")?.into()),
+                "--svg" => options.svg = Some(value("--svg")?.into()),
+                "--help" | "-h" => return Err(String::new()),
+                other => return Err(format!("unknown option {other:?}")),
+            }
+        }
+        Ok(options)
+    }
+}
+
+/// Scripts the outside world of a demo run.
+type DemoScript = Box<dyn FnOnce(&Board)>;
+
+/// A tutorial program ready to run on a board from the command line.
+///
+/// ```no_run
+/// use uasyncio_machine::{Board, Pin, cli::App};
+///
+/// async fn main_task() {
+///     let led = Pin::new(14, Pin::OUT);
+///     loop {
+///         led.toggle();
+///         uasyncio::sleep(0.5).await;
+///     }
+/// }
+///
+/// fn main() {
+///     App::new(Board::esp32()).run(main_task);
+/// }
+/// ```
+pub struct App {
+    board: Board,
+    demo: Option<DemoScript>,
+    default_secs: f64,
+}
+
+impl App {
+    /// A program for `board`.
+    pub fn new(board: Board) -> App {
+        App { board, demo: None, default_secs: DEFAULT_SECS }
+    }
+
+    /// The outside world to script when nobody is at the keyboard (virtual
+    /// time, or no live view): e.g. button presses.
+    pub fn demo(mut self, script: impl FnOnce(&Board) + 'static) -> App {
+        self.demo = Some(Box::new(script));
+        self
+    }
+
+    /// How long a run without anyone to stop it lasts if `--duration` is not
+    /// given ([`DEFAULT_SECS`] unless set).
+    pub fn default_duration(mut self, secs: f64) -> App {
+        self.default_secs = secs;
+        self
+    }
+
+    /// Parses the command line and runs `main` (see the [module](self) docs).
+    pub fn run<F, Fut>(self, main: F) -> Trace
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = ()> + 'static,
+    {
+        let options = Options::parse();
+        match self.run_with(&options, main) {
+            Ok(trace) => trace,
+            Err(message) => {
+                eprintln!("{message}");
+                std::process::exit(1);
+            }
+        }
+    }
+
+    /// Runs `main` as `options` say and returns the trace; fails only if an
+    /// output file cannot be written.
+    ///
+    /// ```
+    /// use uasyncio_machine::{Board, Pin, cli::{App, Options}};
+    /// let options = Options { virtual_time: true, duration: Some(1.0), ..Options::default() };
+    /// let trace = App::new(Board::esp32())
+    ///     .run_with(&options, || async {
+    ///         let led = Pin::new(14, Pin::OUT);
+    ///         loop {
+    ///             led.toggle();
+    ///             uasyncio::sleep(0.5).await;
+    ///         }
+    ///     })
+    ///     .unwrap();
+    /// assert_eq!(trace.edges_of(14), [(0, true), (500_000, false), (1_000_000, true)]);
+    /// ```
+    pub fn run_with<F, Fut>(self, options: &Options, main: F) -> Result<Trace, String>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = ()> + 'static,
+    {
+        let board = self.board.install();
+        let live = !options.plain && !options.virtual_time && std::io::stdout().is_terminal();
+        if !live && let Some(script) = self.demo {
+            script(&board);
+        }
+        let duration = match options.duration {
+            Some(secs) => Some(secs),
+            None if live => None,
+            None => Some(self.default_secs),
+        };
+        let event_loop = if options.virtual_time {
+            uasyncio::new_event_loop_with(uasyncio::VirtualClock::new())
+        } else {
+            uasyncio::new_event_loop()
+        };
+        if live {
+            board.set_echo(Echo::Quiet);
+            run_live(&event_loop, &board, duration, main)?;
+        } else {
+            board.set_echo(Echo::Changes);
+            crate::run::run_on(&event_loop, &board, duration, main);
+        }
+        let trace = board.trace();
+        if let Some(path) = &options.vcd {
+            write_vcd(&trace, path).map_err(|e| format!("{}: {e}", path.display()))?;
+        }
+        if let Some(path) = &options.svg {
+            write_svg(&trace, path).map_err(|e| format!("{}: {e}", path.display()))?;
+        }
+        Ok(trace)
+    }
+}
+
+// ---- the output modules, wired in one place ----
+
+/// Runs `main` beside the live terminal view until the user quits or
+/// `duration` passes.
+fn run_live<F, Fut>(
+    event_loop: &uasyncio::EventLoop,
+    board: &Board,
+    duration: Option<f64>,
+    main: F,
+) -> Result<(), String>
+where
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = ()> + 'static,
+{
+    let outcome = Rc::new(Cell::new(None));
+    let view = {
+        let (board, outcome) = (board.clone(), outcome.clone());
+        async move { outcome.set(Some(crate::view::run_live(board, duration).await)) }
+    };
+    crate::run::run_until(event_loop, board, main, Some(view));
+    match outcome.take() {
+        Some(Err(e)) => Err(format!("live view: {e}")),
+        _ => Ok(()),
+    }
+}
+
+fn write_vcd(trace: &Trace, path: &Path) -> std::io::Result<()> {
+    crate::vcd::write_vcd(trace, path)
+}
+
+fn write_svg(trace: &Trace, path: &Path) -> std::io::Result<()> {
+    crate::svg::write_svg(trace, path)
+}
