@@ -63,7 +63,9 @@ const GAUGE_WIDTH: u16 = 24;
 /// Draws the board's signals, the printed lines and the key help into `buf`.
 ///
 /// `board_state` is [`Board::signals`](crate::Board::signals), `lines` the
-/// printed lines with their times, `now_us` the time shown in the title.
+/// printed lines with their times, `now_us` the time shown in the title. Each
+/// GPIO gets one row, showing its newest signal (a pin turned into a PWM
+/// output shows the PWM).
 ///
 /// ```
 /// use ratatui::{buffer::Buffer, layout::Rect};
@@ -208,7 +210,8 @@ impl<'a> BoardView<'a> {
 
 impl Widget for BoardView<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
-        let signals_height = (self.signals.len().max(1) as u16 + 2).min(area.height);
+        let signals = pins_now(self.signals);
+        let signals_height = (signals.len().max(1) as u16 + 2).min(area.height);
         let [signals_area, lines_area, help_area] =
             Layout::vertical([Constraint::Length(signals_height), Constraint::Min(0), Constraint::Length(1)])
                 .areas(area);
@@ -225,12 +228,11 @@ impl Widget for BoardView<'_> {
             .title(Line::from(format!(" t = {:.3} s ", self.now_us as f64 / 1e6)).right_aligned());
         let inner = block.inner(signals_area);
         block.render(signals_area, buf);
-        if self.signals.is_empty() {
+        if signals.is_empty() {
             Line::from("  no pins configured yet").dark_gray().render(inner, buf);
         }
-        let name_width =
-            self.signals.iter().map(|(s, _)| s.name.chars().count()).max().unwrap_or(0).clamp(6, NAME_WIDTH);
-        for (i, (info, value)) in self.signals.iter().enumerate() {
+        let name_width = signals.iter().map(|(s, _)| s.name.chars().count()).max().unwrap_or(0).clamp(6, NAME_WIDTH);
+        for (i, (info, value)) in signals.iter().enumerate() {
             let row = Rect { y: inner.y + i as u16, height: 1, ..inner };
             if row.y >= inner.bottom() {
                 break;
@@ -289,6 +291,19 @@ const LED_COLOURS: [(&str, (u8, u8, u8)); 6] = [
     ("white", (255, 255, 255)),
 ];
 
+/// One entry per GPIO, in the order the GPIOs first appear: its newest
+/// signal (a pin turned into a PWM output or an ADC input is shown as that).
+fn pins_now(signals: &[(SignalInfo, Value)]) -> Vec<(SignalInfo, Value)> {
+    let mut pins: Vec<(SignalInfo, Value)> = Vec::new();
+    for (info, value) in signals {
+        match pins.iter_mut().find(|(pin, _)| pin.gpio == info.gpio) {
+            Some(pin) => *pin = (info.clone(), *value),
+            None => pins.push((info.clone(), *value)),
+        }
+    }
+    pins
+}
+
 /// Whether a pin's name says it is a button.
 fn named_like_a_button(name: &str) -> bool {
     let name = name.to_ascii_lowercase();
@@ -306,7 +321,7 @@ struct Snapshot {
 
 impl Snapshot {
     fn of(board: &Board) -> Snapshot {
-        let signals = board.signals();
+        let signals = pins_now(&board.signals());
         let buttons: Vec<u8> = signals
             .iter()
             .filter(|(s, _)| s.kind == SignalKind::Digital && is_input(board, s.gpio))
@@ -406,8 +421,8 @@ impl Controls {
     fn turn(&self, board: &Board, seen: &Snapshot, f: impl Fn(u16) -> u16) {
         let is_adc = |(s, _): &&(SignalInfo, Value)| s.kind == SignalKind::Analog;
         let selected = seen.signals.iter().filter(is_adc).find(|(s, _)| Some(s.id) == self.selected);
-        if let Some((info, value)) = selected.or_else(|| seen.signals.iter().find(is_adc)) {
-            board.set_adc_u16(info.gpio, f(value.as_u16()));
+        if let Some((info, _)) = selected.or_else(|| seen.signals.iter().find(is_adc)) {
+            board.set_adc_u16(info.gpio, f(board.adc_u16(info.gpio)));
         }
     }
 }

@@ -133,3 +133,24 @@ fn an_led_named_after_a_colour_glows_in_it() {
     // Half duty: each channel at (80 + 175 * 0.5) / 255 of full.
     assert_eq!((buf[(20, 2)].symbol(), buf[(20, 2)].fg), ("▓", Color::Rgb(168, 42, 42)));
 }
+
+#[test]
+fn a_pin_turned_into_pwm_gets_one_row_showing_the_pwm() {
+    let state = [
+        (signal(0, "GPIO5", 5, SignalKind::Digital), Value::Level(false)),
+        (signal(1, "GPIO14", 14, SignalKind::Digital), Value::Level(false)),
+        (signal(2, "GPIO5_PWM", 5, SignalKind::Pwm), Value::Duty(65535)),
+    ];
+    let area = Rect::new(0, 0, 50, 7);
+    let mut buf = Buffer::empty(area);
+    render(&state, &[], 0, area, &mut buf);
+    assert_eq!(
+        rows(&buf)[..4],
+        [
+            "┌ uasyncio board ─────────────────── t = 0.000 s ┐",
+            "│  GPIO5_PWM  GPIO 5   ● 100% duty  65535/65535  │",
+            "│  GPIO14     GPIO 14  ○ off                     │",
+            "└────────────────────────────────────────────────┘",
+        ]
+    );
+}
