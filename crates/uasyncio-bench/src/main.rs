@@ -46,17 +46,23 @@ const IN_PROCESS: [(&str, Measure); 6] = [
 struct Args {
     quick: bool,
     json: Option<String>,
+    /// Run only this column (for profiling one runtime).
+    only: Option<String>,
+    /// Run only this workload.
+    workload: Option<String>,
 }
 
 fn parse_args() -> Args {
-    let mut args = Args { quick: false, json: None };
+    let mut args = Args { quick: false, json: None, only: None, workload: None };
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
         match a.as_str() {
             "--quick" => args.quick = true,
             "--json" => args.json = Some(it.next().expect("--json needs a file name")),
+            "--only" => args.only = Some(it.next().expect("--only needs a column name")),
+            "--workload" => args.workload = Some(it.next().expect("--workload needs a name")),
             "-h" | "--help" => {
-                println!("usage: uasyncio-bench [--quick] [--json FILE]");
+                println!("usage: uasyncio-bench [--quick] [--json FILE] [--only COLUMN] [--workload NAME]");
                 std::process::exit(0);
             }
             other => panic!("unknown argument {other:?} (usage: [--quick] [--json FILE])"),
@@ -76,7 +82,11 @@ fn main() {
     // (runtime, reason) -> the workloads it skipped for that reason.
     let mut skips: BTreeMap<(&str, &str), Vec<&str>> = BTreeMap::new();
 
+    let wanted = |column: &str| args.only.as_deref().is_none_or(|o| o == column);
     for w in Workload::ALL {
+        if args.workload.as_deref().is_some_and(|n| n != w.name()) {
+            continue;
+        }
         eprint!("{:<18}", w.name());
         let mut row = Results::new();
         // Memory is a count, not a time; the 1M-timer run is long: once each.
@@ -86,6 +96,9 @@ fn main() {
         };
         for _ in 0..reps {
             for (name, measure) in IN_PROCESS {
+                if !wanted(name) {
+                    continue;
+                }
                 match measure(w, &sizes) {
                     Outcome::Measured(v) => {
                         let best = row.entry(name).or_insert(v);
@@ -112,7 +125,7 @@ fn main() {
         rt_embassy::static_bytes_per_sleeping_task()
     ));
 
-    match micropython::find() {
+    match micropython::find().filter(|_| wanted("micropython")) {
         Some(binary) => {
             let binary = binary.canonicalize().unwrap_or(binary);
             eprintln!("micropython: {}", binary.display());

@@ -78,43 +78,53 @@ impl Plan {
                 cmd.arg("-X").arg(format!("heapsize={heap}"));
             }
             cmd.arg(job.script).args(&job.args).current_dir(script_dir()).stdout(Stdio::piped()).stderr(Stdio::piped());
-            match run_with_timeout(cmd, Duration::from_secs(300)) {
-                Ok(stdout) => {
-                    for line in stdout.lines() {
-                        let mut words = line.split_whitespace();
-                        if let (Some("RESULT"), Some(name), Some(value)) = (words.next(), words.next(), words.next()) {
-                            if let Ok(v) = value.parse::<f64>() {
-                                results.insert(name.to_string(), v);
-                            }
-                        }
-                    }
+            let (stdout, failure) = run_with_timeout(cmd, Duration::from_secs(300));
+            for line in stdout.lines() {
+                let mut words = line.split_whitespace();
+                if let (Some("RESULT"), Some(name), Some(value)) = (words.next(), words.next(), words.next())
+                    && let Ok(v) = value.parse::<f64>()
+                {
+                    results.insert(name.to_string(), v);
                 }
-                Err(e) => eprintln!("note: micropython {} failed: {e}", job.script),
+            }
+            if let Some(e) = failure {
+                eprintln!("note: micropython {} failed: {e}", job.script);
             }
         }
         results
     }
 }
 
-/// Runs `cmd`, killing it after `limit`; returns its stdout if it succeeded.
-fn run_with_timeout(mut cmd: Command, limit: Duration) -> Result<String, String> {
-    let mut child = cmd.spawn().map_err(|e| e.to_string())?;
+/// Runs `cmd`, killing it after `limit`; returns its stdout and, if it
+/// failed, why (with the end of its output: MicroPython prints tracebacks on
+/// stdout).
+fn run_with_timeout(mut cmd: Command, limit: Duration) -> (String, Option<String>) {
+    let mut child = match cmd.spawn() {
+        Ok(child) => child,
+        Err(e) => return (String::new(), Some(e.to_string())),
+    };
     let start = Instant::now();
-    loop {
-        match child.try_wait().map_err(|e| e.to_string())? {
-            Some(_) => break,
-            None if start.elapsed() > limit => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(format!("timed out after {limit:?}"));
-            }
-            None => std::thread::sleep(Duration::from_millis(20)),
+    let mut timed_out = false;
+    while let Ok(None) = child.try_wait() {
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            timed_out = true;
+            break;
         }
+        std::thread::sleep(Duration::from_millis(20));
     }
-    let out = child.wait_with_output().map_err(|e| e.to_string())?;
-    if out.status.success() {
-        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    let out = match child.wait_with_output() {
+        Ok(out) => out,
+        Err(e) => return (String::new(), Some(e.to_string())),
+    };
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let failure = if timed_out {
+        Some(format!("timed out after {limit:?}"))
+    } else if !out.status.success() {
+        let tail: Vec<&str> = stdout.lines().rev().take(1).collect();
+        Some(format!("{}: {} {}", out.status, tail.join(""), String::from_utf8_lossy(&out.stderr).trim()))
     } else {
-        Err(format!("{}: {}", out.status, String::from_utf8_lossy(&out.stderr).trim()))
-    }
+        None
+    };
+    (stdout, failure)
 }
