@@ -161,8 +161,11 @@ struct State {
     pins: BTreeMap<u8, PinConfig>,
     wiring: BTreeMap<u8, Wiring>,
     labels: BTreeMap<u8, String>,
+    /// Every signal ever recorded, hidden ones included (see `record`).
     signals: Vec<SignalInfo>,
     values: Vec<Value>,
+    hidden: Vec<bool>,
+    change_counts: Vec<usize>,
     changes: Vec<Change>,
     lines: Vec<(u64, String)>,
     edges: BTreeMap<u8, EdgeWatch>,
@@ -219,6 +222,8 @@ impl Board {
                 labels: BTreeMap::new(),
                 signals: Vec::new(),
                 values: Vec::new(),
+                hidden: Vec::new(),
+                change_counts: Vec::new(),
                 changes: Vec::new(),
                 lines: Vec::new(),
                 edges: BTreeMap::new(),
@@ -313,12 +318,9 @@ impl Board {
     pub fn trace(&self) -> Trace {
         let state = self.state.borrow();
         let now = clock_us(state.last_us);
-        Trace {
-            signals: state.signals.clone(),
-            changes: state.changes.clone(),
-            lines: state.lines.clone(),
-            end_us: state.end_us.unwrap_or(now),
-        }
+        let (signals, ids) = state.visible_signals();
+        let changes = state.changes.iter().filter_map(|c| Some(Change { signal: ids[c.signal.0]?, ..*c })).collect();
+        Trace { signals, changes, lines: state.lines.clone(), end_us: state.end_us.unwrap_or(now) }
     }
 
     /// Every signal with its current value (for a live view).
@@ -332,7 +334,9 @@ impl Board {
     /// ```
     pub fn signals(&self) -> Vec<(SignalInfo, Value)> {
         let state = self.state.borrow();
-        state.signals.iter().cloned().zip(state.values.iter().copied()).collect()
+        let (signals, ids) = state.visible_signals();
+        let values = ids.iter().zip(&state.values).filter(|(id, _)| id.is_some()).map(|(_, value)| *value);
+        signals.into_iter().zip(values).collect()
     }
 
     /// The program's console: records `line` with the time, and echoes it
@@ -352,7 +356,7 @@ impl Board {
         match state.echo {
             Echo::Quiet => {}
             Echo::Lines => println!("{line}"),
-            Echo::Changes => println!("{}  {line}", format_time(now)),
+            Echo::Changes => println!("{}  > {line}", format_time(now)),
         }
         state.lines.push((now, line));
     }
@@ -675,49 +679,66 @@ impl State {
     }
 
     /// Appends a change of `gpio`'s signal of `kind` to `value`, unless it
-    /// already has that value. A signal still showing only its first value may
-    /// change kind in place (a `Pin` turned into a `Pwm`).
+    /// already has that value.
+    ///
+    /// A pin configured as a digital pin and turned into a PWM output or an
+    /// ADC input before doing anything else is not worth a lane of its own:
+    /// its digital signal is hidden.
     fn record(&mut self, now: u64, gpio: u8, kind: SignalKind, value: Value) {
-        let existing = self.signals.iter().rposition(|s| s.gpio == gpio);
-        let id = match existing {
-            Some(i) if self.signals[i].kind == kind => {
+        if kind != SignalKind::Digital
+            && let Some(i) = self.find_signal(gpio, SignalKind::Digital)
+            && self.change_counts[i] == 1
+        {
+            self.hidden[i] = true;
+        }
+        let id = match self.find_signal(gpio, kind) {
+            Some(i) => {
                 if self.values[i] == value {
                     return;
                 }
                 SignalId(i)
             }
-            Some(i) if self.only_first_value(SignalId(i)) => {
-                self.signals[i].kind = kind;
-                self.values[i] = value;
-                let change =
-                    self.changes.iter_mut().rfind(|c| c.signal == SignalId(i)).expect("a signal has its first value");
-                change.value = value;
-                if self.echo == Echo::Changes {
-                    println!("{}  {} -> {}", format_time(now), self.signals[i].name, plain(value));
-                }
-                return;
-            }
-            _ => {
+            None => {
                 let id = SignalId(self.signals.len());
                 let base = self.labels.get(&gpio).cloned().unwrap_or_else(|| format!("GPIO{gpio}"));
-                let name = if existing.is_some() { format!("{base}_{}", kind_suffix(kind)) } else { base };
+                let shared = (0..self.signals.len()).any(|i| self.signals[i].gpio == gpio && !self.hidden[i]);
+                let name = if shared { format!("{base}_{}", kind_suffix(kind)) } else { base };
                 self.signals.push(SignalInfo { id, name, gpio, kind });
                 self.values.push(value);
+                self.hidden.push(false);
+                self.change_counts.push(0);
                 id
             }
         };
         self.values[id.0] = value;
+        self.change_counts[id.0] += 1;
         self.changes.push(Change { t_us: now, signal: id, value });
         if self.echo == Echo::Changes {
             println!("{}  {} -> {}", format_time(now), self.signals[id.0].name, plain(value));
         }
     }
 
-    /// Whether `id` has recorded only its first value, at the latest time.
-    fn only_first_value(&self, id: SignalId) -> bool {
-        let mut of_signal = self.changes.iter().filter(|c| c.signal == id);
-        let first = of_signal.next();
-        of_signal.next().is_none() && first.is_some_and(|c| c.t_us == self.last_us)
+    /// The visible signal of `kind` on `gpio`.
+    fn find_signal(&self, gpio: u8, kind: SignalKind) -> Option<usize> {
+        (0..self.signals.len())
+            .find(|&i| self.signals[i].gpio == gpio && self.signals[i].kind == kind && !self.hidden[i])
+    }
+
+    /// The visible signals, numbered from 0 in order, and for each stored
+    /// signal its visible id.
+    fn visible_signals(&self) -> (Vec<SignalInfo>, Vec<Option<SignalId>>) {
+        let mut visible = Vec::new();
+        let mut ids = Vec::with_capacity(self.signals.len());
+        for (info, &hidden) in self.signals.iter().zip(&self.hidden) {
+            if hidden {
+                ids.push(None);
+            } else {
+                let id = SignalId(visible.len());
+                visible.push(SignalInfo { id, ..info.clone() });
+                ids.push(Some(id));
+            }
+        }
+        (visible, ids)
     }
 }
 

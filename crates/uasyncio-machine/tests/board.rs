@@ -222,3 +222,24 @@ fn boards_are_per_thread_and_installable() {
     assert!(!Board::current().same_as(&board));
     assert!(Board::current().same_as(&other));
 }
+
+#[test]
+fn a_pin_made_pwm_or_adc_later_is_one_signal() {
+    let board = Board::esp32().install();
+    board.set_pot(36, 0.5);
+    run_virtual_for(&board, 1.0, || async {
+        let led = Pin::new(5, Pin::OUT);
+        let pot = Pin::new(36, Pin::IN);
+        uasyncio::sleep_ms(100).await; // as on the real clock: time passes
+        let led = Pwm::new(led, 5000);
+        let pot = Adc::new(pot);
+        pot.atten(Adc::ATTN_11DB);
+        led.set_duty(pot.read() / 4);
+    });
+    let trace = board.trace();
+    let signals: Vec<_> = trace.signals.iter().map(|s| (s.name.as_str(), s.kind)).collect();
+    assert_eq!(signals, [("GPIO36", SignalKind::Analog), ("GPIO5", SignalKind::Pwm)]);
+    assert_eq!(trace.changes_of(5), [(100_000, Value::Duty(0)), (100_000, Value::Duty(32800))]);
+    assert_eq!(trace.changes_of(36), [(0, Value::Analog(32768))]);
+    assert!(trace.changes.iter().all(|c| c.signal.0 < trace.signals.len()));
+}
