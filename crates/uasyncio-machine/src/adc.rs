@@ -9,6 +9,12 @@ use crate::pin::Pin;
 ///
 /// Ranges are idealised to round numbers, and `ATTN_11DB` to the full 3.3 V
 /// supply, so that a potentiometer turned fully reads 4095.
+///
+/// ```
+/// use uasyncio_machine::{Adc, Atten};
+/// assert_eq!(Adc::ATTN_11DB, Atten::Db11);
+/// assert_eq!(Atten::Db0.full_scale_mv(), 1000);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Atten {
     /// 0 dB: 0–1.0 V (the ESP32's default).
@@ -23,6 +29,11 @@ pub enum Atten {
 
 impl Atten {
     /// The input voltage that reads full scale, in mV.
+    ///
+    /// ```
+    /// use uasyncio_machine::Adc;
+    /// assert_eq!(Adc::ATTN_11DB.full_scale_mv(), 3300);
+    /// ```
     pub fn full_scale_mv(self) -> u32 {
         match self {
             Atten::Db0 => 1000,
@@ -97,6 +108,12 @@ impl Adc {
     }
 
     /// The GPIO number.
+    ///
+    /// ```
+    /// use uasyncio_machine::{Adc, Board, Pin};
+    /// Board::esp32().install();
+    /// assert_eq!(Adc::new(Pin::new(36, Pin::IN)).id(), 36);
+    /// ```
     pub fn id(&self) -> u8 {
         self.gpio
     }
@@ -104,6 +121,16 @@ impl Adc {
     /// Sets the input attenuation (`adc.atten(ADC.ATTN_11DB)`).
     ///
     /// Panics on a board without attenuation (the Pico always reads 0–3.3 V).
+    ///
+    /// ```
+    /// use uasyncio_machine::{Adc, Board, Pin};
+    /// let board = Board::esp32().install();
+    /// let pot = Adc::new(Pin::new(36, Pin::IN));
+    /// board.set_pot(36, 0.5); // 1.65 V
+    /// assert_eq!(pot.read(), 4095); // 0 dB: saturated above 1.0 V
+    /// pot.atten(Adc::ATTN_11DB);
+    /// assert_eq!(pot.read(), 2048);
+    /// ```
     pub fn atten(&self, atten: Atten) {
         if !self.board.has_attenuation() {
             panic!("ADC attenuation is not available on the {}", self.board.desc().name);
@@ -146,6 +173,14 @@ impl Adc {
 
     /// The reading on the 16-bit scale, 0–65535 (`adc.read_u16()`): the
     /// voltage over the attenuation's full scale, saturating.
+    ///
+    /// ```
+    /// use uasyncio_machine::{Adc, Board, Pin};
+    /// let board = Board::pico().install();
+    /// let pot = Adc::new(Pin::new(26, Pin::IN));
+    /// board.set_pot(26, 0.25);
+    /// assert_eq!(pot.read_u16(), 16384);
+    /// ```
     pub fn read_u16(&self) -> u16 {
         let (atten, _) = self.settings();
         let volts = u64::from(self.board.adc_u16(self.gpio)); // 65535 = 3.3 V
@@ -155,6 +190,15 @@ impl Adc {
 
     /// The raw reading, 12 bits (0–4095) unless [`Adc::width`] changed it
     /// (`adc.read()`).
+    ///
+    /// ```
+    /// use uasyncio_machine::{Adc, Board, Pin};
+    /// let board = Board::esp32().install();
+    /// let pot = Adc::new(Pin::new(36, Pin::IN));
+    /// pot.atten(Adc::ATTN_11DB);
+    /// board.set_pot(36, 1.0);
+    /// assert_eq!(pot.read(), 4095);
+    /// ```
     pub fn read(&self) -> u16 {
         let (_, width_bits) = self.settings();
         self.read_u16() >> (16 - width_bits)

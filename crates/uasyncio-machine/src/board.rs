@@ -42,6 +42,13 @@ impl BoardDesc {
     /// An ESP32 DevKit (ESP32-WROOM-32): GPIO 0–19, 21–23, 25–27, 32–39; the
     /// ADC on GPIO 32–39 (ADC1; ADC2 is unusable with Wi-Fi); GPIO 34–39 are
     /// inputs only; on-board LED on GPIO 2.
+    ///
+    /// ```
+    /// use uasyncio_machine::BoardDesc;
+    /// let esp32 = BoardDesc::esp32();
+    /// assert!(esp32.input_only.contains(&36));
+    /// assert_eq!(esp32.led, Some(2));
+    /// ```
     pub fn esp32() -> BoardDesc {
         let gpios = (0..=19).chain(21..=23).chain(25..=27).chain(32..=39);
         BoardDesc {
@@ -56,6 +63,11 @@ impl BoardDesc {
 
     /// A Raspberry Pi Pico (RP2040): GPIO 0–29, the ADC on GPIO 26–29,
     /// on-board LED on GPIO 25.
+    ///
+    /// ```
+    /// use uasyncio_machine::BoardDesc;
+    /// assert_eq!(BoardDesc::pico().adc, [26, 27, 28, 29]);
+    /// ```
     pub fn pico() -> BoardDesc {
         BoardDesc {
             name: "Raspberry Pi Pico".into(),
@@ -68,17 +80,35 @@ impl BoardDesc {
     }
 
     /// Whether GPIO `gpio` exists.
+    ///
+    /// ```
+    /// use uasyncio_machine::BoardDesc;
+    /// assert!(BoardDesc::pico().has_gpio(25));
+    /// assert!(!BoardDesc::pico().has_gpio(30));
+    /// ```
     pub fn has_gpio(&self, gpio: u8) -> bool {
         self.gpios.contains(&gpio)
     }
 
     /// Whether GPIO `gpio` has an ADC channel.
+    ///
+    /// ```
+    /// use uasyncio_machine::BoardDesc;
+    /// assert!(BoardDesc::pico().has_adc(26));
+    /// assert!(!BoardDesc::pico().has_adc(25));
+    /// ```
     pub fn has_adc(&self, gpio: u8) -> bool {
         self.adc.contains(&gpio)
     }
 }
 
 /// How a pin is driven (MicroPython's `Pin.IN`, `Pin.OUT`, `Pin.OPEN_DRAIN`).
+///
+/// ```
+/// use uasyncio_machine::{Board, Pin, PinMode};
+/// Board::esp32().install();
+/// assert_eq!(Pin::new(14, Pin::OUT).mode(), Some(PinMode::Out));
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PinMode {
     /// An input: its level comes from the outside world.
@@ -90,6 +120,14 @@ pub enum PinMode {
 }
 
 /// A pin's internal pull resistor (MicroPython's `Pin.PULL_UP`, `Pin.PULL_DOWN`).
+///
+/// ```
+/// use uasyncio_machine::{Board, Pin, Pull};
+/// Board::pico().install();
+/// let button = Pin::with_pull(15, Pin::IN, Pin::PULL_DOWN);
+/// assert_eq!(button.pull(), Some(Pull::Down));
+/// assert!(!button.value());
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Pull {
     /// Pulled up to 3.3 V: reads 1 when nothing drives it; a button to ground
@@ -101,6 +139,13 @@ pub enum Pull {
 }
 
 /// How the board echoes what happens to standard output.
+///
+/// ```
+/// use uasyncio_machine::{Board, Echo, Pin};
+/// let board = Board::esp32().install();
+/// board.set_echo(Echo::Changes);
+/// Pin::new(14, Pin::OUT).on(); // prints "   0.000 s  GPIO14 -> 0", then "... -> 1"
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Echo {
     /// Nothing (e.g. while a live view owns the terminal).
@@ -236,11 +281,21 @@ impl Board {
     }
 
     /// A fresh ESP32 DevKit ([`BoardDesc::esp32`]).
+    ///
+    /// ```
+    /// use uasyncio_machine::Board;
+    /// assert_eq!(Board::esp32().desc().name, "ESP32");
+    /// ```
     pub fn esp32() -> Board {
         Board::new(BoardDesc::esp32())
     }
 
     /// A fresh Raspberry Pi Pico ([`BoardDesc::pico`]).
+    ///
+    /// ```
+    /// use uasyncio_machine::Board;
+    /// assert_eq!(Board::pico().desc().led, Some(25));
+    /// ```
     pub fn pico() -> Board {
         Board::new(BoardDesc::pico())
     }
@@ -270,11 +325,23 @@ impl Board {
     }
 
     /// Whether `self` and `other` are handles to the same board.
+    ///
+    /// ```
+    /// use uasyncio_machine::Board;
+    /// let board = Board::esp32();
+    /// assert!(board.clone().same_as(&board));
+    /// assert!(!Board::esp32().same_as(&board));
+    /// ```
     pub fn same_as(&self, other: &Board) -> bool {
         Rc::ptr_eq(&self.state, &other.state)
     }
 
     /// The board's description.
+    ///
+    /// ```
+    /// use uasyncio_machine::Board;
+    /// assert!(Board::esp32().desc().has_adc(36));
+    /// ```
     pub fn desc(&self) -> BoardDesc {
         self.state.borrow().desc.clone()
     }
@@ -315,6 +382,16 @@ impl Board {
     ///
     /// `end_us` is the end of the run once a runner has finished it, the
     /// current time before.
+    ///
+    /// ```
+    /// use uasyncio_machine::{Board, Pin, run_virtual_for};
+    /// let board = Board::esp32().install();
+    /// run_virtual_for(&board, 1.0, || async {
+    ///     Pin::new(14, Pin::OUT).on();
+    /// });
+    /// let trace = board.trace();
+    /// assert_eq!((trace.signals.len(), trace.changes.len(), trace.end_us), (1, 2, 1_000_000));
+    /// ```
     pub fn trace(&self) -> Trace {
         let state = self.state.borrow();
         let now = clock_us(state.last_us);
@@ -381,11 +458,27 @@ impl Board {
     }
 
     /// Releases the push button on `gpio`.
+    ///
+    /// ```
+    /// use uasyncio_machine::{Board, Pin};
+    /// let board = Board::pico().install();
+    /// let button = Pin::with_pull(15, Pin::IN, Pin::PULL_UP);
+    /// board.press(15);
+    /// board.release(15);
+    /// assert!(button.value());
+    /// ```
     pub fn release(&self, gpio: u8) {
         self.rewire(gpio, |w| w.pressed = false);
     }
 
     /// Whether the push button on `gpio` is held down.
+    ///
+    /// ```
+    /// use uasyncio_machine::Board;
+    /// let board = Board::pico().install();
+    /// board.press(15);
+    /// assert!(board.is_pressed(15) && !board.is_pressed(14));
+    /// ```
     pub fn is_pressed(&self, gpio: u8) -> bool {
         self.state.borrow().wiring.get(&gpio).is_some_and(|w| w.pressed)
     }
@@ -441,17 +534,40 @@ impl Board {
     }
 
     /// The voltage on `gpio`, on the `read_u16` scale (see [`Board::set_adc_u16`]).
+    ///
+    /// ```
+    /// use uasyncio_machine::Board;
+    /// let board = Board::pico().install();
+    /// board.set_adc_u16(26, 1000);
+    /// assert_eq!(board.adc_u16(26), 1000);
+    /// ```
     pub fn adc_u16(&self, gpio: u8) -> u16 {
         self.state.borrow().wiring.get(&gpio).map_or(0, |w| w.analog)
     }
 
     /// The level `gpio` reads now, or `None` if it was never configured.
+    ///
+    /// ```
+    /// use uasyncio_machine::{Board, Pin};
+    /// let board = Board::esp32().install();
+    /// Pin::new(14, Pin::OUT).on();
+    /// assert_eq!(board.level(14), Some(true));
+    /// assert_eq!(board.level(12), None);
+    /// ```
     pub fn level(&self, gpio: u8) -> Option<bool> {
         self.state.borrow().level(gpio)
     }
 
     /// The PWM duty on `gpio` (`duty_u16` scale), or `None` if it is not a
     /// PWM output.
+    ///
+    /// ```
+    /// use uasyncio_machine::{Board, Pin, Pwm};
+    /// let board = Board::esp32().install();
+    /// Pwm::with_duty(Pin::new(5, Pin::OUT), 5000, 1023);
+    /// assert_eq!(board.duty_u16(5), Some(65535));
+    /// assert_eq!(board.duty_u16(4), None);
+    /// ```
     pub fn duty_u16(&self, gpio: u8) -> Option<u16> {
         match self.state.borrow().pins.get(&gpio)?.function {
             Function::Pwm { duty_u16, .. } => Some(duty_u16),
@@ -482,6 +598,14 @@ impl Board {
 
     /// Scripts a potentiometer move on `gpio` to `fraction` (0.0–1.0) at `at`
     /// seconds.
+    ///
+    /// ```
+    /// use uasyncio_machine::{Board, run_virtual_for};
+    /// let board = Board::esp32().install();
+    /// board.set_pot_at(36, 0.5, 1.0);
+    /// run_virtual_for(&board, 1.0, || async {});
+    /// assert_eq!(board.adc_u16(36), 65535);
+    /// ```
     pub fn set_pot_at(&self, gpio: u8, at: f64, fraction: f64) {
         self.check_gpio(gpio);
         let value = fraction_to_u16(fraction);
@@ -490,6 +614,16 @@ impl Board {
     }
 
     /// Scripts an outside drive of `gpio` (see [`Board::drive`]) at `at` seconds.
+    ///
+    /// ```
+    /// use uasyncio_machine::{Board, Pin, run_virtual_for};
+    /// let board = Board::esp32().install();
+    /// board.drive_at(4, 0.25, Some(true));
+    /// run_virtual_for(&board, 1.0, || async {
+    ///     Pin::new(4, Pin::IN).wait_for_high().await;
+    ///     assert_eq!(uasyncio::now_us(), 250_000);
+    /// });
+    /// ```
     pub fn drive_at(&self, gpio: u8, at: f64, level: Option<bool>) {
         self.check_gpio(gpio);
         let action = Action::Drive(gpio, level);
@@ -512,6 +646,15 @@ impl Board {
 
     /// Plays the scripted outside world: an ordinary task body that sleeps
     /// until each scripted time and acts. Times already past act at once.
+    ///
+    /// ```
+    /// use uasyncio_machine::Board;
+    /// let board = Board::pico().install();
+    /// board.press_at(15, 0.1, 0.1);
+    /// let world = board.play_script();
+    /// uasyncio::run_virtual(world);
+    /// assert!(!board.is_pressed(15));
+    /// ```
     pub fn play_script(&self) -> impl Future<Output = ()> + 'static {
         let board = self.clone();
         let mut script = std::mem::take(&mut board.state.borrow_mut().script);
@@ -535,6 +678,13 @@ impl Board {
 
     /// Marks the end of a run at `end_us`: [`Board::trace`] reports it as
     /// `end_us` from then on.
+    ///
+    /// ```
+    /// use uasyncio_machine::Board;
+    /// let board = Board::esp32().install();
+    /// board.finish(2_000_000);
+    /// assert_eq!(board.trace().end_us, 2_000_000);
+    /// ```
     pub fn finish(&self, end_us: u64) {
         let mut state = self.state.borrow_mut();
         state.last_us = state.last_us.max(end_us);
@@ -757,12 +907,23 @@ pub(crate) fn fraction_to_u16(fraction: f64) -> u16 {
 }
 
 /// `500_000` → `"   0.500 s"`.
+///
+/// ```
+/// assert_eq!(uasyncio_machine::format_time(1_250_000), "   1.250 s");
+/// ```
 pub fn format_time(t_us: u64) -> String {
     format!("{:>8.3} s", t_us as f64 / 1e6)
 }
 
 /// A value the way the plain (non-terminal) output shows it: `1`,
 /// `duty 50.0 %`, `adc 2048/4095`.
+///
+/// ```
+/// use uasyncio_machine::{plain, trace::Value};
+/// assert_eq!(plain(Value::Level(true)), "1");
+/// assert_eq!(plain(Value::Duty(32768)), "duty 50.0 %");
+/// assert_eq!(plain(Value::Analog(65535)), "adc 4095/4095");
+/// ```
 pub fn plain(value: Value) -> String {
     match value {
         Value::Level(level) => u8::from(level).to_string(),

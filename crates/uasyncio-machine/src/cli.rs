@@ -21,6 +21,10 @@ use crate::trace::Trace;
 
 /// How long a run lasts when nobody is there to stop it (virtual time, or
 /// no terminal) and `--duration` is not given.
+///
+/// ```
+/// assert_eq!(uasyncio_machine::cli::DEFAULT_SECS, 10.0);
+/// ```
 pub const DEFAULT_SECS: f64 = 10.0;
 
 const USAGE: &str = "\
@@ -33,6 +37,12 @@ options:
   --help             show this";
 
 /// The parsed command line.
+///
+/// ```
+/// use uasyncio_machine::cli::Options;
+/// let options = Options::parse_from(["--plain".to_string()]).unwrap();
+/// assert!(options.plain && !options.virtual_time && options.duration.is_none());
+/// ```
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Options {
     /// `--virtual`: a virtual clock instead of the real one.
@@ -50,6 +60,12 @@ pub struct Options {
 impl Options {
     /// Parses the process's arguments; on an error or `--help` prints the
     /// usage and exits.
+    ///
+    /// ``` no_run
+    /// use uasyncio_machine::cli::Options;
+    /// let options = Options::parse(); // e.g. `two_leds --virtual`
+    /// if options.virtual_time { /* … */ }
+    /// ```
     pub fn parse() -> Options {
         let program = std::env::args().next().unwrap_or_else(|| "example".into());
         match Options::parse_from(std::env::args().skip(1)) {
@@ -134,12 +150,29 @@ pub struct App {
 
 impl App {
     /// A program for `board`.
+    ///
+    /// ```
+    /// use uasyncio_machine::{Board, cli::App};
+    /// let _app = App::new(Board::pico());
+    /// ```
     pub fn new(board: Board) -> App {
         App { board, demo: None, default_secs: DEFAULT_SECS }
     }
 
     /// The outside world to script when nobody is at the keyboard (virtual
     /// time, or no live view): e.g. button presses.
+    ///
+    /// ```
+    /// use uasyncio_machine::{Board, cli::{App, Options}};
+    /// let options = Options { virtual_time: true, duration: Some(1.0), ..Options::default() };
+    /// let trace = App::new(Board::pico())
+    ///     .demo(|board| board.press_at(15, 0.5, 0.1))
+    ///     .run_with(&options, || async {
+    ///         let _button = uasyncio_machine::Pin::with_pull(15, uasyncio_machine::Pin::IN, uasyncio_machine::Pin::PULL_UP);
+    ///     })
+    ///     .unwrap();
+    /// assert_eq!(trace.edges_of(15), [(500_000, false), (600_000, true)]);
+    /// ```
     pub fn demo(mut self, script: impl FnOnce(&Board) + 'static) -> App {
         self.demo = Some(Box::new(script));
         self
@@ -147,12 +180,28 @@ impl App {
 
     /// How long a run without anyone to stop it lasts if `--duration` is not
     /// given ([`DEFAULT_SECS`] unless set).
+    ///
+    /// ```
+    /// use uasyncio_machine::{Board, cli::{App, Options}};
+    /// let options = Options { virtual_time: true, ..Options::default() };
+    /// let trace = App::new(Board::esp32()).default_duration(2.5).run_with(&options, || async {}).unwrap();
+    /// assert_eq!(trace.end_us, 2_500_000);
+    /// ```
     pub fn default_duration(mut self, secs: f64) -> App {
         self.default_secs = secs;
         self
     }
 
     /// Parses the command line and runs `main` (see the [module](self) docs).
+    ///
+    /// ``` no_run
+    /// use uasyncio_machine::{Board, Pin, cli::App};
+    /// fn main() {
+    ///     App::new(Board::esp32()).run(|| async {
+    ///         Pin::new(2, Pin::OUT).on();
+    ///     });
+    /// }
+    /// ```
     pub fn run<F, Fut>(self, main: F) -> Trace
     where
         F: FnOnce() -> Fut,

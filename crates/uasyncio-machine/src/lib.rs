@@ -1,9 +1,111 @@
 //! A simulated MicroPython `machine` board for the `uasyncio` runtime.
 //!
-//! `Pin`, `Pwm` and `Adc` are shaped like MicroPython's `machine.Pin`,
-//! `machine.PWM` and `machine.ADC`, so a tutorial translates line by line; a
-//! [`Board`] records every change with its time on the runtime clock, and
-//! scripts the outside world (buttons, potentiometers) on the same clock.
+//! [`Pin`], [`Pwm`] and [`Adc`] are shaped like MicroPython's `machine.Pin`,
+//! `machine.PWM` and `machine.ADC`, so a tutorial translates line by line. A
+//! [`Board`] (an ESP32 or a Raspberry Pi Pico) records every level and duty
+//! change with its time on the runtime clock, and plays the outside world —
+//! button presses, a potentiometer — as ordinary tasks on the same clock. The
+//! record ([`trace::Trace`]) is what the timeline tests assert, what
+//! [`vcd`] and [`svg`] write, and what [`view`] shows live in the terminal.
+//!
+//! # Two LEDs
+//!
+//! ```no_run
+//! use uasyncio::{create_task, sleep};
+//! use uasyncio_machine::{Board, Pin, cli::App};
+//!
+//! async fn blink(led: Pin, period: f64) {
+//!     loop {
+//!         led.toggle();
+//!         sleep(period).await;
+//!     }
+//! }
+//!
+//! fn main() {
+//!     App::new(Board::esp32()).run(|| async {
+//!         create_task(blink(Pin::new(14, Pin::OUT), 0.5));
+//!         create_task(blink(Pin::new(12, Pin::OUT), 1.0));
+//!     });
+//! }
+//! ```
+//!
+//! In a terminal this shows the board live; piped, or with `--plain`, it
+//! prints each change (`   0.500 s  GPIO14 -> 0`); `--virtual --duration 10`
+//! runs ten simulated seconds at once; `--vcd FILE` and `--svg FILE` write the
+//! waveform (see [`cli`]). The same program in virtual time, as a test:
+//!
+//! ```
+//! use uasyncio::{create_task, sleep};
+//! use uasyncio_machine::{Board, Pin, run_virtual_for};
+//!
+//! async fn blink(led: Pin, period: f64) {
+//!     loop {
+//!         led.toggle();
+//!         sleep(period).await;
+//!     }
+//! }
+//!
+//! let board = Board::esp32().install();
+//! run_virtual_for(&board, 2.0, || async {
+//!     create_task(blink(Pin::new(14, Pin::OUT), 0.5));
+//!     create_task(blink(Pin::new(12, Pin::OUT), 1.0));
+//! });
+//! let trace = board.trace();
+//! let ms = |gpio| trace.edges_of(gpio).iter().map(|(t, _)| t / 1000).collect::<Vec<_>>();
+//! assert_eq!(ms(14), [0, 500, 1000, 1500, 2000]);
+//! assert_eq!(ms(12), [0, 1000, 2000]);
+//! ```
+//!
+//! # From a MicroPython tutorial to Rust
+//!
+//! | MicroPython | Rust |
+//! |---|---|
+//! | `from machine import Pin, PWM, ADC` | `use uasyncio_machine::{self as machine, Adc, Pin, Pwm};` |
+//! | `Pin(14, Pin.OUT)` | [`Pin::new(14, Pin::OUT)`](Pin::new) |
+//! | `Pin(15, Pin.IN, Pin.PULL_UP)` | [`Pin::with_pull(15, Pin::IN, Pin::PULL_UP)`](Pin::with_pull) |
+//! | `Pin(14)` (as configured) | [`Pin::get(14)`](Pin::get) |
+//! | `pin.value()` | [`pin.value()`](Pin::value) (a `bool`) |
+//! | `pin.value(1)`, `pin.value(not pin.value())` | [`pin.set_value(1)`](Pin::set_value), `pin.set_value(!pin.value())` |
+//! | `pin.on()`, `pin.off()`, `pin.toggle()` | the same |
+//! | `PWM(Pin(5), freq=5000)` | [`Pwm::new(Pin::new(5, Pin::OUT), 5000)`](Pwm::new) |
+//! | `pwm.duty(512)`, `pwm.duty()` | [`pwm.set_duty(512)`](Pwm::set_duty), [`pwm.duty()`](Pwm::duty) (10 bits) |
+//! | `pwm.duty_u16(x)`, `pwm.freq(f)` | [`pwm.set_duty_u16(x)`](Pwm::set_duty_u16), [`pwm.set_freq(f)`](Pwm::set_freq) |
+//! | `ADC(Pin(36))` | [`Adc::new(Pin::new(36, Pin::IN))`](Adc::new) |
+//! | `adc.atten(ADC.ATTN_11DB)`, `adc.width(ADC.WIDTH_10BIT)` | [`adc.atten(Adc::ATTN_11DB)`](Adc::atten), [`adc.width(Adc::WIDTH_10BIT)`](Adc::width) |
+//! | `adc.read()`, `adc.read_u16()`, `adc.read_uv()` | the same |
+//! | `print(x)` | [`machine::println!("{x}")`](println!) (recorded with its time) |
+//! | `asyncio.create_task(f())`, `await asyncio.sleep(0.5)`, `sleep_ms(40)` | `uasyncio::create_task(f())`, `sleep(0.5).await`, `sleep_ms(40).await` |
+//! | `utime.ticks_ms()`, `utime.ticks_diff(a, b)` | `uasyncio::time::ticks_ms()`, `uasyncio::time::ticks_diff(a, b)` |
+//! | a `global` shared by tasks | an `Rc<Cell<_>>` handed to each task |
+//! | `loop.create_task(main()); loop.run_forever()` | [`cli::App::new(board).run(main)`](cli::App::run) |
+//! | the board on your desk | [`Board::esp32().install()`](Board::install), [`Board::pico()`](Board::pico) |
+//! | pressing the button, turning the pot | [`board.press_at(15, 1.0, 0.1)`](Board::press_at), [`board.set_pot_at(36, 2.0, 0.5)`](Board::set_pot_at); live: [`Board::press`], [`Board::set_pot`] |
+//!
+//! Mistakes panic with MicroPython's kind of message: `invalid pin: 99`,
+//! `Pin(2) doesn't have ADC capabilities`, `duty must be from 0 to 1023, not
+//! 1024`, `Pin(15) is an input: …`, `Pin(36) can only be an input`.
+//!
+//! # The tutorials
+//!
+//! Each is an example (`examples/`), run with `cargo run -p uasyncio-machine
+//! --example NAME [-- --virtual --plain]`, and a timeline test (`tests/NAME.rs`)
+//! that runs the very same `main_task`:
+//!
+//! | example | tutorial |
+//! |---|---|
+//! | `two_leds` | two LEDs toggling every 0.5 s and 1 s (ESP32 GPIO 14, 12) |
+//! | `brightness` | a PWM LED (GPIO 5) blinking 1 s on/off at the brightness of a pot (GPIO 36) read every 100 ms |
+//! | `button_queue` | the time between button presses (Pico GPIO 15) through a queue to the blinking LED (GPIO 25) |
+//! | `lecture_lab` | red every 1 s, green every 0.25 s for 10 s; then a button turns the LED off |
+//! | `coroutine_basics` | a coroutine returning 42; sequential versus concurrent; a counter behind a `Lock` |
+//!
+//! # embedded-hal
+//!
+//! [`Pin`] implements embedded-hal 1.0 `digital::{InputPin, OutputPin,
+//! StatefulOutputPin}` and embedded-hal-async 1.0 `digital::Wait`; [`Pwm`]
+//! implements `pwm::SetDutyCycle`; [`Delay`] is an embedded-hal-async
+//! `delay::DelayNs` on uasyncio timers. A driver written against those traits
+//! runs on the simulated board unchanged.
 
 mod adc;
 mod board;

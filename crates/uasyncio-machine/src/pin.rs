@@ -31,6 +31,11 @@ pub struct Pin {
 
 /// A value a pin can be set to: `bool`, or an integer where anything but 0 is
 /// high (as MicroPython's `pin.value(x)` takes any truthy value).
+///
+/// ```
+/// use uasyncio_machine::IntoLevel;
+/// assert!(1.into_level() && true.into_level() && !0u8.into_level());
+/// ```
 pub trait IntoLevel {
     /// `true` for high.
     fn into_level(self) -> bool;
@@ -169,21 +174,47 @@ impl Pin {
     }
 
     /// The GPIO number.
+    ///
+    /// ```
+    /// use uasyncio_machine::{Board, Pin};
+    /// Board::esp32().install();
+    /// assert_eq!(Pin::new(14, Pin::OUT).id(), 14);
+    /// ```
     pub fn id(&self) -> u8 {
         self.gpio
     }
 
     /// The board this pin belongs to.
+    ///
+    /// ```
+    /// use uasyncio_machine::{Board, Pin};
+    /// let board = Board::esp32().install();
+    /// assert!(Pin::new(14, Pin::OUT).board().same_as(&board));
+    /// ```
     pub fn board(&self) -> &Board {
         &self.board
     }
 
     /// The pin's mode, or `None` if it was never configured.
+    ///
+    /// ```
+    /// use uasyncio_machine::{Board, Pin, PinMode};
+    /// Board::esp32().install();
+    /// assert_eq!(Pin::get(14).mode(), None);
+    /// assert_eq!(Pin::new(14, Pin::IN).mode(), Some(PinMode::In));
+    /// ```
     pub fn mode(&self) -> Option<PinMode> {
         self.board.config(self.gpio).map(|c| c.mode)
     }
 
     /// The pin's pull resistor.
+    ///
+    /// ```
+    /// use uasyncio_machine::{Board, Pin};
+    /// Board::pico().install();
+    /// assert_eq!(Pin::with_pull(15, Pin::IN, Pin::PULL_UP).pull(), Some(Pin::PULL_UP));
+    /// assert_eq!(Pin::new(14, Pin::IN).pull(), None);
+    /// ```
     pub fn pull(&self) -> Option<Pull> {
         self.board.config(self.gpio).and_then(|c| c.pull)
     }
@@ -192,6 +223,15 @@ impl Pin {
     /// the outside world, an output reads what it drives.
     ///
     /// Panics if the pin was never configured (see [`PinError::NotConfigured`]).
+    ///
+    /// ```
+    /// use uasyncio_machine::{Board, Pin};
+    /// let board = Board::pico().install();
+    /// let button = Pin::with_pull(15, Pin::IN, Pin::PULL_UP);
+    /// assert!(button.value());
+    /// board.press(15);
+    /// assert!(!button.value()); // pressed: active low
+    /// ```
     pub fn value(&self) -> bool {
         self.try_value().unwrap_or_else(|e| panic!("{e}"))
     }
@@ -210,21 +250,55 @@ impl Pin {
     }
 
     /// Sets the output high (`pin.on()`).
+    ///
+    /// ```
+    /// use uasyncio_machine::{Board, Pin};
+    /// Board::esp32().install();
+    /// let led = Pin::new(14, Pin::OUT);
+    /// led.on();
+    /// assert!(led.value());
+    /// ```
     pub fn on(&self) {
         self.set_value(true);
     }
 
     /// Sets the output low (`pin.off()`).
+    ///
+    /// ```
+    /// use uasyncio_machine::{Board, Pin};
+    /// Board::esp32().install();
+    /// let led = Pin::new(14, Pin::OUT);
+    /// led.on();
+    /// led.off();
+    /// assert!(!led.value());
+    /// ```
     pub fn off(&self) {
         self.set_value(false);
     }
 
     /// Sets the output high (`pin.high()`).
+    ///
+    /// ```
+    /// use uasyncio_machine::{Board, Pin};
+    /// Board::esp32().install();
+    /// let led = Pin::new(14, Pin::OUT);
+    /// led.high();
+    /// assert!(led.value());
+    /// ```
     pub fn high(&self) {
         self.set_value(true);
     }
 
     /// Sets the output low (`pin.low()`).
+    ///
+    /// ```
+    /// use uasyncio_machine::{Board, Pin};
+    /// Board::esp32().install();
+    /// let led = Pin::new(14, Pin::OUT);
+    /// led.high();
+    /// led.low();
+    /// assert!(!led.value());
+    /// ```
     pub fn low(&self) {
         self.set_value(false);
     }
@@ -260,11 +334,32 @@ impl Pin {
     }
 
     /// Waits until the pin reads low (returns at once if it does).
+    ///
+    /// ```
+    /// use uasyncio_machine::{Board, Pin, run_virtual_for};
+    /// let board = Board::pico().install();
+    /// board.press_at(15, 0.2, 0.1);
+    /// run_virtual_for(&board, 1.0, || async {
+    ///     Pin::with_pull(15, Pin::IN, Pin::PULL_UP).wait_for_low().await;
+    ///     assert_eq!(uasyncio::now_us(), 200_000);
+    /// });
+    /// ```
     pub fn wait_for_low(&self) -> WaitForLevel {
         self.wait(Until::Low)
     }
 
     /// Waits for the next rising edge (low to high).
+    ///
+    /// ```
+    /// use uasyncio_machine::{Board, Pin, run_virtual_for};
+    /// let board = Board::pico().install();
+    /// board.press_at(15, 0.2, 0.1);
+    /// run_virtual_for(&board, 1.0, || async {
+    ///     // The release of a pull-up button is a rising edge.
+    ///     Pin::with_pull(15, Pin::IN, Pin::PULL_UP).wait_for_rising_edge().await;
+    ///     assert_eq!(uasyncio::now_us(), 300_000);
+    /// });
+    /// ```
     pub fn wait_for_rising_edge(&self) -> WaitForLevel {
         self.wait(Until::Rising)
     }
@@ -288,6 +383,16 @@ impl Pin {
     }
 
     /// Waits for the next edge, either way.
+    ///
+    /// ```
+    /// use uasyncio_machine::{Board, Pin, run_virtual_for};
+    /// let board = Board::pico().install();
+    /// board.press_at(15, 0.2, 0.1);
+    /// run_virtual_for(&board, 1.0, || async {
+    ///     Pin::with_pull(15, Pin::IN, Pin::PULL_UP).wait_for_any_edge().await;
+    ///     assert_eq!(uasyncio::now_us(), 200_000);
+    /// });
+    /// ```
     pub fn wait_for_any_edge(&self) -> WaitForLevel {
         self.wait(Until::AnyEdge)
     }
@@ -335,6 +440,15 @@ enum Until {
 
 /// The future of [`Pin::wait_for_high`] and the other waits: ready when the
 /// pin reaches the level, or shows the edge.
+///
+/// ```
+/// use uasyncio_machine::{Board, Pin, WaitForLevel, run_virtual_for};
+/// let board = Board::pico().install();
+/// run_virtual_for(&board, 1.0, || async {
+///     let wait: WaitForLevel = Pin::with_pull(15, Pin::IN, Pin::PULL_UP).wait_for_high();
+///     wait.await; // already high
+/// });
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct WaitForLevel {
     pin: Pin,

@@ -7,6 +7,14 @@ use crate::board::{Board, Function, PinConfig, PinMode};
 use crate::pin::Pin;
 
 /// The largest 10-bit duty ([`Pwm::duty`]): 1023 is always on.
+///
+/// ```
+/// use uasyncio_machine::{Board, DUTY_MAX, Pin, Pwm};
+/// Board::esp32().install();
+/// let led = Pwm::new(Pin::new(5, Pin::OUT), 5000);
+/// led.set_duty(DUTY_MAX);
+/// assert_eq!(led.duty_u16(), 65535);
+/// ```
 pub const DUTY_MAX: u16 = 1023;
 
 /// A PWM output, as MicroPython's `machine.PWM` on an ESP32.
@@ -31,6 +39,11 @@ pub struct Pwm {
 }
 
 /// Why a PWM setting was refused.
+///
+/// ```
+/// use uasyncio_machine::PwmError;
+/// assert_eq!(PwmError::DutyOutOfRange(2000).to_string(), "duty must be from 0 to 1023, not 2000");
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PwmError {
     /// A 10-bit duty above 1023.
@@ -74,6 +87,13 @@ impl Pwm {
     /// Panics with `frequency must be from 1Hz to 40MHz` for a frequency
     /// outside that range, and `Pin(36) can only be an input` on an
     /// input-only pin.
+    ///
+    /// ```
+    /// use uasyncio_machine::{Board, Pin, Pwm};
+    /// Board::esp32().install();
+    /// let led = Pwm::new(Pin::new(5, Pin::OUT), 5000);
+    /// assert_eq!((led.freq(), led.duty()), (5000, 0));
+    /// ```
     pub fn new(pin: Pin, freq: u32) -> Pwm {
         Pwm::with_duty_u16(pin, freq, 0)
     }
@@ -94,6 +114,13 @@ impl Pwm {
     }
 
     /// PWM on `pin` at `freq` Hz with a 16-bit duty (`PWM(pin, freq, duty_u16=…)`).
+    ///
+    /// ```
+    /// use uasyncio_machine::{Board, Pin, Pwm};
+    /// Board::pico().install();
+    /// let led = Pwm::with_duty_u16(Pin::new(25, Pin::OUT), 1000, 32768);
+    /// assert_eq!(led.duty(), 512);
+    /// ```
     pub fn with_duty_u16(pin: Pin, freq: u32, duty_u16: u16) -> Pwm {
         let freq = check_freq(freq).unwrap_or_else(|e| panic!("{e}"));
         let (gpio, board) = (pin.id(), pin.board().clone());
@@ -108,11 +135,25 @@ impl Pwm {
     }
 
     /// The GPIO number.
+    ///
+    /// ```
+    /// use uasyncio_machine::{Board, Pin, Pwm};
+    /// Board::esp32().install();
+    /// assert_eq!(Pwm::new(Pin::new(5, Pin::OUT), 5000).id(), 5);
+    /// ```
     pub fn id(&self) -> u8 {
         self.gpio
     }
 
     /// The frequency in Hz (`pwm.freq()`).
+    ///
+    /// ```
+    /// use uasyncio_machine::{Board, Pin, Pwm};
+    /// Board::esp32().install();
+    /// let led = Pwm::new(Pin::new(5, Pin::OUT), 5000);
+    /// led.set_freq(1000);
+    /// assert_eq!(led.freq(), 1000);
+    /// ```
     pub fn freq(&self) -> u32 {
         match self.board.config(self.gpio).map(|c| c.function) {
             Some(Function::Pwm { freq, .. }) => freq,
@@ -138,6 +179,14 @@ impl Pwm {
     }
 
     /// The duty cycle on the 10-bit scale, 0–1023 (`pwm.duty()`).
+    ///
+    /// ```
+    /// use uasyncio_machine::{Board, Pin, Pwm};
+    /// Board::esp32().install();
+    /// let led = Pwm::new(Pin::new(5, Pin::OUT), 5000);
+    /// led.set_duty_u16(65535);
+    /// assert_eq!(led.duty(), 1023);
+    /// ```
     pub fn duty(&self) -> u16 {
         duty_u16_to_10(self.duty_u16())
     }
@@ -173,12 +222,28 @@ impl Pwm {
     }
 
     /// The duty cycle on the 16-bit scale, 0–65535 (`pwm.duty_u16()`).
+    ///
+    /// ```
+    /// use uasyncio_machine::{Board, Pin, Pwm};
+    /// Board::esp32().install();
+    /// let led = Pwm::new(Pin::new(5, Pin::OUT), 5000);
+    /// led.set_duty(1023);
+    /// assert_eq!(led.duty_u16(), 65535);
+    /// ```
     pub fn duty_u16(&self) -> u16 {
         self.board.duty_u16(self.gpio).unwrap_or(0)
     }
 
     /// Sets the duty cycle on the 16-bit scale (`pwm.duty_u16(d)`): 0 is off,
     /// 65535 always on.
+    ///
+    /// ```
+    /// use uasyncio_machine::{Board, Pin, Pwm};
+    /// let board = Board::pico().install();
+    /// let led = Pwm::new(Pin::new(25, Pin::OUT), 1000);
+    /// led.set_duty_u16(16384);
+    /// assert_eq!(board.duty_u16(25), Some(16384));
+    /// ```
     pub fn set_duty_u16(&self, duty_u16: u16) {
         self.board.update(self.gpio, |c| {
             if let Function::Pwm { duty_u16: d, .. } = &mut c.function {
@@ -188,6 +253,13 @@ impl Pwm {
     }
 
     /// Stops the PWM output (`pwm.deinit()`): the pin becomes a low output.
+    ///
+    /// ```
+    /// use uasyncio_machine::{Board, Pin, Pwm};
+    /// let board = Board::esp32().install();
+    /// Pwm::with_duty(Pin::new(5, Pin::OUT), 5000, 512).deinit();
+    /// assert_eq!(board.level(5), Some(false));
+    /// ```
     pub fn deinit(self) {
         self.board
             .configure(self.gpio, PinConfig { mode: PinMode::Out, pull: None, out: false, function: Function::Gpio });

@@ -40,6 +40,17 @@ where
 /// `loop.create_task(main()); loop.run_forever()`: until `secs` seconds have
 /// passed if given, else until the loop is stopped or nothing can run any
 /// more. Returns the end time in µs.
+///
+/// ```
+/// use uasyncio_machine::{Board, Pin, run_on};
+/// let board = Board::esp32().install();
+/// let event_loop = uasyncio::new_event_loop_with(uasyncio::VirtualClock::new());
+/// let end_us = run_on(&event_loop, &board, None, || async {
+///     Pin::new(14, Pin::OUT).on();
+///     uasyncio::sleep(3).await;
+/// });
+/// assert_eq!(end_us, 3_000_000); // nothing could run any more
+/// ```
 pub fn run_on<F, Fut>(event_loop: &EventLoop, board: &Board, secs: Option<f64>, main: F) -> u64
 where
     F: FnOnce() -> Fut,

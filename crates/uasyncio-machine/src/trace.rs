@@ -6,10 +6,25 @@
 use core::fmt;
 
 /// Identifies one signal of a [`Trace`]: an index into [`Trace::signals`].
+///
+/// ```
+/// use uasyncio_machine::{Board, Pin, trace::SignalId};
+/// let board = Board::esp32().install();
+/// Pin::new(14, Pin::OUT);
+/// let trace = board.trace();
+/// assert_eq!(trace.signal(SignalId(0)).gpio, 14);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct SignalId(pub usize);
 
 /// What kind of quantity a signal carries.
+///
+/// ```
+/// use uasyncio_machine::{Board, Pin, Pwm, trace::SignalKind};
+/// let board = Board::esp32().install();
+/// Pwm::new(Pin::new(5, Pin::OUT), 5000);
+/// assert_eq!(board.trace().signals[0].kind, SignalKind::Pwm);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SignalKind {
     /// A logic level: an output pin (LED) or an input pin (button).
@@ -97,6 +112,13 @@ impl fmt::Display for Value {
 }
 
 /// A signal took a new value at a time.
+///
+/// ```
+/// use uasyncio_machine::{Board, Pin, trace::{Change, SignalId, Value}};
+/// let board = Board::esp32().install();
+/// Pin::new(14, Pin::OUT);
+/// assert_eq!(board.trace().changes, [Change { t_us: 0, signal: SignalId(0), value: Value::Level(false) }]);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Change {
     /// When, in µs of the runtime clock (`uasyncio::now_us()`).
@@ -137,11 +159,26 @@ pub struct Trace {
 
 impl Trace {
     /// The signal with this id.
+    ///
+    /// ```
+    /// use uasyncio_machine::{Board, Pin};
+    /// let board = Board::esp32().install();
+    /// Pin::new(14, Pin::OUT);
+    /// let trace = board.trace();
+    /// assert_eq!(trace.signal(trace.changes[0].signal).name, "GPIO14");
+    /// ```
     pub fn signal(&self, id: SignalId) -> &SignalInfo {
         &self.signals[id.0]
     }
 
     /// The changes of every signal on `gpio`, as `(t_us, value)`.
+    ///
+    /// ```
+    /// use uasyncio_machine::{Board, Pin, trace::Value};
+    /// let board = Board::esp32().install();
+    /// Pin::new(14, Pin::OUT).on();
+    /// assert_eq!(board.trace().changes_of(14), [(0, Value::Level(false)), (0, Value::Level(true))]);
+    /// ```
     pub fn changes_of(&self, gpio: u8) -> Vec<(u64, Value)> {
         self.changes.iter().filter(|c| self.signals[c.signal.0].gpio == gpio).map(|c| (c.t_us, c.value)).collect()
     }
@@ -172,6 +209,13 @@ impl Trace {
     }
 
     /// The printed lines without their times.
+    ///
+    /// ```
+    /// use uasyncio_machine::Board;
+    /// let board = Board::esp32().install();
+    /// board.print("hello");
+    /// assert_eq!(board.trace().printed(), ["hello"]);
+    /// ```
     pub fn printed(&self) -> Vec<&str> {
         self.lines.iter().map(|(_, line)| line.as_str()).collect()
     }
