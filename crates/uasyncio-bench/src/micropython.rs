@@ -48,7 +48,7 @@ impl Plan {
         };
         let jobs = vec![
             Job { script: "yield.py", args: vec![yield_tasks.to_string(), yield_rounds.to_string()], heap: None },
-            Job { script: "spawn_join.py", args: vec![seq.to_string(), batch.to_string()], heap: None },
+            Job { script: "spawn_join.py", args: vec![seq.to_string(), batch.to_string()], heap: Some("16M") },
             Job { script: "pingpong.py", args: vec![pingpong.to_string()], heap: None },
             Job { script: "queue.py", args: vec![queue.to_string(), "64".into()], heap: None },
             Job { script: "timers.py", args: vec![t1k.to_string(), "timers_1k".into()], heap: Some("16M") },

@@ -177,7 +177,7 @@ pub fn measure(w: Workload, s: &Sizes) -> Outcome {
         }
         Workload::Timers(_) => {
             if ops > BIG_POOL {
-                return Outcome::Skipped("a 1M-slot static task pool does not fit embassy's model");
+                return Outcome::Skipped(SCAN_REASON);
             }
             let delays = common::delays_us(ops);
             let cpu = common::process_cpu_ns();
