@@ -196,10 +196,19 @@ enum Action {
 
 #[derive(Default)]
 struct EdgeWatch {
+    /// The last level noted (`None` before the pin was first seen).
+    level: Option<bool>,
     rising: u64,
     falling: u64,
     wakers: Vec<Waker>,
 }
+
+/// A pin interrupt handler ([`Pin::irq`](crate::Pin::irq)).
+pub(crate) type IrqHandler = Rc<dyn Fn(&crate::Pin)>;
+/// Trigger bits of [`Pin::IRQ_FALLING`](crate::Pin::IRQ_FALLING) and
+/// [`Pin::IRQ_RISING`](crate::Pin::IRQ_RISING).
+pub(crate) const IRQ_FALLING: u8 = 1;
+pub(crate) const IRQ_RISING: u8 = 2;
 
 struct State {
     desc: BoardDesc,
@@ -214,6 +223,10 @@ struct State {
     changes: Vec<Change>,
     lines: Vec<(u64, String)>,
     edges: BTreeMap<u8, EdgeWatch>,
+    /// Interrupt handlers: the trigger bits and the handler, by GPIO.
+    irqs: BTreeMap<u8, (u8, IrqHandler)>,
+    /// Handlers triggered by the last change, run once the state is released.
+    fired: Vec<(u8, IrqHandler)>,
     script: Vec<(u64, Action)>,
     echo: Echo,
     last_us: u64,
@@ -272,6 +285,8 @@ impl Board {
                 changes: Vec::new(),
                 lines: Vec::new(),
                 edges: BTreeMap::new(),
+                irqs: BTreeMap::new(),
+                fired: Vec::new(),
                 script: Vec::new(),
                 echo: Echo::Lines,
                 last_us: 0,
@@ -723,6 +738,8 @@ impl Board {
         state.last_us = now;
         state.pins.insert(gpio, config);
         state.show(now, gpio);
+        drop(state);
+        self.run_irqs();
     }
 
     /// Changes `gpio`'s configuration in place and records what it shows.
@@ -734,6 +751,8 @@ impl Board {
             change(config);
         }
         state.show(now, gpio);
+        drop(state);
+        self.run_irqs();
     }
 
     /// Rising and falling edges counted on `gpio` so far; registers `waker`
@@ -749,6 +768,29 @@ impl Board {
         (watch.rising, watch.falling)
     }
 
+    /// Sets (or with `None` removes) the interrupt handler of `gpio`.
+    pub(crate) fn set_irq(&self, gpio: u8, irq: Option<(u8, IrqHandler)>) {
+        let mut state = self.state.borrow_mut();
+        match irq {
+            Some(irq) => state.irqs.insert(gpio, irq),
+            None => state.irqs.remove(&gpio),
+        };
+    }
+
+    /// Runs the interrupt handlers the last change triggered, outside the
+    /// state's borrow (a handler may use the board).
+    fn run_irqs(&self) {
+        loop {
+            let fired = std::mem::take(&mut self.state.borrow_mut().fired);
+            if fired.is_empty() {
+                return;
+            }
+            for (gpio, handler) in fired {
+                handler(&crate::Pin::from_parts(gpio, self.clone()));
+            }
+        }
+    }
+
     fn rewire(&self, gpio: u8, change: impl FnOnce(&mut Wiring)) {
         self.check_gpio(gpio);
         let mut state = self.state.borrow_mut();
@@ -756,6 +798,8 @@ impl Board {
         state.last_us = now;
         change(state.wiring.entry(gpio).or_default());
         state.show(now, gpio);
+        drop(state);
+        self.run_irqs();
     }
 }
 
@@ -810,21 +854,32 @@ impl State {
         self.note_level(gpio, level);
     }
 
-    /// Counts an edge if `gpio`'s level differs from the last one noted.
+    /// Counts an edge if `gpio`'s level differs from the last one noted
+    /// (the first level noted is no edge), wakes its waiters, and queues its
+    /// interrupt handler if the edge triggers it.
     fn note_level(&mut self, gpio: u8, level: bool) {
         let watch = self.edges.entry(gpio).or_default();
-        // `rising - falling` is 1 while high (levels start low).
-        let high = watch.rising > watch.falling;
-        if high == level {
+        let before = watch.level.replace(level);
+        if before == Some(level) {
             return;
-        }
-        if level {
-            watch.rising += 1;
-        } else {
-            watch.falling += 1;
         }
         for waker in watch.wakers.drain(..) {
             waker.wake();
+        }
+        if before.is_none() {
+            return;
+        }
+        let edge = if level {
+            watch.rising += 1;
+            IRQ_RISING
+        } else {
+            watch.falling += 1;
+            IRQ_FALLING
+        };
+        if let Some((trigger, handler)) = self.irqs.get(&gpio)
+            && trigger & edge != 0
+        {
+            self.fired.push((gpio, handler.clone()));
         }
     }
 

@@ -67,6 +67,7 @@
 //! | `pin.value()` | [`pin.value()`](Pin::value) (a `bool`) |
 //! | `pin.value(1)`, `pin.value(not pin.value())` | [`pin.set_value(1)`](Pin::set_value), `pin.set_value(!pin.value())` |
 //! | `pin.on()`, `pin.off()`, `pin.toggle()` | the same |
+//! | `pin.irq(handler, trigger=Pin.IRQ_FALLING)` | [`pin.irq(Pin::IRQ_FALLING, handler)`](Pin::irq) |
 //! | `PWM(Pin(5), freq=5000)` | [`Pwm::new(Pin::new(5, Pin::OUT), 5000)`](Pwm::new) |
 //! | `pwm.duty(512)`, `pwm.duty()` | [`pwm.set_duty(512)`](Pwm::set_duty), [`pwm.duty()`](Pwm::duty) (10 bits) |
 //! | `pwm.duty_u16(x)`, `pwm.freq(f)` | [`pwm.set_duty_u16(x)`](Pwm::set_duty_u16), [`pwm.set_freq(f)`](Pwm::set_freq) |
@@ -122,7 +123,7 @@ pub mod view;
 pub use adc::{Adc, Atten};
 pub use board::{Board, BoardDesc, Echo, PinMode, Pull, format_time, plain};
 pub use delay::Delay;
-pub use pin::{IntoLevel, Pin, PinError, WaitForLevel};
+pub use pin::{IntoLevel, Pin, PinError, Trigger, WaitForLevel};
 pub use pwm::{DUTY_MAX, Pwm, PwmError};
 pub use run::{run_on, run_virtual_for};
 

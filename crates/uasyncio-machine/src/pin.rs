@@ -3,6 +3,7 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin as Pinned;
+use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use crate::board::{Board, Function, PinConfig, PinMode, Pull};
@@ -58,6 +59,33 @@ macro_rules! int_levels {
 }
 int_levels!(i8 i16 i32 i64 isize u8 u16 u32 u64 usize);
 
+/// Which edges call a pin's interrupt handler ([`Pin::irq`]): combine
+/// [`Pin::IRQ_FALLING`] and [`Pin::IRQ_RISING`] with `|`.
+///
+/// ```
+/// use uasyncio_machine::Pin;
+/// let both = Pin::IRQ_FALLING | Pin::IRQ_RISING;
+/// assert!(both.contains(Pin::IRQ_RISING));
+/// assert!(!Pin::IRQ_FALLING.contains(Pin::IRQ_RISING));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Trigger(u8);
+
+impl Trigger {
+    /// Whether every edge of `other` is in `self`.
+    pub fn contains(self, other: Trigger) -> bool {
+        self.0 & other.0 == other.0
+    }
+}
+
+impl std::ops::BitOr for Trigger {
+    type Output = Trigger;
+
+    fn bitor(self, other: Trigger) -> Trigger {
+        Trigger(self.0 | other.0)
+    }
+}
+
 /// Why a pin operation failed (the error of the embedded-hal traits; the
 /// inherent methods panic with the same message).
 ///
@@ -108,6 +136,11 @@ impl Pin {
     pub const PULL_UP: Pull = Pull::Up;
     /// Internal pull-down resistor (`Pin.PULL_DOWN`).
     pub const PULL_DOWN: Pull = Pull::Down;
+
+    /// Interrupt on a falling edge (`Pin.IRQ_FALLING`).
+    pub const IRQ_FALLING: Trigger = Trigger(crate::board::IRQ_FALLING);
+    /// Interrupt on a rising edge (`Pin.IRQ_RISING`).
+    pub const IRQ_RISING: Trigger = Trigger(crate::board::IRQ_RISING);
 
     /// GPIO `id` of the current board, configured as `mode` without pull
     /// resistor (`Pin(id, mode)`). An output keeps the level it had, low at
@@ -171,6 +204,53 @@ impl Pin {
         }
         let out = self.board.config(self.gpio).is_some_and(|c| c.out);
         self.board.configure(self.gpio, PinConfig { mode, pull, out, function: Function::Gpio });
+    }
+
+    /// Calls `handler` with the pin at each edge that `trigger` selects
+    /// (`pin.irq(handler, trigger=Pin.IRQ_FALLING)`); replaces any earlier
+    /// handler. It runs at the moment of the change, like an interrupt: keep
+    /// it short, and hand work to a task, e.g. through a
+    /// [`ThreadSafeFlag`](uasyncio::ThreadSafeFlag).
+    ///
+    /// ```
+    /// use std::rc::Rc;
+    /// use uasyncio::ThreadSafeFlag;
+    /// use uasyncio_machine::{Board, Pin, run_virtual_for};
+    /// let board = Board::pico().install();
+    /// board.press_at(15, 0.3, 0.1);
+    /// board.press_at(15, 0.7, 0.1);
+    /// run_virtual_for(&board, 1.0, || async {
+    ///     let button = Pin::with_pull(15, Pin::IN, Pin::PULL_UP);
+    ///     let flag = Rc::new(ThreadSafeFlag::new());
+    ///     let set = flag.clone();
+    ///     button.irq(Pin::IRQ_FALLING, move |_pin| set.set());
+    ///     loop {
+    ///         flag.wait().await;
+    ///         uasyncio_machine::println!("pressed at {} ms", uasyncio::now_us() / 1000);
+    ///     }
+    /// });
+    /// assert_eq!(board.trace().printed(), ["pressed at 300 ms", "pressed at 700 ms"]);
+    /// ```
+    pub fn irq(&self, trigger: Trigger, handler: impl Fn(&Pin) + 'static) {
+        self.board.set_irq(self.gpio, Some((trigger.0, Rc::new(handler))));
+    }
+
+    /// Removes the pin's interrupt handler (`pin.irq(None)`).
+    ///
+    /// ```
+    /// use uasyncio_machine::{Board, Pin};
+    /// let board = Board::pico().install();
+    /// let button = Pin::with_pull(15, Pin::IN, Pin::PULL_UP);
+    /// button.irq(Pin::IRQ_FALLING, |_| panic!("not called"));
+    /// button.clear_irq();
+    /// board.press(15);
+    /// ```
+    pub fn clear_irq(&self) {
+        self.board.set_irq(self.gpio, None);
+    }
+
+    pub(crate) fn from_parts(gpio: u8, board: Board) -> Pin {
+        Pin { gpio, board }
     }
 
     /// The GPIO number.
