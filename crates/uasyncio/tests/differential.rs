@@ -32,8 +32,8 @@ use std::time::{Duration, Instant};
 
 use uasyncio::{
     Event, EventLoop, ExceptionHandler, Lock, Queue, TaskError, TaskRef, ThreadSafeFlag, VirtualClock, create_task,
-    current_task, gather_return_exceptions, get_event_loop, new_event_loop_with, now_us, run, run_virtual, sleep,
-    sleep_ms, wait_for_ms,
+    current_task, gather_return_exceptions, get_event_loop, new_event_loop, new_event_loop_with, now_us, run,
+    run_virtual, sleep, sleep_ms, wait_for_ms,
 };
 
 // ---------------------------------------------------------------------------
@@ -868,6 +868,33 @@ fn gather_tasks() {
     });
 }
 
+fn timer_before_woken() {
+    async fn timed() {
+        sleep_ms(20).await;
+        say!("timer task runs");
+    }
+
+    async fn woken(ev: Rc<Event>) {
+        ev.wait().await;
+        say!("woken task runs");
+    }
+
+    // The real clock: blocking the thread must move the loop's time.
+    new_event_loop();
+    run(async {
+        let ev = Rc::new(Event::new());
+        drop(create_task(timed()));
+        drop(create_task(woken(ev.clone())));
+        sleep(0).await;
+        say!("main blocks the loop for 60 ms");
+        std::thread::sleep(Duration::from_millis(60));
+        ev.set();
+        say!("main yields");
+        sleep(0).await;
+        say!("main runs again");
+    });
+}
+
 // ---------------------------------------------------------------------------
 // The tests
 
@@ -927,6 +954,9 @@ scenarios! {
     main_failure;
     event_cancel;
     gather_tasks;
+    timer_before_woken, ignore = "runtime bug: a task woken (Event::set, sleep(0)) during a step is keyed with \
+        the loop time cached before the step, so after a step that blocked 60 ms it runs before a timer that fell \
+        due during the block, and main ends before 'timer task runs'; MicroPython keys it with the current time";
 }
 
 fn scenario_dir() -> PathBuf {
