@@ -2,7 +2,8 @@
 //!
 //! Every scenario is written twice: in Python (`tests/differential/<name>.py`,
 //! run by MicroPython's own `asyncio`) and in Rust (the function `<name>` below,
-//! run on the virtual clock). Both print lines; the lines must be equal.
+//! run on the virtual clock, except `timer_before_woken`, which blocks the loop
+//! and so needs the real one). Both print lines; the lines must be equal.
 //!
 //! Each scenario has two tests:
 //! - `<name>::matches_expected` compares the Rust lines with
@@ -14,11 +15,21 @@
 //!   output with the Rust lines and with the `.exp` file.
 //!   `UASYNCIO_SKIP_DIFFERENTIAL=1` skips this half, loudly.
 //!
+//! A scenario whose Rust output differs because of the runtime is declared
+//! with `ignore = "runtime bug: ..."` in [`scenarios!`]: CI stays green and
+//! `cargo test -p uasyncio --test differential -- --ignored` shows the diffs.
+//!
 //! Mapping: a Python exception is a Rust panic (`TaskError::Panicked`), a
 //! `CancelledError` is the task being dropped, and a `finally:` block is a
 //! [`Finally`] guard whose drop prints what the block prints. Python's `True`
-//! and `False` are printed by [`py`]. Times are ms since the scenario's main
-//! started, truncated to 10 ms, exactly as the Python twins print them.
+//! and `False` are printed by [`py`]. A `RuntimeError` raised by asyncio is the
+//! runtime's panic, whose message starts with MicroPython's text
+//! ([`runtime_error_message`]). Times are ms since the scenario's main started,
+//! truncated to 10 ms, exactly as the Python twins print them.
+//!
+//! To add a scenario: write `<name>.py`, record `<name>.exp` with
+//! `.venv/bin/micropython <name>.py > <name>.exp`, write `fn <name>()` here and
+//! list it in [`scenarios!`].
 
 use std::any::Any;
 use std::cell::{Cell, RefCell};
