@@ -92,6 +92,7 @@ fn main() {
         // Memory is a count, not a time; the 1M-timer run is long: once each.
         let reps = match w {
             Workload::MemoryPerTask | Workload::Timers(2) => 1,
+            Workload::Timers(_) => sizes.reps.min(3),
             _ => sizes.reps,
         };
         for _ in 0..reps {
@@ -193,9 +194,11 @@ fn print_table(rows: &[(Workload, Results)], sizes: &Sizes, quick: bool, notes: 
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "\nuasyncio-bench ({} run): cost per operation, best of {} (ratio ours/peer in brackets)\n",
+        "\nuasyncio-bench ({} run): cost per operation, best of {} runs (timers_1k/100k: {}, timers_1m and \
+         memory: 1); ratio ours/peer in brackets\n",
         if quick { "quick" } else { "full" },
-        sizes.reps
+        sizes.reps,
+        sizes.reps.min(3)
     );
     let _ = write!(out, "{:<17} {:<14} {:>9}", "workload", "unit", "N");
     for c in COLUMNS {
