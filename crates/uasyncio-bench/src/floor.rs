@@ -44,7 +44,9 @@ pub fn measure(w: Workload, s: &Sizes) -> Outcome {
             let mut cx = Context::from_waker(Waker::noop());
             let start = Instant::now();
             for i in 0..s.spawn_seq {
-                let mut f: Pin<Box<dyn Future<Output = usize>>> = Box::pin(async move { i });
+                // black_box keeps the allocation: without it the optimiser removes
+                // the box and the poll, and the floor would be zero.
+                let mut f: Pin<Box<dyn Future<Output = usize>>> = black_box(Box::pin(async move { i }));
                 match f.as_mut().poll(&mut cx) {
                     Poll::Ready(v) => {
                         black_box(v);
