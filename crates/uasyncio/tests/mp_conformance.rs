@@ -10,8 +10,8 @@
 //! lists what was left out and why.
 //!
 //! Rust spellings of Python idioms used throughout:
-//! - `except CancelledError: print(...)` is an [`OnCancel`] guard: it prints
-//!   when the future is dropped (cancelled) before it was disarmed;
+//! - `except CancelledError: print(...); raise` is an [`OnCancel`] guard: it
+//!   prints when the future is dropped (cancelled) before it was disarmed;
 //! - a raised `ValueError` is a panic whose message is the exception's repr,
 //!   and awaiting the task gives `Err(TaskError::Panicked(repr))`;
 //! - time is virtual (`run_virtual`), so sleeps take no wall-clock time and
@@ -343,8 +343,8 @@ fn asyncio_cancel_self() {
 /// runs), while it sleeps (it dies when next scheduled, after the canceller
 /// yields), several times (each `cancel()` is true until it is done), await a
 /// cancelled task (`Err(Cancelled)`), cancel a finished task (false), and
-/// cancel a task awaiting another task: the cancellation goes to the inner
-/// task first, then the outer one sees the inner's cancellation.
+/// cancel a task awaiting another task: the inner task is cancelled first,
+/// then the outer one (each prints its `except CancelledError` line).
 ///
 /// Left out: the variant where the inner task ignores the cancellation and
 /// the outer carries on (a cancelled Rust future cannot carry on).
