@@ -257,3 +257,42 @@ fn to_json(rows: &[(Workload, Results)]) -> String {
     s.push_str("]}\n");
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_has_one_entry_per_workload_and_leaves_out_missing_columns() {
+        let mut row = Results::new();
+        row.insert(OURS, 31.0);
+        row.insert("tokio", 99.5);
+        row.insert("floor", 6.1);
+        let json = to_json(&[(Workload::Yield, row), (Workload::Timers(2), Results::new())]);
+        assert_eq!(
+            json,
+            "{\"workloads\": [{\"name\": \"yield\", \"unit\": \"ns/op\", \"results\": \
+             {\"uasyncio\": 31.00, \"tokio\": 99.50, \"floor\": 6.10}}, \
+             {\"name\": \"timers_1m\", \"unit\": \"cpu_ns/timer\", \"results\": {}}]}\n"
+        );
+    }
+
+    #[test]
+    fn verdict_compares_with_the_best_rust_peer_not_the_floor() {
+        let mut row = Results::new();
+        row.insert(OURS, 40.0);
+        row.insert("tokio", 100.0);
+        row.insert("embassy", 50.0);
+        row.insert("floor", 5.0);
+        let rows = vec![(Workload::Yield, row.clone())];
+        assert_eq!(verdict(Workload::Yield, &rows, &row).unwrap(), "0.80 of best (embassy) <= 0.8: MET");
+    }
+
+    #[test]
+    fn timer_delays_are_deterministic_and_within_1_to_50_ms() {
+        let a = common::delays_us(10_000);
+        assert_eq!(a, common::delays_us(10_000));
+        assert!(a.iter().all(|&us| (1_000..=50_000).contains(&us)));
+        assert!(a.iter().any(|&us| us < 5_000) && a.iter().any(|&us| us > 45_000));
+    }
+}

@@ -14,7 +14,8 @@ fn script_dir() -> PathBuf {
 /// `$MICROPYTHON`, else `<repo>/.venv/bin/micropython`, else `micropython` on PATH.
 pub fn find() -> Option<PathBuf> {
     if let Some(p) = std::env::var_os("MICROPYTHON") {
-        return Some(PathBuf::from(p));
+        // Set but not a file (e.g. MICROPYTHON=none): skip the column.
+        return Some(PathBuf::from(p)).filter(|p| p.is_file());
     }
     let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/micropython");
     if venv.is_file() {
