@@ -5,6 +5,9 @@
 //! reading (0–4095) to a 10-bit duty (0–1023): the brightness of the on phase,
 //! applied at once while the LED is on.
 //!
+//! The same program in MicroPython, compared with this one by
+//! `tests/micropython.rs`: `tests/micropython/brightness.py`.
+//!
 //! ```text
 //! cargo run -p uasyncio-machine --example brightness              # keys move the pot
 //! cargo run -p uasyncio-machine --example brightness -- --virtual --plain

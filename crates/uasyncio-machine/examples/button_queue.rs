@@ -5,6 +5,9 @@
 //! put on a queue; the blink task toggles the on-board LED (GPIO 25), waiting
 //! the latest delay taken from the queue between toggles.
 //!
+//! The same program in MicroPython, compared with this one by
+//! `tests/micropython.rs`: `tests/micropython/button_queue.py`.
+//!
 //! ```text
 //! cargo run -p uasyncio-machine --example button_queue            # press the button with a key
 //! cargo run -p uasyncio-machine --example button_queue -- --virtual --plain

@@ -4,6 +4,9 @@
 //! (3 s) and then concurrently (2 s); a counter shared by three tasks,
 //! protected by a `Lock`.
 //!
+//! The same program in MicroPython, compared with this one by
+//! `tests/micropython.rs`: `tests/micropython/coroutine_basics.py`.
+//!
 //! ```text
 //! cargo run -p uasyncio-machine --example coroutine_basics -- --virtual
 //! ```

@@ -4,6 +4,9 @@
 //! every 0.25 s, for 10 s. Part 2, button-gated: the red LED is on until the
 //! button on GPIO 27 (pull-up, polled every 20 ms) is pressed, then off.
 //!
+//! The same program in MicroPython, compared with this one by
+//! `tests/micropython.rs`: `tests/micropython/lecture_lab.py`.
+//!
 //! ```text
 //! cargo run -p uasyncio-machine --example lecture_lab             # press the button with a key
 //! cargo run -p uasyncio-machine --example lecture_lab -- --virtual --plain

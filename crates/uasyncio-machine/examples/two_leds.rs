@@ -4,6 +4,9 @@
 //! every 1 s. `main` starts both blinkers with `create_task` and returns; the
 //! loop runs forever.
 //!
+//! The same program in MicroPython, compared with this one by
+//! `tests/micropython.rs`: `tests/micropython/two_leds.py`.
+//!
 //! ```text
 //! cargo run -p uasyncio-machine --example two_leds
 //! cargo run -p uasyncio-machine --example two_leds -- --virtual --duration 3
