@@ -65,7 +65,12 @@ impl fmt::Display for TaskId {
 /// A running task (MicroPython's `Task`), returned by [`create_task`](crate::create_task).
 ///
 /// Awaiting it gives `Ok(value)`, or `Err(TaskError)` if it was cancelled or
-/// panicked. Dropping it detaches the task: it keeps running. The handle is
+/// panicked. Dropping a handle that is not being awaited detaches the task: it
+/// keeps running. Dropping it in the middle of an `await` — because the
+/// awaiting task was cancelled, or a [`wait_for`](crate::wait_for) timed out
+/// — cancels the task at once (its destructors run before the drop returns),
+/// as interrupting `await task` does in MicroPython (await `&mut task`
+/// instead to keep it running). The handle is
 /// single-owner; give others a [`TaskRef`] (from [`task_ref`](Self::task_ref)).
 ///
 /// ```
@@ -180,16 +185,16 @@ impl<T> Task<T> {
     }
 }
 
-impl<T> Future for Task<T> {
-    type Output = Result<T, TaskError>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.get_mut();
-        let h = this.raw.task().header();
+impl<T> Task<T> {
+    /// Polls for the outcome; with `link`, records the running task as
+    /// awaiting this one (so cancelling it is forwarded here, and dropping
+    /// this handle mid-await cancels this task).
+    pub(crate) fn poll_outcome(&mut self, cx: &mut Context<'_>, link: bool) -> Poll<Result<T, TaskError>> {
+        let h = self.raw.task().header();
         if h.has(state::DONE) {
             h.unset(state::UNRETRIEVED);
-            this.unlink();
-            return match this.raw.take_output() {
+            self.unlink();
+            return match self.raw.take_output() {
                 Some(outcome) => Poll::Ready(outcome),
                 None => panic!("a Task was awaited again after it had returned its result"),
             };
@@ -199,30 +204,52 @@ impl<T> Future for Task<T> {
             awaiter = Some(cx.waker().clone());
         }
         h.awaiter.set(awaiter);
-        // Remember who awaits us, so cancelling them forwards to us.
-        if let Some(current) = context::with_running(|core| core.current.get()).flatten() {
-            let me = this.raw.task().as_raw();
-            if current != me {
-                raw::hdr(current).awaiting.set(Some(me));
-                let linked = this.linked.take();
-                match linked {
-                    Some(l) if l.as_raw() == current => this.linked.set(Some(l)),
-                    _ => this.linked.set(Some(TaskPtr::from_raw_ref(current))),
-                }
-            }
+        if link {
+            self.link_current();
         }
         Poll::Pending
+    }
+
+    fn link_current(&mut self) {
+        let Some(current) = context::with_running(|core| core.current.get()).flatten() else { return };
+        let me = self.raw.task().as_raw();
+        if current == me {
+            return;
+        }
+        raw::hdr(current).awaiting.set(Some(me));
+        match self.linked.take() {
+            Some(l) if l.as_raw() == current => self.linked.set(Some(l)),
+            _ => self.linked.set(Some(TaskPtr::from_raw_ref(current))),
+        }
+    }
+}
+
+impl<T> Future for Task<T> {
+    type Output = Result<T, TaskError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.get_mut().poll_outcome(cx, true)
     }
 }
 
 impl<T> Drop for Task<T> {
     fn drop(&mut self) {
+        let interrupted = self.linked.get_mut().is_some();
         self.unlink();
         let h = self.raw.task().header();
         drop(h.awaiter.take());
         h.unset(state::HANDLE);
-        if h.has(state::DONE) && !h.has(state::REGISTERED) {
-            raw::drop_output(self.raw.task().as_raw());
+        if h.has(state::DONE) {
+            if !h.has(state::REGISTERED) {
+                raw::drop_output(self.raw.task().as_raw());
+            }
+        } else if interrupted {
+            // An `await task` was interrupted (the awaiting task was cancelled,
+            // or a wait_for timed out): as in MicroPython, the task is
+            // cancelled, and has finished by the time the await is gone.
+            if let Some(core) = raw::core_of(h) {
+                core.cancel_now(self.raw.task().as_raw());
+            }
         }
     }
 }

@@ -943,8 +943,7 @@ scenarios! {
     cancel_forward;
     event_wake_all;
     lock_fifo;
-    lock_handoff_locked, ignore = "runtime bug: Lock::locked() is true while a released lock is handed to a \
-        waiter that has not run yet; MicroPython says False then ('during hand-off, locked: False')";
+    lock_handoff_locked;
     lock_cancel;
     queue_bounded;
     wait_for;
@@ -954,20 +953,15 @@ scenarios! {
     wait_for_cancel, ignore = "runtime differs: wait_for polls its future inline, so cancelling the caller \
         drops the inner future first ('inner finally' before 'waiting finally'); MicroPython runs it as a \
         task, cancelled after the caller's finally";
-    gather_cancel, ignore = "runtime bug: cancelling a task blocked in gather forwards the cancel to the last \
-        sub-task gather polled ('c finally' first); MicroPython cancels the gathering task, whose finally \
-        runs before the sub-tasks' (gatherer, b, c)";
+    gather_cancel;
     loop_stop;
     cancel_self;
     thread_safe_flag;
-    wait_for_task, ignore = "runtime bug: wait_for(task, ..) on timeout drops the Task handle, which only \
-        detaches it: the task runs on ('slow finishes'); MicroPython cancels the task ('slow finally', done: True)";
+    wait_for_task;
     main_failure;
     event_cancel;
     gather_tasks;
-    timer_before_woken, ignore = "runtime bug: a task woken (Event::set, sleep(0)) during a step is keyed with \
-        the loop time cached before the step, so after a step that blocked 60 ms it runs before a timer that fell \
-        due during the block, and main ends before 'timer task runs'; MicroPython keys it with the current time";
+    timer_before_woken;
 }
 
 fn scenario_dir() -> PathBuf {

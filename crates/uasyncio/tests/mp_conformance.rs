@@ -891,7 +891,6 @@ fn asyncio_gather() {
 /// MicroPython cancels the gather task itself, which then cancels every
 /// sub-task still running.
 #[test]
-#[ignore = "runtime bug: cancelling a task blocked in gather() is forwarded to the last sub-task gather polled, so the other sub-tasks run one more round"]
 fn asyncio_gather_cancel_edges() {
     let log = Log::new();
     let l = log.clone();
@@ -1058,11 +1057,10 @@ fn asyncio_gather_finished_early() {
 
 /// MicroPython's `gather(*tasks)` raises as soon as one of the tasks fails,
 /// while the others keep running (`asyncio_gather`, `asyncio_gather_finished_early`
-/// rely on it). Given `Task` handles as they are, our `gather` sees a failed
-/// task as an `Ok(Err(..))` value and waits for every task; the ported tests
-/// above wrap each task in [`reraise`] instead. This pins the direct form.
+/// rely on it). For `Task` handles that already exist, that is
+/// `funcs::gather_tasks` (plain `gather` runs futures as new tasks, so a
+/// handle's `Err` would be an `Ok(Err(..))` value to it).
 #[test]
-#[ignore = "runtime bug: gather over Task handles does not fail fast; a failed task is an Ok(Err) value, so gather waits for the other tasks"]
 fn gather_of_tasks_fails_fast() {
     async fn slow() -> u32 {
         sleep(1).await;
@@ -1075,10 +1073,10 @@ fn gather_of_tasks_fails_fast() {
     run_virtual(async {
         let tasks = [create_task(slow()), create_task(fail_soon())];
         let slow_task = tasks[0].task_ref();
-        let outcome = gather(tasks).await;
+        let outcome = uasyncio::funcs::gather_tasks(tasks).await;
         assert!(!slow_task.done(), "gather waited for the slow task to finish");
-        let failure = outcome.and_then(|rs| rs.into_iter().collect::<Result<Vec<u32>, _>>());
-        assert_eq!(failure, Err(TaskError::Panicked("ValueError(2,)".to_string())));
+        assert_eq!(outcome, Err(TaskError::Panicked("ValueError(2,)".to_string())));
+        assert_eq!(uasyncio::time::ticks_ms(), 100);
     });
 }
 
@@ -1314,7 +1312,6 @@ const LOCK_LINES: &[&str] = &[
 /// a release that handed the lock to a waiter (the waiter owns it but has not
 /// run yet; nobody else can take it).
 #[test]
-#[ignore = "runtime bug: Lock::locked() is true right after a release that hands the lock to a waiter; MicroPython reports false"]
 fn asyncio_lock() {
     assert_eq!(lock_scenario(true), lines(LOCK_LINES));
 }

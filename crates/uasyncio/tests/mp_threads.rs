@@ -133,7 +133,6 @@ const SET_CLEAR_SET: &[&str] = &[
 /// loop's next I/O poll, i.e. after the setter has yielded, so the setter's
 /// next line comes first.
 #[test]
-#[ignore = "runtime bug: ThreadSafeFlag::set() on the loop's thread queues the waiter ahead of the setter's sleep(0); MicroPython runs the setter first"]
 fn asyncio_threadsafeflag() {
     let log = Log::default();
     let l = log.clone();

@@ -2,7 +2,6 @@
 
 use alloc::vec::Vec;
 use core::future::{Future, poll_fn};
-use core::pin::Pin;
 use core::task::{Context, Poll};
 
 use crate::task::{Task, TaskError};
@@ -23,7 +22,9 @@ impl<T> Slot<T> {
     /// Polls the sub-task; returns its failure when it just failed.
     fn poll(&mut self, cx: &mut Context<'_>) -> (bool, Option<TaskError>) {
         if let Some(task) = &mut self.task {
-            match Pin::new(task).poll(cx) {
+            // Not linked: cancelling the gathering task must reach the gather
+            // itself (which cancels every sub-task), not one sub-task.
+            match task.poll_outcome(cx, false) {
                 Poll::Pending => return (false, None),
                 Poll::Ready(outcome) => {
                     let failure = outcome.as_ref().err().cloned();
@@ -153,6 +154,45 @@ where
     I::Item: Future + 'static,
 {
     let mut slots: Vec<Slot<_>> = futs.into_iter().map(|f| Slot::new(crate::create_task(f))).collect();
+    let _ = drive(&mut slots, false).await;
+    slots.iter_mut().map(Slot::take).collect()
+}
+
+/// [`gather`] for tasks that already exist: awaits each [`Task`] and
+/// returns their values in order, failing fast with the first task that
+/// panics or is cancelled (the others keep running). Cancelling the gather
+/// cancels the tasks still running.
+///
+/// ```
+/// uasyncio::run_virtual(async {
+///     let tasks = vec![uasyncio::create_task(async { 1 }), uasyncio::create_task(async { 2 })];
+///     assert_eq!(uasyncio::funcs::gather_tasks(tasks).await, Ok(vec![1, 2]));
+///     let failing = vec![
+///         uasyncio::create_task(async { panic!("first") }),
+///         uasyncio::create_task(std::future::pending::<()>()),
+///     ];
+///     let err = uasyncio::funcs::gather_tasks(failing).await.unwrap_err();
+///     assert_eq!(err, uasyncio::TaskError::Panicked("first".into()));
+/// });
+/// ```
+pub async fn gather_tasks<T>(tasks: impl IntoIterator<Item = Task<T>>) -> Result<Vec<T>, TaskError> {
+    let mut slots: Vec<Slot<T>> = tasks.into_iter().map(Slot::new).collect();
+    drive(&mut slots, true).await?;
+    slots.iter_mut().map(Slot::take).collect()
+}
+
+/// [`gather_return_exceptions`] for tasks that already exist.
+///
+/// ```
+/// uasyncio::run_virtual(async {
+///     let tasks = vec![uasyncio::create_task(async { 1 }), uasyncio::create_task(async { panic!("no") })];
+///     let results = uasyncio::funcs::gather_tasks_return_exceptions(tasks).await;
+///     assert_eq!(results[0], Ok(1));
+///     assert!(results[1].as_ref().unwrap_err().is_panic());
+/// });
+/// ```
+pub async fn gather_tasks_return_exceptions<T>(tasks: impl IntoIterator<Item = Task<T>>) -> Vec<Result<T, TaskError>> {
+    let mut slots: Vec<Slot<T>> = tasks.into_iter().map(Slot::new).collect();
     let _ = drive(&mut slots, false).await;
     slots.iter_mut().map(Slot::take).collect()
 }

@@ -35,6 +35,9 @@ impl ReadyQueue {
     pub(crate) fn pop_front(&mut self) -> Option<ReadyEntry> {
         self.entries.pop_front()
     }
+    pub(crate) fn len(&self) -> usize {
+        self.entries.len()
+    }
     pub(crate) fn clear(&mut self) {
         self.entries.clear();
     }

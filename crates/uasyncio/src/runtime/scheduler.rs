@@ -187,8 +187,12 @@ impl Core {
         match self.urgent.get() {
             Some((key, seq)) => ready.push_front(ReadyEntry { key, seq, task: Some(ptr) }),
             None => {
+                // With timers pending the key must be the time of this wake (a
+                // long step may have let a timer expire meanwhile, and that
+                // timer runs first); without timers, order alone matters.
+                let key = if self.timers.borrow().peek().is_some() { self.refresh_now() } else { self.now.get() };
                 let seq = self.next_seq();
-                ready.push_back(ReadyEntry { key: self.now.get(), seq, task: Some(ptr) });
+                ready.push_back(ReadyEntry { key, seq, task: Some(ptr) });
             }
         }
     }
@@ -222,6 +226,24 @@ impl Core {
         true
     }
 
+    /// Cancels `ptr` right away: its future is dropped now, destructors and
+    /// all (used when an `await` on it is interrupted). A task that is
+    /// running cannot be dropped under itself; it is cancelled as usual.
+    pub(crate) fn cancel_now(&self, ptr: NonNull<Header>) {
+        let h = raw::hdr(ptr);
+        if h.has(state::DONE) {
+            return;
+        }
+        if h.has(state::RUNNING) {
+            self.cancel(ptr);
+            return;
+        }
+        let previous = self.current.replace(Some(ptr));
+        raw::cancel_task(ptr);
+        self.current.set(previous);
+        self.complete(ptr);
+    }
+
     // -- the loop ------------------------------------------------------------
 
     /// Runs steps until `main` is done (`Some`) or, for `run_forever`
@@ -236,6 +258,8 @@ impl Core {
         let _running = RunningGuard::enter(self);
         let _reset = ResetOnExit(self);
         self.refresh_now();
+        // Steps in a row whose task only yielded (re-queued itself).
+        let mut yield_streak = 0usize;
         loop {
             if let Some(main) = main {
                 if raw::hdr(main).has(state::DONE) {
@@ -263,17 +287,33 @@ impl Core {
                     }
                     continue;
                 }
-                (Some(front), Some((deadline, seq))) if (deadline, seq) < front => {
-                    if deadline <= self.now.get() || deadline <= self.refresh_now() {
-                        self.fire_timer();
-                        continue;
-                    }
+                // A timer that fell due before the front task became due runs first.
+                (Some(front), Some((deadline, seq)))
+                    if (deadline, seq) < front && (deadline <= self.now.get() || deadline <= self.refresh_now()) =>
+                {
+                    self.fire_timer();
+                    continue;
                 }
                 _ => {}
             }
+            if let Some((deadline, _)) = timer {
+                if yield_streak > self.ready.borrow().len() {
+                    // A whole round of yields only: let time reach the timer.
+                    yield_streak = 0;
+                    self.platform.spinning_until(deadline);
+                    self.refresh_now();
+                    continue;
+                }
+            }
             let entry = self.ready.borrow_mut().pop_front().expect("ready queue has a front");
             match entry.task {
-                Some(ptr) => self.run_entry(ptr),
+                Some(ptr) => {
+                    if self.run_entry(ptr) {
+                        yield_streak += 1;
+                    } else {
+                        yield_streak = 0;
+                    }
+                }
                 None => {
                     self.stop_queued.set(false);
                     if main.is_none() {
@@ -309,7 +349,9 @@ impl Core {
         }
     }
 
-    fn run_entry(&self, ptr: NonNull<Header>) {
+    /// Runs one ready entry; returns true if the task only yielded (it
+    /// re-queued itself during its poll).
+    fn run_entry(&self, ptr: NonNull<Header>) -> bool {
         let h = raw::hdr(ptr);
         h.unset(state::SCHEDULED);
         if h.has(state::DONE) {
@@ -322,7 +364,7 @@ impl Core {
                     ExceptionContext { message: "Task exception wasn't retrieved".into(), error, task: Some(task) };
                 self.handle().call_exception_handler(&context);
             }
-            return;
+            return false;
         }
         self.current.set(Some(ptr));
         let finished = if h.has(state::CANCEL) {
@@ -337,6 +379,9 @@ impl Core {
         self.current.set(None);
         if finished {
             self.complete(ptr);
+            false
+        } else {
+            h.has(state::SCHEDULED)
         }
     }
 

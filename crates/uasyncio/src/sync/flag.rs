@@ -57,7 +57,9 @@ impl ThreadSafeFlag {
     }
 
     /// Sets the flag and wakes the waiting task, if any. Safe to call from
-    /// any thread or interrupt handler.
+    /// any thread or interrupt handler. The waiter is queued at the loop's
+    /// next step (MicroPython wakes it at its next I/O poll), so a task that
+    /// sets the flag and yields runs again before the waiter.
     ///
     /// ```
     /// uasyncio::run_virtual(async {
@@ -70,7 +72,7 @@ impl ThreadSafeFlag {
         self.flag.store(true, Ordering::Release);
         let waker = critical_section::with(|cs| self.waker.borrow_ref_mut(cs).take());
         if let Some(waker) = waker {
-            waker.wake();
+            crate::raw::wake_at_next_step(waker);
         }
     }
 

@@ -10,7 +10,9 @@ use super::waitlist::{WaitKey, WaitList};
 /// A lock held across `await` points (MicroPython's `asyncio.Lock`).
 ///
 /// Waiters get the lock in the order they asked. Releasing with waiters
-/// hands the lock straight to the next one: it never looks free in between.
+/// hands the lock straight to the next one: no other task can take it in
+/// between. As in MicroPython, [`locked`](Self::locked) reads false during
+/// that hand-over, until the next holder runs.
 /// Release happens when the [`LockGuard`] drops, so releasing an unheld lock
 /// (an error in MicroPython) cannot happen.
 ///
@@ -38,8 +40,17 @@ use super::waitlist::{WaitKey, WaitList};
 /// ```
 #[derive(Default)]
 pub struct Lock {
-    locked: Cell<bool>,
+    state: Cell<LockState>,
     waiters: RefCell<WaitList>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+enum LockState {
+    #[default]
+    Unlocked,
+    Locked,
+    /// Released to a waiter that has not run yet: not free, not `locked()`.
+    HandedOver,
 }
 
 impl Lock {
@@ -49,7 +60,7 @@ impl Lock {
     /// assert!(!uasyncio::Lock::new().locked());
     /// ```
     pub const fn new() -> Self {
-        Lock { locked: Cell::new(false), waiters: RefCell::new(WaitList::new()) }
+        Lock { state: Cell::new(LockState::Unlocked), waiters: RefCell::new(WaitList::new()) }
     }
 
     /// True while some task holds the lock.
@@ -64,7 +75,7 @@ impl Lock {
     /// });
     /// ```
     pub fn locked(&self) -> bool {
-        self.locked.get()
+        self.state.get() == LockState::Locked
     }
 
     /// Waits for the lock; it is released when the guard drops.
@@ -86,18 +97,18 @@ impl Lock {
     fn release(&self) {
         let next = self.waiters.borrow_mut().notify_one();
         match next {
-            Some(waker) => waker.wake(),
-            None => self.locked.set(false),
+            Some(waker) => {
+                self.state.set(LockState::HandedOver);
+                waker.wake();
+            }
+            None => self.state.set(LockState::Unlocked),
         }
     }
 }
 
 impl core::fmt::Debug for Lock {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("Lock")
-            .field("locked", &self.locked.get())
-            .field("waiters", &self.waiters.borrow().len())
-            .finish()
+        f.debug_struct("Lock").field("state", &self.state.get()).field("waiters", &self.waiters.borrow().len()).finish()
     }
 }
 
@@ -114,8 +125,8 @@ impl<'a> Future for Acquire<'a> {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<LockGuard<'a>> {
         let lock = self.lock;
         match self.key {
-            None if !lock.locked.get() => {
-                lock.locked.set(true);
+            None if lock.state.get() == LockState::Unlocked => {
+                lock.state.set(LockState::Locked);
                 Poll::Ready(LockGuard { lock })
             }
             None => {
@@ -127,7 +138,8 @@ impl<'a> Future for Acquire<'a> {
                 if waiters.take_notified(key) {
                     drop(waiters);
                     self.key = None;
-                    // Handed over: the lock stayed locked for us.
+                    // Handed over: nobody could take it meanwhile.
+                    lock.state.set(LockState::Locked);
                     Poll::Ready(LockGuard { lock })
                 } else {
                     waiters.update(key, cx.waker());

@@ -24,19 +24,29 @@ enum SlotState {
 struct Slot {
     state: SlotState,
     generation: u32,
+    /// Next free slot while this one is free (a free list threaded through
+    /// the slots, so releasing never allocates).
+    next_free: u32,
 }
 
-#[derive(Default)]
+const NO_SLOT: u32 = u32::MAX;
+
 pub(crate) struct WaitList {
     slots: Vec<Slot>,
     order: VecDeque<WaitKey>,
-    free: Vec<u32>,
+    free: u32,
     waiting: usize,
+}
+
+impl Default for WaitList {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl WaitList {
     pub(crate) const fn new() -> Self {
-        WaitList { slots: Vec::new(), order: VecDeque::new(), free: Vec::new(), waiting: 0 }
+        WaitList { slots: Vec::new(), order: VecDeque::new(), free: NO_SLOT, waiting: 0 }
     }
 
     /// Number of waiters not yet notified.
@@ -46,12 +56,13 @@ impl WaitList {
 
     /// Adds a waiter at the back.
     pub(crate) fn push(&mut self, waker: &Waker) -> WaitKey {
-        let slot = match self.free.pop() {
-            Some(slot) => slot,
-            None => {
-                self.slots.push(Slot { state: SlotState::Free, generation: 0 });
-                u32::try_from(self.slots.len() - 1).expect("more than 4 billion waiters")
-            }
+        let slot = if self.free == NO_SLOT {
+            self.slots.push(Slot { state: SlotState::Free, generation: 0, next_free: NO_SLOT });
+            u32::try_from(self.slots.len() - 1).expect("more than 4 billion waiters")
+        } else {
+            let slot = self.free;
+            self.free = self.slots[slot as usize].next_free;
+            slot
         };
         let s = &mut self.slots[slot as usize];
         s.state = SlotState::Waiting(waker.clone());
@@ -130,7 +141,8 @@ impl WaitList {
         let s = &mut self.slots[key.slot as usize];
         s.state = SlotState::Free;
         s.generation = s.generation.wrapping_add(1);
-        self.free.push(key.slot);
+        s.next_free = self.free;
+        self.free = key.slot;
     }
 
     /// Drops stale FIFO entries once they outnumber live waiters.

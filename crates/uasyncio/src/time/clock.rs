@@ -46,6 +46,14 @@ pub trait Platform: Send + Sync + 'static {
     /// Makes the current or next [`wait`](Self::wait) return. Called from
     /// other threads and interrupt handlers.
     fn notify(&self);
+
+    /// Called when every due task has only yielded (`sleep(0)`) for a whole
+    /// round while a timer is pending at `deadline_us`: the loop is spinning.
+    /// A real clock moves on by itself and ignores this (the default); a
+    /// virtual clock jumps to the deadline, as real time would have passed.
+    fn spinning_until(&self, deadline_us: u64) {
+        let _ = deadline_us;
+    }
 }
 
 /// A notification flag with a blocking wait (std) for the host platforms.
@@ -146,6 +154,10 @@ impl Platform for VirtualClock {
 
     fn notify(&self) {
         self.signal.notify();
+    }
+
+    fn spinning_until(&self, deadline_us: u64) {
+        self.now.fetch_max(deadline_us, Ordering::AcqRel);
     }
 }
 
