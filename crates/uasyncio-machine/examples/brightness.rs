@@ -71,5 +71,5 @@ fn main() {
             board.set_pot_at(36, 4.5, 1.0);
             board.set_pot_at(36, 7.3, 0.1);
         })
-        .run(main_task);
+        .run_forever(main_task);
 }

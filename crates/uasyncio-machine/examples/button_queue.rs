@@ -62,6 +62,7 @@ pub async fn main_task() {
     }
 }
 
+/// `asyncio.run(main())`
 #[allow(dead_code)]
 fn main() {
     let board = Board::pico();

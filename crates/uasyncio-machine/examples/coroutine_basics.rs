@@ -69,6 +69,7 @@ pub async fn main_task() {
     machine::println!("counter: {}", counter.get());
 }
 
+/// `asyncio.run(main())`
 #[allow(dead_code)]
 fn main() {
     App::new(Board::esp32()).run(main_task);

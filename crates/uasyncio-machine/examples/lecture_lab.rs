@@ -59,6 +59,7 @@ pub async fn main_task() {
     machine::println!("button pressed: LED off");
 }
 
+/// `asyncio.run(main())`
 #[allow(dead_code)]
 fn main() {
     let board = Board::esp32();

@@ -44,5 +44,5 @@ fn main() {
     let board = Board::esp32();
     board.label(14, "green");
     board.label(12, "blue");
-    App::new(board).run(main_task);
+    App::new(board).run_forever(main_task);
 }

@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 use crate::board::{Board, Echo};
+use crate::run::Ending;
 use crate::trace::Trace;
 
 /// How long a run lasts when nobody is there to stop it (virtual time, or
@@ -163,11 +164,11 @@ impl App {
     /// time, or no live view): e.g. button presses.
     ///
     /// ```
-    /// use uasyncio_machine::{Board, cli::{App, Options}};
+    /// use uasyncio_machine::{Board, Ending, cli::{App, Options}};
     /// let options = Options { virtual_time: true, duration: Some(1.0), ..Options::default() };
     /// let trace = App::new(Board::pico())
     ///     .demo(|board| board.press_at(15, 0.5, 0.1))
-    ///     .run_with(&options, || async {
+    ///     .run_with(&options, Ending::Forever, || async {
     ///         let _button = uasyncio_machine::Pin::with_pull(15, uasyncio_machine::Pin::IN, uasyncio_machine::Pin::PULL_UP);
     ///     })
     ///     .unwrap();
@@ -182,9 +183,9 @@ impl App {
     /// given ([`DEFAULT_SECS`] unless set).
     ///
     /// ```
-    /// use uasyncio_machine::{Board, cli::{App, Options}};
+    /// use uasyncio_machine::{Board, Ending, cli::{App, Options}};
     /// let options = Options { virtual_time: true, ..Options::default() };
-    /// let trace = App::new(Board::esp32()).default_duration(2.5).run_with(&options, || async {}).unwrap();
+    /// let trace = App::new(Board::esp32()).default_duration(2.5).run_with(&options, Ending::Forever, || async {}).unwrap();
     /// assert_eq!(trace.end_us, 2_500_000);
     /// ```
     pub fn default_duration(mut self, secs: f64) -> App {
@@ -192,13 +193,16 @@ impl App {
         self
     }
 
-    /// Parses the command line and runs `main` (see the [module](self) docs).
+    /// Parses the command line and runs `main` as MicroPython's
+    /// `asyncio.run(main())`: the run ends when `main` returns (or at
+    /// `--duration`; with the live view, when the user quits). See the
+    /// [module](self) docs.
     ///
     /// ``` no_run
-    /// use uasyncio_machine::{Board, Pin, cli::App};
+    /// use uasyncio_machine::{Board, cli::App};
     /// fn main() {
     ///     App::new(Board::esp32()).run(|| async {
-    ///         Pin::new(2, Pin::OUT).on();
+    ///         uasyncio_machine::println!("hello");
     ///     });
     /// }
     /// ```
@@ -207,8 +211,43 @@ impl App {
         F: FnOnce() -> Fut,
         Fut: Future<Output = ()> + 'static,
     {
+        self.run_parsed(Ending::MainReturns, main)
+    }
+
+    /// Parses the command line and runs `main` as MicroPython's
+    /// `loop.create_task(main()); loop.run_forever()`: tasks `main` started
+    /// keep running after it returns, until `--duration` (or the user quits
+    /// the live view).
+    ///
+    /// ``` no_run
+    /// use uasyncio_machine::{Board, Pin, cli::App};
+    /// fn main() {
+    ///     App::new(Board::esp32()).run_forever(|| async {
+    ///         uasyncio::create_task(async {
+    ///             let led = Pin::new(2, Pin::OUT);
+    ///             loop {
+    ///                 led.toggle();
+    ///                 uasyncio::sleep(0.5).await;
+    ///             }
+    ///         });
+    ///     });
+    /// }
+    /// ```
+    pub fn run_forever<F, Fut>(self, main: F) -> Trace
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = ()> + 'static,
+    {
+        self.run_parsed(Ending::Forever, main)
+    }
+
+    fn run_parsed<F, Fut>(self, ending: Ending, main: F) -> Trace
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = ()> + 'static,
+    {
         let options = Options::parse();
-        match self.run_with(&options, main) {
+        match self.run_with(&options, ending, main) {
             Ok(trace) => trace,
             Err(message) => {
                 eprintln!("{message}");
@@ -217,14 +256,15 @@ impl App {
         }
     }
 
-    /// Runs `main` as `options` say and returns the trace; fails only if an
-    /// output file cannot be written.
+    /// Runs `main` as `options` say, ending as `ending` says (the live view
+    /// runs until the user quits), and returns the trace; fails only if an
+    /// output file cannot be written or the terminal cannot be used.
     ///
     /// ```
-    /// use uasyncio_machine::{Board, Pin, cli::{App, Options}};
+    /// use uasyncio_machine::{Board, Ending, Pin, cli::{App, Options}};
     /// let options = Options { virtual_time: true, duration: Some(1.0), ..Options::default() };
     /// let trace = App::new(Board::esp32())
-    ///     .run_with(&options, || async {
+    ///     .run_with(&options, Ending::Forever, || async {
     ///         let led = Pin::new(14, Pin::OUT);
     ///         loop {
     ///             led.toggle();
@@ -234,7 +274,7 @@ impl App {
     ///     .unwrap();
     /// assert_eq!(trace.edges_of(14), [(0, true), (500_000, false), (1_000_000, true)]);
     /// ```
-    pub fn run_with<F, Fut>(self, options: &Options, main: F) -> Result<Trace, String>
+    pub fn run_with<F, Fut>(self, options: &Options, ending: Ending, main: F) -> Result<Trace, String>
     where
         F: FnOnce() -> Fut,
         Fut: Future<Output = ()> + 'static,
@@ -259,7 +299,7 @@ impl App {
             run_live(&event_loop, &board, duration, main)?;
         } else {
             board.set_echo(Echo::Changes);
-            crate::run::run_on(&event_loop, &board, duration, main);
+            crate::run::run_program(&event_loop, &board, duration, ending, main);
         }
         let trace = board.trace();
         if let Some(path) = &options.vcd {
@@ -291,7 +331,8 @@ where
         let (board, outcome) = (board.clone(), outcome.clone());
         async move { outcome.set(Some(crate::view::run_live(board, duration).await)) }
     };
-    crate::run::run_until(event_loop, board, main, Some(view));
+    // The view stays until the user quits, even after `main` returns.
+    crate::run::run_until(event_loop, board, Ending::Forever, main, Some(view));
     match outcome.take() {
         Some(Err(e)) => Err(format!("live view: {e}")),
         _ => Ok(()),

@@ -22,7 +22,7 @@
 //! }
 //!
 //! fn main() {
-//!     App::new(Board::esp32()).run(|| async {
+//!     App::new(Board::esp32()).run_forever(|| async {
 //!         create_task(blink(Pin::new(14, Pin::OUT), 0.5));
 //!         create_task(blink(Pin::new(12, Pin::OUT), 1.0));
 //!     });
@@ -78,7 +78,8 @@
 //! | `asyncio.create_task(f())`, `await asyncio.sleep(0.5)`, `sleep_ms(40)` | `uasyncio::create_task(f())`, `sleep(0.5).await`, `sleep_ms(40).await` |
 //! | `utime.ticks_ms()`, `utime.ticks_diff(a, b)` | `uasyncio::time::ticks_ms()`, `uasyncio::time::ticks_diff(a, b)` |
 //! | a `global` shared by tasks | an `Rc<Cell<_>>` handed to each task |
-//! | `loop.create_task(main()); loop.run_forever()` | [`cli::App::new(board).run(main)`](cli::App::run) |
+//! | `asyncio.run(main())` | [`cli::App::new(board).run(main)`](cli::App::run) |
+//! | `loop.create_task(main()); loop.run_forever()` | [`cli::App::new(board).run_forever(main)`](cli::App::run_forever) |
 //! | the board on your desk | [`Board::esp32().install()`](Board::install), [`Board::pico()`](Board::pico) |
 //! | pressing the button, turning the pot | [`board.press_at(15, 1.0, 0.1)`](Board::press_at), [`board.set_pot_at(36, 2.0, 0.5)`](Board::set_pot_at); live: [`Board::press`], [`Board::set_pot`] |
 //!
@@ -125,7 +126,7 @@ pub use board::{Board, BoardDesc, Echo, PinMode, Pull, format_time, plain};
 pub use delay::Delay;
 pub use pin::{IntoLevel, Pin, PinError, Trigger, WaitForLevel};
 pub use pwm::{DUTY_MAX, Pwm, PwmError};
-pub use run::{run_on, run_virtual_for};
+pub use run::{Ending, run_on, run_program, run_virtual_for};
 
 /// Prints a line on the board's console ([`Board::print`]): recorded with its
 /// time in the trace, and echoed to standard output.

@@ -36,6 +36,18 @@ where
     run_on(&event_loop, board, Some(secs), main);
 }
 
+/// How a run ends, besides its duration: MicroPython's two ways to run a
+/// program.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ending {
+    /// `asyncio.run(main())`: when `main` returns, even if other tasks are
+    /// still pending.
+    MainReturns,
+    /// `loop.create_task(main()); loop.run_forever()`: when the loop is
+    /// stopped, or nothing can run any more.
+    Forever,
+}
+
 /// Runs `main` on `board` on `event_loop` as MicroPython's
 /// `loop.create_task(main()); loop.run_forever()`: until `secs` seconds have
 /// passed if given, else until the loop is stopped or nothing can run any
@@ -56,8 +68,34 @@ where
     F: FnOnce() -> Fut,
     Fut: Future<Output = ()> + 'static,
 {
+    run_program(event_loop, board, secs, Ending::Forever, main)
+}
+
+/// Runs `main` on `board` on `event_loop` until `ending` says, or until
+/// `secs` seconds have passed if given. Returns the end time in µs.
+///
+/// ```
+/// use uasyncio_machine::{Board, Ending, Pin, run_program};
+/// let board = Board::esp32().install();
+/// let event_loop = uasyncio::new_event_loop_with(uasyncio::VirtualClock::new());
+/// let end_us = run_program(&event_loop, &board, Some(10.0), Ending::MainReturns, || async {
+///     uasyncio::create_task(async {
+///         loop {
+///             uasyncio::sleep(1).await; // left pending, as asyncio.run leaves it
+///         }
+///     });
+///     uasyncio::sleep(2.5).await;
+/// });
+/// assert_eq!(end_us, 2_500_000);
+/// assert_eq!(board.trace().end_us, 2_500_000);
+/// ```
+pub fn run_program<F, Fut>(event_loop: &EventLoop, board: &Board, secs: Option<f64>, ending: Ending, main: F) -> u64
+where
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = ()> + 'static,
+{
     let Some(secs) = secs else {
-        return run_until(event_loop, board, main, None::<std::future::Pending<()>>);
+        return run_until(event_loop, board, ending, main, None::<std::future::Pending<()>>);
     };
     let end_us = (secs * 1e6).round() as u64;
     let stopper = async move {
@@ -66,15 +104,23 @@ where
         // Let the tasks due at the same instant run first.
         uasyncio::sleep_ms(0).await;
     };
-    run_until(event_loop, board, main, Some(stopper));
+    let stopped_us = run_until(event_loop, board, ending, main, Some(stopper));
+    // On the real clock the loop stops a little after `end_us`: report the
+    // duration asked for, unless the program ended before.
+    let end_us = stopped_us.min(end_us);
     board.finish(end_us);
     end_us
 }
 
-/// Runs `main` and the board's script on `event_loop` until `stopper`
-/// finishes (then the loop is stopped), or without one until the loop is
-/// stopped or nothing can run any more. Returns the end time in µs.
-pub(crate) fn run_until<F, Fut, S>(event_loop: &EventLoop, board: &Board, main: F, stopper: Option<S>) -> u64
+/// Runs `main` and the board's script on `event_loop` until `ending` says or
+/// `stopper` finishes (either stops the loop). Returns the end time in µs.
+pub(crate) fn run_until<F, Fut, S>(
+    event_loop: &EventLoop,
+    board: &Board,
+    ending: Ending,
+    main: F,
+    stopper: Option<S>,
+) -> u64
 where
     F: FnOnce() -> Fut,
     Fut: Future<Output = ()> + 'static,
@@ -82,7 +128,13 @@ where
 {
     board.clone().install();
     event_loop.create_task(board.play_script());
-    event_loop.create_task(main());
+    let main = main();
+    event_loop.create_task(async move {
+        main.await;
+        if ending == Ending::MainReturns {
+            uasyncio::get_event_loop().stop();
+        }
+    });
     if let Some(stopper) = stopper {
         event_loop.create_task(async move {
             stopper.await;

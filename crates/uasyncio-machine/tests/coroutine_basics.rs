@@ -7,7 +7,8 @@ mod coroutine_basics;
 mod common;
 
 use common::lines_ms;
-use uasyncio_machine::{Board, run_virtual_for};
+use uasyncio_machine::cli::{App, Options};
+use uasyncio_machine::{Board, Ending, run_virtual_for};
 
 #[test]
 fn sequential_takes_3_s_concurrent_2_s_and_the_locked_counter_is_exact() {
@@ -30,4 +31,12 @@ fn sequential_takes_3_s_concurrent_2_s_and_the_locked_counter_is_exact() {
             (5000, "counter: 300"),
         ]
     );
+}
+
+#[test]
+fn run_from_the_command_line_it_ends_when_main_returns() {
+    let options = Options { virtual_time: true, ..Options::default() };
+    let trace = App::new(Board::esp32()).run_with(&options, Ending::MainReturns, coroutine_basics::main_task).unwrap();
+    assert_eq!(trace.end_us, 5_000_000);
+    assert_eq!(trace.printed().last(), Some(&"counter: 300"));
 }

@@ -8,7 +8,7 @@ mod common;
 use common::{alternating, edges_ms};
 use uasyncio_machine::cli::{App, Options};
 use uasyncio_machine::trace::{SignalKind, Value};
-use uasyncio_machine::{Board, run_virtual_for};
+use uasyncio_machine::{Board, Ending, run_virtual_for};
 
 #[test]
 fn green_toggles_every_half_second_and_blue_every_second() {
@@ -44,7 +44,7 @@ fn the_command_line_runner_gives_the_same_timeline() {
     let options = Options { virtual_time: true, duration: Some(2.0), ..Options::default() };
     let board = Board::esp32();
     board.label(14, "green");
-    let trace = App::new(board).run_with(&options, two_leds::main_task).unwrap();
+    let trace = App::new(board).run_with(&options, Ending::Forever, two_leds::main_task).unwrap();
     assert_eq!(trace.signals[0].name, "green");
     assert_eq!(edges_ms(&trace, 14), alternating(0, 500, 2000, 1));
     assert_eq!(edges_ms(&trace, 12), alternating(0, 1000, 2000, 1));
