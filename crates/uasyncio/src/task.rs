@@ -52,7 +52,8 @@ impl fmt::Display for TaskError {
 
 impl core::error::Error for TaskError {}
 
-/// A task's id: unique within its loop, in creation order from 1.
+/// A task's id: in creation order from 1 within its loop (32-bit, so unique
+/// among the last 4 billion tasks).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct TaskId(pub u64);
 
@@ -145,7 +146,7 @@ impl<T> Task<T> {
     /// });
     /// ```
     pub fn id(&self) -> TaskId {
-        TaskId(self.raw.task().header().id)
+        TaskId(u64::from(self.raw.task().header().id))
     }
 
     /// The name given to [`create_task_named`](crate::create_task_named), if any.
@@ -156,7 +157,7 @@ impl<T> Task<T> {
     /// });
     /// ```
     pub fn name(&self) -> Option<String> {
-        self.raw.task().header().name.as_deref().map(String::from)
+        self.raw.task().header().name.as_deref().map(|n| String::from(&**n))
     }
 
     /// A clonable, untyped reference to this task (cancel, done, id, name).
@@ -321,7 +322,7 @@ impl TaskRef {
     /// });
     /// ```
     pub fn id(&self) -> TaskId {
-        TaskId(self.task.header().id)
+        TaskId(u64::from(self.task.header().id))
     }
 
     /// See [`Task::name`].
@@ -333,7 +334,7 @@ impl TaskRef {
     /// });
     /// ```
     pub fn name(&self) -> Option<String> {
-        self.task.header().name.as_deref().map(String::from)
+        self.task.header().name.as_deref().map(|n| String::from(&**n))
     }
 }
 

