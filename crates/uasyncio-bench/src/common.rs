@@ -112,7 +112,7 @@ impl Sizes {
             queue_capacity: 64,
             timers: [1_000, 100_000, 1_000_000],
             memory_tasks: 100_000,
-            reps: 5,
+            reps: 7,
         }
     }
 
