@@ -484,3 +484,28 @@ pub(crate) fn wake_at_next_step(waker: Waker) {
     }
     waker.wake();
 }
+
+/// Interior mutability for the loop's own queues (ready queue, timer heap)
+/// without `RefCell`'s borrow flag, which costs on every scheduling step.
+///
+/// The only access is [`with`](Self::with), whose closure gets `&mut T`.
+/// Every closure passed in this crate only calls the queue's own methods:
+/// it runs no user code (wakers are cloned before and dropped after) and
+/// never reaches the same cell again, so no two `&mut T` coexist. The cell
+/// is `!Sync` (it lives in the loop's `Core`, used on one thread).
+pub(crate) struct QueueCell<T>(UnsafeCell<T>);
+
+impl<T: Default> Default for QueueCell<T> {
+    fn default() -> Self {
+        QueueCell(UnsafeCell::new(T::default()))
+    }
+}
+
+impl<T> QueueCell<T> {
+    #[inline]
+    pub(crate) fn with<R>(&self, f: impl FnOnce(&mut T) -> R) -> R {
+        // SAFETY: see the type's documentation: closures are short, run no
+        // user code and do not re-enter this cell; single thread (`!Sync`).
+        f(unsafe { &mut *self.0.get() })
+    }
+}

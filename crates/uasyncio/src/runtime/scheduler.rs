@@ -3,7 +3,7 @@
 //! MicroPython keeps a single queue ordered by "time to run". We keep two
 //! structures that together give the same order: the ready queue (tasks due
 //! now, FIFO, keyed by the time they became due) and the timer heap. Each
-//! step runs whichever front entry has the smaller `(key, seq)`. Nothing is
+//! step runs whichever is due first: the front task, or the earliest timer. Nothing is
 //! allocated per step: the queues only grow to their high-water mark.
 
 use alloc::boxed::Box;
@@ -18,7 +18,7 @@ use portable_atomic::{AtomicBool, Ordering};
 use super::context::RunningGuard;
 use super::ready::{ReadyEntry, ReadyQueue};
 use super::{EventLoop, ExceptionContext, ExceptionHandler};
-use crate::raw::{self, Header, JoinHandle, TaskPtr, state};
+use crate::raw::{self, Header, JoinHandle, QueueCell, TaskPtr, state};
 use crate::task::TaskRef;
 use crate::time::Platform;
 use crate::time::timers::TimerQueue;
@@ -78,8 +78,8 @@ pub(crate) enum RunEnd {
 /// The loop's state. Lives in an `Rc`; tasks point at it (raw I5).
 pub(crate) struct Core {
     this: Weak<Core>,
-    ready: RefCell<ReadyQueue>,
-    pub(crate) timers: RefCell<TimerQueue>,
+    ready: QueueCell<ReadyQueue>,
+    pub(crate) timers: QueueCell<TimerQueue>,
     /// Every task not yet released; each entry holds one reference.
     tasks: RefCell<Vec<TaskPtr>>,
     now: Cell<u64>,
@@ -106,8 +106,8 @@ impl Core {
         let now = platform.now_us();
         Rc::new_cyclic(|this| Core {
             this: this.clone(),
-            ready: RefCell::default(),
-            timers: RefCell::default(),
+            ready: QueueCell::default(),
+            timers: QueueCell::default(),
             tasks: RefCell::default(),
             now: Cell::new(now),
             seq: Cell::new(0),
@@ -192,14 +192,14 @@ impl Core {
         match self.urgent.get() {
             Some(key) => {
                 self.urgent_queued.set(true);
-                self.ready.borrow_mut().push_front(ReadyEntry { key, task: Some(ptr) });
+                self.ready.with(|r| r.push_front(ReadyEntry { key, task: Some(ptr) }));
             }
             None => {
                 // With timers pending the key must be the time of this wake (a
                 // long step may have let a timer expire meanwhile, and that
                 // timer runs first); without timers, order alone matters.
-                let key = if self.timers.borrow().is_empty() { self.now.get() } else { self.refresh_now() };
-                self.ready.borrow_mut().push_back(ReadyEntry { key, task: Some(ptr) });
+                let key = if self.timers.with(|t| t.is_empty()) { self.now.get() } else { self.refresh_now() };
+                self.ready.with(|r| r.push_back(ReadyEntry { key, task: Some(ptr) }));
             }
         }
     }
@@ -207,7 +207,8 @@ impl Core {
     /// `EventLoop::stop`: queue a marker; `run_forever` returns when it is reached.
     pub(crate) fn queue_stop(&self) {
         if !self.stop_queued.replace(true) {
-            self.ready.borrow_mut().push_back(ReadyEntry { key: self.now.get(), task: None });
+            let key = self.now.get();
+            self.ready.with(|r| r.push_back(ReadyEntry { key, task: None }));
         }
     }
 
@@ -273,8 +274,8 @@ impl Core {
                 }
             }
             self.drain_remote();
-            let front = self.ready.borrow().front().map(|e| e.key);
-            let timer = self.timers.borrow().peek();
+            let front = self.ready.with(|r| r.front().map(|e| e.key));
+            let timer = self.timers.with(|t| t.peek());
             match (front, timer) {
                 (None, None) => {
                     if self.external.get() == 0 {
@@ -305,7 +306,7 @@ impl Core {
                 _ => {}
             }
             if let Some((deadline, _)) = timer {
-                if yield_streak > self.ready.borrow().len() {
+                if yield_streak > self.ready.with(|r| r.len()) {
                     // A whole round of yields only: let time reach the timer.
                     yield_streak = 0;
                     self.platform.spinning_until(deadline);
@@ -313,7 +314,7 @@ impl Core {
                     continue;
                 }
             }
-            let entry = self.ready.borrow_mut().pop_front().expect("ready queue has a front");
+            let entry = self.ready.with(|r| r.pop_front()).expect("ready queue has a front");
             match entry.task {
                 Some(ptr) => {
                     if self.run_entry(ptr) {
@@ -349,7 +350,7 @@ impl Core {
     /// goes to the front and runs now, before any other timer due at the
     /// same time (those fire in their own order next).
     fn fire_timer(&self, yield_streak: &mut usize) {
-        let popped = self.timers.borrow_mut().pop();
+        let popped = self.timers.with(|t| t.pop());
         if let Some((deadline, _, Some(waker))) = popped {
             self.urgent.set(Some(deadline));
             self.urgent_queued.set(false);
@@ -360,7 +361,7 @@ impl Core {
             self.urgent.set(None);
             drop(waker);
             if self.urgent_queued.get() {
-                let entry = self.ready.borrow_mut().pop_front().expect("the fired timer's task is queued");
+                let entry = self.ready.with(|r| r.pop_front()).expect("the fired timer's task is queued");
                 if let Some(ptr) = entry.task {
                     *yield_streak = 0;
                     self.run_entry(ptr);
@@ -469,9 +470,9 @@ impl Core {
                 drop(h.awaiter.take());
             }
         }
-        self.ready.borrow_mut().clear();
+        self.ready.with(|r| r.clear());
         self.stop_queued.set(false);
-        let wakers = self.timers.borrow_mut().drain_wakers();
+        let wakers = self.timers.with(|t| t.drain_wakers());
         drop(wakers);
         let tasks = core::mem::take(&mut *self.tasks.borrow_mut());
         for task in &tasks {

@@ -66,7 +66,7 @@ impl Event {
     /// ```
     pub fn set(&self) {
         self.is_set.set(true);
-        self.waiters.borrow_mut().notify_all(|w| w.wake());
+        self.waiters.borrow_mut().notify_all();
     }
 
     /// Clears the event; later `wait`s block until the next `set`.

@@ -95,14 +95,8 @@ impl Lock {
 
     /// Gives the lock to the next waiter, or frees it.
     fn release(&self) {
-        let next = self.waiters.borrow_mut().notify_one();
-        match next {
-            Some(waker) => {
-                self.state.set(LockState::HandedOver);
-                waker.wake();
-            }
-            None => self.state.set(LockState::Unlocked),
-        }
+        let handed_over = self.waiters.borrow_mut().notify_one();
+        self.state.set(if handed_over { LockState::HandedOver } else { LockState::Unlocked });
     }
 }
 

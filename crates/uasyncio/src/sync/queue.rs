@@ -145,10 +145,7 @@ impl<T> Queue<T> {
         }
         self.items.borrow_mut().push_back(item);
         self.unfinished.set(self.unfinished.get() + 1);
-        let getter = self.getters.borrow_mut().notify_one();
-        if let Some(waker) = getter {
-            waker.wake();
-        }
+        self.getters.borrow_mut().notify_one();
         Ok(())
     }
 
@@ -162,10 +159,7 @@ impl<T> Queue<T> {
     /// ```
     pub fn get_nowait(&self) -> Result<T, QueueEmpty> {
         let item = self.items.borrow_mut().pop_front().ok_or(QueueEmpty)?;
-        let putter = self.putters.borrow_mut().notify_one();
-        if let Some(waker) = putter {
-            waker.wake();
-        }
+        self.putters.borrow_mut().notify_one();
         Ok(item)
     }
 
@@ -217,7 +211,7 @@ impl<T> Queue<T> {
         assert!(n > 0, "task_done() called too many times: more calls than items put in the queue");
         self.unfinished.set(n - 1);
         if n == 1 {
-            self.joiners.borrow_mut().notify_all(|w| w.wake());
+            self.joiners.borrow_mut().notify_all();
         }
     }
 
@@ -279,11 +273,7 @@ fn leave(list: &RefCell<WaitList>, key: Option<WaitKey>) {
     if let Some(k) = key {
         let mut waiters = list.borrow_mut();
         if waiters.remove(k) {
-            let next = waiters.notify_one();
-            drop(waiters);
-            if let Some(w) = next {
-                w.wake();
-            }
+            waiters.notify_one();
         }
     }
 }

@@ -1,11 +1,17 @@
 //! A FIFO of waiting tasks shared by `Event`, `Lock` and `Queue`.
 //!
-//! Waiters live in recycled slots, so once the list has grown to its peak
-//! size waiting allocates nothing. A waiter that goes away (its future is
-//! dropped, e.g. on cancellation) leaves the list at once; the FIFO keeps a
-//! stale entry that is skipped, and compacted when stale entries dominate.
+//! Waiters live in recycled slots linked into a doubly-linked FIFO by index,
+//! so pushing, waking the first waiter and removing any waiter are O(1), and
+//! once the list has grown to its peak size waiting allocates nothing. A
+//! waiter that goes away (its future is dropped, e.g. on cancellation) leaves
+//! the list at once.
+//!
+//! A slot keeps the waker of its last waiter after a normal wake-up: a task
+//! that waits again in a loop (the common case) reuses it without touching
+//! its reference count. The cost is that a finished task's memory may stay
+//! allocated until its slot is reused or the primitive is dropped (at most
+//! one task per slot, the peak number of waiters).
 
-use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 use core::task::Waker;
 
@@ -15,25 +21,30 @@ pub(crate) struct WaitKey {
     generation: u32,
 }
 
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum SlotState {
     Free,
-    Waiting(Waker),
+    Waiting,
     Notified,
 }
 
-struct Slot {
-    state: SlotState,
-    generation: u32,
-    /// Next free slot while this one is free (a free list threaded through
-    /// the slots, so releasing never allocates).
-    next_free: u32,
-}
+/// No slot (end of a list).
+const NIL: u32 = u32::MAX;
 
-const NO_SLOT: u32 = u32::MAX;
+struct Slot {
+    /// The waiter's waker; kept while free for the next waiter to reuse.
+    waker: Option<Waker>,
+    /// Neighbours in the FIFO while waiting; `next` links the free list.
+    prev: u32,
+    next: u32,
+    generation: u32,
+    state: SlotState,
+}
 
 pub(crate) struct WaitList {
     slots: Vec<Slot>,
-    order: VecDeque<WaitKey>,
+    head: u32,
+    tail: u32,
     free: u32,
     waiting: usize,
 }
@@ -46,7 +57,7 @@ impl Default for WaitList {
 
 impl WaitList {
     pub(crate) const fn new() -> Self {
-        WaitList { slots: Vec::new(), order: VecDeque::new(), free: NO_SLOT, waiting: 0 }
+        WaitList { slots: Vec::new(), head: NIL, tail: NIL, free: NIL, waiting: 0 }
     }
 
     /// Number of waiters not yet notified.
@@ -56,18 +67,29 @@ impl WaitList {
 
     /// Adds a waiter at the back.
     pub(crate) fn push(&mut self, waker: &Waker) -> WaitKey {
-        let slot = if self.free == NO_SLOT {
-            self.slots.push(Slot { state: SlotState::Free, generation: 0, next_free: NO_SLOT });
-            u32::try_from(self.slots.len() - 1).expect("more than 4 billion waiters")
+        let index = if self.free == NIL {
+            let index = u32::try_from(self.slots.len()).ok().filter(|&i| i != NIL).expect("too many waiters");
+            self.slots.push(Slot { waker: None, prev: NIL, next: NIL, generation: 0, state: SlotState::Free });
+            index
         } else {
-            let slot = self.free;
-            self.free = self.slots[slot as usize].next_free;
-            slot
+            let index = self.free;
+            self.free = self.slots[index as usize].next;
+            index
         };
-        let s = &mut self.slots[slot as usize];
-        s.state = SlotState::Waiting(waker.clone());
-        let key = WaitKey { slot, generation: s.generation };
-        self.order.push_back(key);
+        let tail = self.tail;
+        let slot = &mut self.slots[index as usize];
+        if !slot.waker.as_ref().is_some_and(|w| w.will_wake(waker)) {
+            slot.waker = Some(waker.clone());
+        }
+        slot.state = SlotState::Waiting;
+        slot.prev = tail;
+        slot.next = NIL;
+        let key = WaitKey { slot: index, generation: slot.generation };
+        match tail {
+            NIL => self.head = index,
+            t => self.slots[t as usize].next = index,
+        }
+        self.tail = index;
         self.waiting += 1;
         key
     }
@@ -79,8 +101,8 @@ impl WaitList {
     /// True (and the slot is released) if the waiter was notified.
     pub(crate) fn take_notified(&mut self, key: WaitKey) -> bool {
         match self.slot(key) {
-            Some(s) if matches!(s.state, SlotState::Notified) => {
-                self.release(key);
+            Some(s) if s.state == SlotState::Notified => {
+                self.release(key.slot);
                 true
             }
             _ => false,
@@ -89,9 +111,9 @@ impl WaitList {
 
     /// Refreshes a waiting waiter's waker.
     pub(crate) fn update(&mut self, key: WaitKey, waker: &Waker) {
-        if let Some(Slot { state: SlotState::Waiting(w), .. }) = self.slot(key) {
-            if !w.will_wake(waker) {
-                *w = waker.clone();
+        if let Some(slot) = self.slot(key) {
+            if slot.state == SlotState::Waiting && !slot.waker.as_ref().is_some_and(|w| w.will_wake(waker)) {
+                slot.waker = Some(waker.clone());
             }
         }
     }
@@ -100,60 +122,104 @@ impl WaitList {
     /// notified (so the caller can pass the notification on).
     pub(crate) fn remove(&mut self, key: WaitKey) -> bool {
         let Some(slot) = self.slot(key) else { return false };
-        let notified = match slot.state {
-            SlotState::Free => return false,
-            SlotState::Notified => true,
-            SlotState::Waiting(_) => {
+        let state = slot.state;
+        // A waiter that gives up is probably gone for good: let its task go.
+        slot.waker = None;
+        match state {
+            SlotState::Free => false,
+            SlotState::Notified => {
+                self.release(key.slot);
+                true
+            }
+            SlotState::Waiting => {
+                self.unlink(key.slot);
                 self.waiting -= 1;
+                self.release(key.slot);
                 false
             }
+        }
+    }
+
+    /// Notifies and wakes the first waiter; false if nobody waits.
+    pub(crate) fn notify_one(&mut self) -> bool {
+        let index = self.head;
+        if index == NIL {
+            return false;
+        }
+        self.unlink(index);
+        self.waiting -= 1;
+        let slot = &mut self.slots[index as usize];
+        slot.state = SlotState::Notified;
+        if let Some(waker) = &slot.waker {
+            waker.wake_by_ref();
+        }
+        true
+    }
+
+    /// Notifies and wakes every waiter, in order.
+    pub(crate) fn notify_all(&mut self) {
+        while self.notify_one() {}
+    }
+
+    fn unlink(&mut self, index: u32) {
+        let (prev, next) = {
+            let s = &self.slots[index as usize];
+            (s.prev, s.next)
         };
-        self.release(key);
-        self.compact();
-        notified
-    }
-
-    /// Notifies the first waiter; returns its waker to be woken by the caller
-    /// after it lets go of its borrows.
-    pub(crate) fn notify_one(&mut self) -> Option<Waker> {
-        while let Some(key) = self.order.pop_front() {
-            if let Some(slot) = self.slot(key) {
-                if let SlotState::Waiting(_) = slot.state {
-                    let SlotState::Waiting(waker) = core::mem::replace(&mut slot.state, SlotState::Notified) else {
-                        unreachable!()
-                    };
-                    self.waiting -= 1;
-                    return Some(waker);
-                }
-            }
+        match prev {
+            NIL => self.head = next,
+            p => self.slots[p as usize].next = next,
         }
-        None
-    }
-
-    /// Notifies every waiter, in order, by calling `wake` on each waker.
-    pub(crate) fn notify_all(&mut self, mut wake: impl FnMut(Waker)) {
-        while let Some(waker) = self.notify_one() {
-            wake(waker);
+        match next {
+            NIL => self.tail = prev,
+            n => self.slots[n as usize].prev = prev,
         }
     }
 
-    fn release(&mut self, key: WaitKey) {
-        let s = &mut self.slots[key.slot as usize];
-        s.state = SlotState::Free;
-        s.generation = s.generation.wrapping_add(1);
-        s.next_free = self.free;
-        self.free = key.slot;
+    fn release(&mut self, index: u32) {
+        let slot = &mut self.slots[index as usize];
+        slot.state = SlotState::Free;
+        slot.generation = slot.generation.wrapping_add(1);
+        slot.next = self.free;
+        self.free = index;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn notifies_in_fifo_order_and_skips_removed_waiters() {
+        let mut list = WaitList::new();
+        let waker = Waker::noop();
+        let keys: Vec<WaitKey> = (0..5).map(|_| list.push(waker)).collect();
+        assert!(!list.remove(keys[1]));
+        assert!(!list.remove(keys[3]));
+        assert_eq!(list.len(), 3);
+        let mut woken = Vec::new();
+        while list.notify_one() {
+            woken.push(keys.iter().position(|k| list.slot(*k).is_some_and(|s| s.state == SlotState::Notified)));
+            let k = keys[woken.last().unwrap().unwrap()];
+            assert!(list.take_notified(k));
+        }
+        assert_eq!(woken, [Some(0), Some(2), Some(4)]);
+        // Slots are reused with new generations: old keys are stale.
+        let fresh = list.push(waker);
+        assert!(keys.iter().all(|k| !list.take_notified(*k)));
+        assert!(list.notify_one());
+        assert!(list.take_notified(fresh));
     }
 
-    /// Drops stale FIFO entries once they outnumber live waiters.
-    fn compact(&mut self) {
-        if self.order.len() > 2 * self.waiting + 16 {
-            let slots = &self.slots;
-            self.order.retain(|k| {
-                slots
-                    .get(k.slot as usize)
-                    .is_some_and(|s| s.generation == k.generation && matches!(s.state, SlotState::Waiting(_)))
-            });
-        }
+    #[test]
+    fn removing_a_notified_waiter_reports_it() {
+        let mut list = WaitList::new();
+        let a = list.push(Waker::noop());
+        let b = list.push(Waker::noop());
+        assert!(list.notify_one());
+        assert!(list.remove(a), "a was notified: the caller passes it on");
+        assert!(list.notify_one());
+        assert!(list.take_notified(b));
+        assert!(!list.notify_one());
     }
 }

@@ -55,12 +55,14 @@ pub trait IntoMillis {
 macro_rules! impl_ints {
     ($($t:ty),*) => {$(
         impl IntoDelay for $t {
+            #[inline]
             #[allow(clippy::cast_sign_loss, clippy::unnecessary_cast, unused_comparisons)]
             fn into_delay_us(self) -> u64 {
                 if self <= 0 { 0 } else { (self as u64).saturating_mul(1_000_000) }
             }
         }
         impl IntoMillis for $t {
+            #[inline]
             #[allow(clippy::cast_sign_loss, clippy::unnecessary_cast, unused_comparisons)]
             fn into_count(self) -> u64 {
                 if self <= 0 { 0 } else { self as u64 }
@@ -106,6 +108,7 @@ impl IntoDelay for Duration {
 ///     assert_eq!(uasyncio::time::ticks_ms(), 250);
 /// });
 /// ```
+#[inline]
 pub fn sleep(secs: impl IntoDelay) -> Sleep {
     Sleep::new(secs.into_delay_us())
 }
@@ -118,6 +121,7 @@ pub fn sleep(secs: impl IntoDelay) -> Sleep {
 ///     assert_eq!(uasyncio::time::ticks_ms(), 1500);
 /// });
 /// ```
+#[inline]
 pub fn sleep_ms(ms: impl IntoMillis) -> Sleep {
     Sleep::new(ms.into_count().saturating_mul(1000))
 }
@@ -130,6 +134,7 @@ pub fn sleep_ms(ms: impl IntoMillis) -> Sleep {
 ///     assert_eq!(uasyncio::time::now_us(), 30);
 /// });
 /// ```
+#[inline]
 pub fn sleep_us(us: impl IntoMillis) -> Sleep {
     Sleep::new(us.into_count())
 }
@@ -137,25 +142,71 @@ pub fn sleep_us(us: impl IntoMillis) -> Sleep {
 /// The future returned by [`sleep`], [`sleep_ms`] and [`sleep_us`].
 ///
 /// The deadline is fixed when it is first polled. It never completes before
-/// its deadline. It allocates nothing (the timer heap reuses its slots).
+/// its deadline. It allocates nothing (the timer heap reuses its slots). A
+/// zero delay is a yield: one trip to the back of the ready queue.
 #[derive(Debug)]
 #[must_use = "futures do nothing unless awaited"]
 pub struct Sleep {
-    duration_us: u64,
-    state: SleepState,
+    /// The delay until the first poll, the deadline after it.
+    time_us: u64,
+    /// The armed timer while `phase` is `Waiting`.
+    key: TimerKey,
+    phase: Phase,
 }
 
-#[derive(Debug)]
-enum SleepState {
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Phase {
     New,
     Yielded,
-    Waiting { deadline: u64, key: TimerKey },
+    Waiting,
     Done,
 }
 
 impl Sleep {
+    #[inline]
     fn new(duration_us: u64) -> Sleep {
-        Sleep { duration_us, state: SleepState::New }
+        Sleep { time_us: duration_us, key: TimerKey::NONE, phase: Phase::New }
+    }
+
+    /// The timer half of `poll`, kept out of line so a yield stays small.
+    #[inline(never)]
+    fn poll_timer(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        if self.phase == Phase::New {
+            let duration = self.time_us;
+            let (deadline, key) = with_core("sleep()", |core| {
+                let deadline = core.refresh_now().saturating_add(duration);
+                let seq = core.next_seq();
+                let waker = cx.waker().clone();
+                (deadline, core.timers.with(|t| t.insert(deadline, seq, waker)))
+            });
+            self.time_us = deadline;
+            self.key = key;
+            self.phase = Phase::Waiting;
+            return Poll::Pending;
+        }
+        let (deadline, key) = (self.time_us, self.key);
+        let ready = with_core("sleep()", |core| {
+            if core.now() >= deadline || core.refresh_now() >= deadline {
+                // Usually already fired; if we were polled for another
+                // reason just after the deadline, disarm it ourselves.
+                let waker = core.timers.with(|t| t.remove(key));
+                drop(waker);
+                true
+            } else {
+                if !core.timers.with(|t| t.wakes(key, cx.waker())) {
+                    let waker = cx.waker().clone();
+                    let old = core.timers.with(|t| t.set_waker(key, waker));
+                    drop(old);
+                }
+                false
+            }
+        });
+        if ready {
+            self.phase = Phase::Done;
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
     }
 }
 
@@ -169,56 +220,31 @@ fn with_core<R>(what: &str, f: impl FnOnce(&Core) -> R) -> R {
 impl Future for Sleep {
     type Output = ();
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        match self.state {
-            SleepState::New if self.duration_us == 0 => {
-                self.state = SleepState::Yielded;
+    #[inline]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self.get_mut();
+        match this.phase {
+            Phase::Done => Poll::Ready(()),
+            Phase::Yielded => {
+                this.phase = Phase::Done;
+                Poll::Ready(())
+            }
+            Phase::New if this.time_us == 0 => {
+                this.phase = Phase::Yielded;
                 cx.waker().wake_by_ref();
                 Poll::Pending
             }
-            SleepState::New => {
-                let duration = self.duration_us;
-                let (deadline, key) = with_core("sleep()", |core| {
-                    let deadline = core.refresh_now().saturating_add(duration);
-                    let seq = core.next_seq();
-                    (deadline, core.timers.borrow_mut().insert(deadline, seq, cx.waker().clone()))
-                });
-                self.state = SleepState::Waiting { deadline, key };
-                Poll::Pending
-            }
-            SleepState::Yielded => {
-                self.state = SleepState::Done;
-                Poll::Ready(())
-            }
-            SleepState::Waiting { deadline, key } => {
-                let ready = with_core("sleep()", |core| {
-                    if core.now() >= deadline || core.refresh_now() >= deadline {
-                        // Usually already fired; if we were polled for another
-                        // reason just after the deadline, disarm it ourselves.
-                        let waker = core.timers.borrow_mut().remove(key);
-                        drop(waker);
-                        true
-                    } else {
-                        core.timers.borrow_mut().update_waker(key, cx.waker());
-                        false
-                    }
-                });
-                if ready {
-                    self.state = SleepState::Done;
-                    Poll::Ready(())
-                } else {
-                    Poll::Pending
-                }
-            }
-            SleepState::Done => Poll::Ready(()),
+            Phase::New | Phase::Waiting => this.poll_timer(cx),
         }
     }
 }
 
 impl Drop for Sleep {
+    #[inline]
     fn drop(&mut self) {
-        if let SleepState::Waiting { key, .. } = self.state {
-            let waker = context::with_running(|core| core.timers.borrow_mut().remove(key));
+        if self.phase == Phase::Waiting {
+            let key = self.key;
+            let waker = context::with_running(|core| core.timers.with(|t| t.remove(key)));
             drop(waker);
         }
     }

@@ -2,7 +2,8 @@
 //!
 //! Insert, remove and pop are O(log n); equal deadlines fire in insertion
 //! order (`seq`). Slots are recycled, so once the heap has grown to the
-//! peak number of sleepers no sleep allocates.
+//! peak number of sleepers no sleep allocates. A sleeper costs 40 bytes:
+//! a 16-byte heap entry and a 24-byte slot holding its waker.
 
 use alloc::vec::Vec;
 use core::task::Waker;
@@ -14,25 +15,36 @@ pub(crate) struct TimerKey {
     generation: u32,
 }
 
+impl TimerKey {
+    /// A key that never matches a timer.
+    pub(crate) const NONE: TimerKey = TimerKey { slot: u32::MAX, generation: 0 };
+}
+
+/// `pos` of a slot that holds no armed timer.
+const UNARMED: u32 = u32::MAX;
+
 #[derive(Clone, Copy)]
 struct HeapEntry {
     deadline: u64,
-    seq: u64,
+    /// Insertion order, compared with wrap-around (only timers alive at the
+    /// same time are compared, far fewer than 2^31 apart).
+    seq: u32,
     slot: u32,
 }
 
 impl HeapEntry {
+    #[inline]
     fn before(&self, other: &HeapEntry) -> bool {
-        (self.deadline, self.seq) < (other.deadline, other.seq)
+        self.deadline < other.deadline
+            || (self.deadline == other.deadline && (self.seq.wrapping_sub(other.seq) as i32) < 0)
     }
 }
 
 struct Slot {
     waker: Option<Waker>,
-    /// Position in `heap` while armed.
+    /// Position in `heap` while armed, `UNARMED` otherwise.
     pos: u32,
     generation: u32,
-    armed: bool,
 }
 
 #[derive(Default)]
@@ -48,23 +60,23 @@ impl TimerQueue {
     }
 
     /// The earliest `(deadline, seq)`.
-    pub(crate) fn peek(&self) -> Option<(u64, u64)> {
+    pub(crate) fn peek(&self) -> Option<(u64, u32)> {
         self.heap.first().map(|e| (e.deadline, e.seq))
     }
 
     pub(crate) fn insert(&mut self, deadline: u64, seq: u64, waker: Waker) -> TimerKey {
+        let seq = seq as u32;
         let slot = match self.free.pop() {
             Some(slot) => slot,
             None => {
                 let slot = u32::try_from(self.slots.len()).expect("more than 4 billion timers");
-                self.slots.push(Slot { waker: None, pos: 0, generation: 0, armed: false });
+                self.slots.push(Slot { waker: None, pos: UNARMED, generation: 0 });
                 slot
             }
         };
         let pos = self.heap.len();
         let s = &mut self.slots[slot as usize];
         s.waker = Some(waker);
-        s.armed = true;
         s.pos = pos as u32;
         let key = TimerKey { slot, generation: s.generation };
         self.heap.push(HeapEntry { deadline, seq, slot });
@@ -74,17 +86,18 @@ impl TimerQueue {
 
     /// Whether `key` is still armed (not fired, not removed).
     pub(crate) fn is_armed(&self, key: TimerKey) -> bool {
-        self.slots.get(key.slot as usize).is_some_and(|s| s.armed && s.generation == key.generation)
+        self.slots.get(key.slot as usize).is_some_and(|s| s.pos != UNARMED && s.generation == key.generation)
     }
 
-    /// Replaces the waker of an armed timer, if it would wake someone else.
-    pub(crate) fn update_waker(&mut self, key: TimerKey, waker: &Waker) {
-        if self.is_armed(key) {
-            let slot = &mut self.slots[key.slot as usize];
-            if !slot.waker.as_ref().is_some_and(|w| w.will_wake(waker)) {
-                slot.waker = Some(waker.clone());
-            }
-        }
+    /// True unless `key` is armed with a waker that would not wake `waker`'s task.
+    pub(crate) fn wakes(&self, key: TimerKey, waker: &Waker) -> bool {
+        !self.is_armed(key) || self.slots[key.slot as usize].waker.as_ref().is_some_and(|w| w.will_wake(waker))
+    }
+
+    /// Replaces the waker of an armed timer; returns the old one (or the new
+    /// one if the timer is not armed) for the caller to drop.
+    pub(crate) fn set_waker(&mut self, key: TimerKey, waker: Waker) -> Option<Waker> {
+        if self.is_armed(key) { self.slots[key.slot as usize].waker.replace(waker) } else { Some(waker) }
     }
 
     /// Disarms a timer; returns its waker so the caller drops it outside any borrow.
@@ -97,7 +110,7 @@ impl TimerQueue {
     }
 
     /// Removes the earliest timer, returning its deadline, seq and waker.
-    pub(crate) fn pop(&mut self) -> Option<(u64, u64, Option<Waker>)> {
+    pub(crate) fn pop(&mut self) -> Option<(u64, u32, Option<Waker>)> {
         let first = *self.heap.first()?;
         let waker = self.remove_at(0);
         Some((first.deadline, first.seq, waker))
@@ -115,7 +128,7 @@ impl TimerQueue {
     fn remove_at(&mut self, pos: usize) -> Option<Waker> {
         let entry = self.heap.swap_remove(pos);
         let slot = &mut self.slots[entry.slot as usize];
-        slot.armed = false;
+        slot.pos = UNARMED;
         slot.generation = slot.generation.wrapping_add(1);
         let waker = slot.waker.take();
         self.free.push(entry.slot);
@@ -181,7 +194,7 @@ mod tests {
         for (d, s) in entries {
             q.insert(d, s, noop());
         }
-        let order: Vec<(u64, u64)> = core::iter::from_fn(|| q.pop().map(|(d, s, _)| (d, s))).collect();
+        let order: Vec<(u64, u32)> = core::iter::from_fn(|| q.pop().map(|(d, s, _)| (d, s))).collect();
         assert_eq!(order, vec![(5, 5), (10, 1), (10, 3), (20, 2), (30, 0), (30, 4)]);
     }
 
