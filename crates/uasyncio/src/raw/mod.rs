@@ -280,7 +280,7 @@ pub(crate) fn local_task(waker: &Waker, core: &Core) -> Option<NonNull<Header>> 
     }
     let ptr = NonNull::new(waker.data() as *mut Header)?;
     let h = hdr(ptr);
-    (h.remote.is_local() && core::ptr::eq(h.remote.core, core)).then_some(ptr)
+    (h.remote.is_local() && core::ptr::eq(h.remote.core.0, core)).then_some(ptr)
 }
 
 fn vtable_of<F: Future + 'static>() -> &'static VTable {
@@ -467,7 +467,7 @@ pub(crate) fn core_of(h: &Header) -> Option<&Core> {
         None
     } else {
         // SAFETY: a task that is not DONE has a live loop (I5); loop thread (I3).
-        Some(unsafe { &*h.remote.core })
+        Some(unsafe { &*h.remote.core.0 })
     }
 }
 
@@ -509,3 +509,15 @@ impl<T> QueueCell<T> {
         f(unsafe { &mut *self.0.get() })
     }
 }
+
+/// The address of a loop, as kept by its `Remote` (shared with other threads
+/// for cross-thread wakes).
+#[derive(Clone, Copy)]
+pub(crate) struct LoopPtr(pub(crate) *const Core);
+
+// SAFETY: other threads only carry and compare the address; it is
+// dereferenced (`core_of`) only on the loop's own thread, after
+// `Remote::is_local` said so, while the task is not DONE (I3, I5).
+unsafe impl Send for LoopPtr {}
+// SAFETY: as above.
+unsafe impl Sync for LoopPtr {}

@@ -26,7 +26,7 @@ use crate::time::timers::TimerQueue;
 /// Where wakeups from other threads (or interrupts) land.
 pub(crate) struct Remote {
     /// The loop; valid while any of its tasks is not done (raw I5).
-    pub(crate) core: *const Core,
+    pub(crate) core: raw::LoopPtr,
     #[cfg(feature = "std")]
     owner: u64,
     pending: AtomicBool,
@@ -120,7 +120,7 @@ impl Core {
             external: Cell::new(0),
             handler: RefCell::new(None),
             remote: Arc::new(Remote {
-                core: this.as_ptr(),
+                core: raw::LoopPtr(this.as_ptr()),
                 #[cfg(feature = "std")]
                 owner: super::context::thread_id(),
                 pending: AtomicBool::new(false),
