@@ -20,6 +20,15 @@ static RUNNING: crate::raw::LoopCell<Cell<*const Core>> = crate::raw::LoopCell(C
 #[cfg(not(feature = "std"))]
 static THREAD_LOOP: crate::raw::LoopCell<RefCell<Option<Rc<Core>>>> = crate::raw::LoopCell(RefCell::new(None));
 
+/// This thread's id if `thread_id()` was ever called on it, else 0. The
+/// loop's thread always has its id (taken when the loop was made), so this
+/// cheap read is enough to tell "the loop's thread" from any other.
+#[cfg(feature = "std")]
+#[inline]
+pub(crate) fn thread_id_if_known() -> u64 {
+    THREAD_ID.with(Cell::get)
+}
+
 #[cfg(feature = "std")]
 pub(crate) fn thread_id() -> u64 {
     use portable_atomic::{AtomicU64, Ordering};

@@ -37,10 +37,11 @@ pub(crate) struct Remote {
 impl Remote {
     /// True on the thread that owns the loop (never in no_std builds, where an
     /// interrupt could be the caller: every wake takes the inbox path there).
+    #[inline]
     pub(crate) fn is_local(&self) -> bool {
         #[cfg(feature = "std")]
         {
-            self.owner == super::context::thread_id()
+            self.owner == super::context::thread_id_if_known()
         }
         #[cfg(not(feature = "std"))]
         {
@@ -274,8 +275,25 @@ impl Core {
                 }
             }
             self.drain_remote();
-            let front = self.ready.with(|r| r.front().map(|e| e.key));
             let timer = self.timers.with(|t| t.peek());
+            if timer.is_none() {
+                // No timer pending (the common case in busy loops): FIFO only.
+                if let Some(entry) = self.ready.with(|r| r.pop_front()) {
+                    match entry.task {
+                        Some(ptr) => {
+                            self.run_entry(ptr);
+                        }
+                        None => {
+                            self.stop_queued.set(false);
+                            if main.is_none() {
+                                return RunEnd::Stopped;
+                            }
+                        }
+                    }
+                    continue;
+                }
+            }
+            let front = self.ready.with(|r| r.front().map(|e| e.key));
             match (front, timer) {
                 (None, None) => {
                     if self.external.get() == 0 {
@@ -333,10 +351,15 @@ impl Core {
         }
     }
 
+    #[inline]
     fn drain_remote(&self) {
-        if !self.remote.has_pending() {
-            return;
+        if self.remote.has_pending() {
+            self.drain_remote_slow();
         }
+    }
+
+    #[inline(never)]
+    fn drain_remote_slow(&self) {
         // Reuse one buffer so draining allocates nothing in the steady state.
         let mut tasks = core::mem::take(&mut *self.inbox_buf.borrow_mut());
         self.remote.take_into(&mut tasks);
@@ -372,9 +395,32 @@ impl Core {
 
     /// Runs one ready entry; returns true if the task only yielded (it
     /// re-queued itself during its poll).
+    #[inline]
     fn run_entry(&self, ptr: NonNull<Header>) -> bool {
         let h = raw::hdr(ptr);
-        h.unset(state::SCHEDULED);
+        let st = h.state.get() & !state::SCHEDULED;
+        if st & (state::DONE | state::CANCEL) == 0 {
+            // The hot path: poll a live task.
+            h.state.set(st | state::RUNNING);
+            self.current.set(Some(ptr));
+            let finished = raw::poll_task(ptr);
+            self.current.set(None);
+            let st = h.state.get() & !state::RUNNING;
+            h.state.set(st);
+            if finished {
+                self.complete(ptr);
+                return false;
+            }
+            return st & state::SCHEDULED != 0;
+        }
+        h.state.set(st);
+        self.run_finished_or_cancelled(ptr);
+        false
+    }
+
+    #[inline(never)]
+    fn run_finished_or_cancelled(&self, ptr: NonNull<Header>) {
+        let h = raw::hdr(ptr);
         if h.has(state::DONE) {
             let report = h.has(state::UNRETRIEVED);
             h.unset(state::UNRETRIEVED);
@@ -385,25 +431,13 @@ impl Core {
                     ExceptionContext { message: "Task exception wasn't retrieved".into(), error, task: Some(task) };
                 self.handle().call_exception_handler(&context);
             }
-            return false;
+            return;
         }
+        // Cancelled: drop the future where it stands (destructors see it as current).
         self.current.set(Some(ptr));
-        let finished = if h.has(state::CANCEL) {
-            raw::cancel_task(ptr);
-            true
-        } else {
-            h.set(state::RUNNING);
-            let finished = raw::poll_task(ptr);
-            h.unset(state::RUNNING);
-            finished
-        };
+        raw::cancel_task(ptr);
         self.current.set(None);
-        if finished {
-            self.complete(ptr);
-            false
-        } else {
-            h.has(state::SCHEDULED)
-        }
+        self.complete(ptr);
     }
 
     /// A task's future is gone: hand the outcome to its awaiter, or report a
