@@ -21,7 +21,7 @@ mod lecture_lab;
 mod two_leds;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use uasyncio_machine::trace::{Trace, Value};
@@ -84,34 +84,13 @@ fn python_timeline(output: &str) -> Timeline {
     timeline
 }
 
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn find_micropython() -> Option<PathBuf> {
-    if let Some(path) = std::env::var_os("MICROPYTHON") {
-        return Some(path.into());
-    }
-    let venv = repo_root().join(".venv/bin/micropython");
-    if venv.is_file() {
-        return Some(venv);
-    }
-    let on_path = Command::new("micropython").arg("-c").arg("pass").output();
-    on_path.is_ok_and(|o| o.status.success()).then(|| "micropython".into())
-}
-
 /// Runs `tests/micropython/<name>.py`; `None` when skipped.
 fn run_twin(name: &str) -> Option<String> {
-    if std::env::var_os("UASYNCIO_SKIP_DIFFERENTIAL").is_some_and(|v| v == "1") {
-        eprintln!("SKIPPED: {name} not compared with MicroPython (UASYNCIO_SKIP_DIFFERENTIAL=1)");
+    if micropython_oracle::skipped() {
+        eprintln!("SKIPPED: {name} not compared with MicroPython ({}=1)", micropython_oracle::SKIP_VARIABLE);
         return None;
     }
-    let micropython = find_micropython().unwrap_or_else(|| {
-        panic!(
-            "MicroPython not found (looked at $MICROPYTHON, .venv/bin/micropython, PATH): run \
-             scripts/setup-micropython.sh, or set UASYNCIO_SKIP_DIFFERENTIAL=1 to skip"
-        )
-    });
+    let micropython = micropython_oracle::find_or_install().unwrap_or_else(|e| panic!("{e}"));
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/micropython");
     let output = Command::new(&micropython)
         .arg(format!("{name}.py"))

