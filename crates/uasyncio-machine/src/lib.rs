@@ -143,3 +143,8 @@ macro_rules! println {
         $crate::Board::current().print(::std::format!($($arg)*))
     };
 }
+
+/// The README's code blocks, compiled as doc tests so they stay true.
+#[doc = include_str!("../../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
