@@ -9,7 +9,6 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicIsize, Ordering};
 use std::task::{Context, Poll, Waker};
-use std::time::Instant;
 
 /// One benchmark workload (one row of the table).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -179,19 +178,39 @@ pub fn delays_us(n: usize) -> Vec<u64> {
         .collect()
 }
 
+/// Times a throughput workload by the CPU time of the calling thread (user +
+/// system), which is where every runtime here runs these workloads. On an
+/// idle machine that equals wall time for these CPU-bound loops; on a busy one
+/// it leaves out the time the thread sat preempted by other processes.
+#[derive(Clone, Copy)]
+pub struct Stopwatch {
+    thread_cpu_ns: u64,
+}
+
+impl Stopwatch {
+    /// Starts timing now.
+    pub fn start() -> Self {
+        Stopwatch { thread_cpu_ns: cpu_clock_ns(libc::CLOCK_THREAD_CPUTIME_ID) }
+    }
+}
+
 /// Nanoseconds per operation over `ops` operations since `start`.
-pub fn ns_per_op(start: Instant, ops: usize) -> f64 {
-    start.elapsed().as_nanos() as f64 / ops as f64
+pub fn ns_per_op(start: Stopwatch, ops: usize) -> f64 {
+    (cpu_clock_ns(libc::CLOCK_THREAD_CPUTIME_ID) - start.thread_cpu_ns) as f64 / ops as f64
+}
+
+fn cpu_clock_ns(clock: libc::clockid_t) -> u64 {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: `ts` is a valid, writable timespec; both clock ids are ones
+    // every Linux supports.
+    let rc = unsafe { libc::clock_gettime(clock, &mut ts) };
+    assert_eq!(rc, 0, "clock_gettime({clock}) failed");
+    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
 }
 
 /// CPU time used by the whole process (all threads, user + system), in ns.
 pub fn process_cpu_ns() -> u64 {
-    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
-    // SAFETY: `ts` is a valid, writable timespec; the clock id is a constant
-    // every Linux supports.
-    let rc = unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) };
-    assert_eq!(rc, 0, "clock_gettime(CLOCK_PROCESS_CPUTIME_ID) failed");
-    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
+    cpu_clock_ns(libc::CLOCK_PROCESS_CPUTIME_ID)
 }
 
 /// A global allocator that, while counting is switched on, keeps the net

@@ -8,9 +8,8 @@ use std::hint::black_box;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
-use std::time::Instant;
 
-use crate::common::{LocalFlag, LocalQueue, Outcome, Sizes, Workload, YieldNow, ns_per_op};
+use crate::common::{LocalFlag, LocalQueue, Outcome, Sizes, Stopwatch, Workload, YieldNow, ns_per_op};
 
 type BoxedTask = Pin<Box<dyn Future<Output = ()>>>;
 
@@ -36,13 +35,13 @@ pub fn measure(w: Workload, s: &Sizes) -> Outcome {
                     }) as BoxedTask
                 })
                 .collect();
-            let start = Instant::now();
+            let start = Stopwatch::start();
             round_robin(futures);
             Outcome::Measured(ns_per_op(start, s.ops(w)))
         }
         Workload::SpawnJoinSeq => {
             let mut cx = Context::from_waker(Waker::noop());
-            let start = Instant::now();
+            let start = Stopwatch::start();
             for i in 0..s.spawn_seq {
                 // black_box keeps the allocation: without it the optimiser removes
                 // the box and the poll, and the floor would be zero.
@@ -58,7 +57,7 @@ pub fn measure(w: Workload, s: &Sizes) -> Outcome {
         }
         Workload::SpawnJoinBatch => {
             let mut cx = Context::from_waker(Waker::noop());
-            let start = Instant::now();
+            let start = Stopwatch::start();
             let mut futures: Vec<Pin<Box<dyn Future<Output = usize>>>> = (0..s.spawn_batch)
                 .map(|i| Box::pin(async move { i }) as Pin<Box<dyn Future<Output = usize>>>)
                 .collect();
@@ -87,7 +86,7 @@ pub fn measure(w: Workload, s: &Sizes) -> Outcome {
                     pong.set();
                 }
             }) as BoxedTask;
-            let start = Instant::now();
+            let start = Stopwatch::start();
             round_robin(vec![pinger, ponger]);
             Outcome::Measured(ns_per_op(start, s.ops(w)))
         }
@@ -105,7 +104,7 @@ pub fn measure(w: Workload, s: &Sizes) -> Outcome {
                     black_box(queue.get().await);
                 }
             }) as BoxedTask;
-            let start = Instant::now();
+            let start = Stopwatch::start();
             round_robin(vec![producer, consumer]);
             Outcome::Measured(ns_per_op(start, s.ops(w)))
         }

@@ -219,6 +219,7 @@ fn print_table(rows: &[(Workload, Results)], sizes: &Sizes, quick: bool, notes: 
         let _ = writeln!(out, "  {}", verdict(*w, rows, row).unwrap_or_default());
     }
     let _ = writeln!(out);
+    let _ = writeln!(out, "yield, spawn_join, pingpong, queue: CPU time of the running thread per operation");
     let _ = writeln!(
         out,
         "timers: process CPU time (user+system, all threads) from the first spawn to the last join, per timer"

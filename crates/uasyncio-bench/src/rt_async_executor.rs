@@ -4,13 +4,13 @@
 use std::cell::Cell;
 use std::hint::black_box;
 use std::rc::Rc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use async_executor::LocalExecutor;
 use async_io::Timer;
 use event_listener::{Event, listener};
 
-use crate::common::{self, MEMORY_SLEEP_MS, Outcome, Sizes, Workload, YieldNow, ns_per_op};
+use crate::common::{self, MEMORY_SLEEP_MS, Outcome, Sizes, Stopwatch, Workload, YieldNow, ns_per_op};
 
 /// Runs the `async move` body, which names the executor `$ex`, on a fresh
 /// `LocalExecutor` driven by `async_io::block_on`.
@@ -55,7 +55,7 @@ pub fn measure(w: Workload, s: &Sizes) -> Outcome {
     let ops = s.ops(w);
     let figure = match w {
         Workload::Yield => block_on!(|ex| async move {
-            let start = Instant::now();
+            let start = Stopwatch::start();
             let tasks: Vec<_> = (0..s.yield_tasks)
                 .map(|_| {
                     let rounds = s.yield_rounds;
@@ -72,14 +72,14 @@ pub fn measure(w: Workload, s: &Sizes) -> Outcome {
             ns_per_op(start, ops)
         }),
         Workload::SpawnJoinSeq => block_on!(|ex| async move {
-            let start = Instant::now();
+            let start = Stopwatch::start();
             for i in 0..ops {
                 black_box(ex.spawn(async move { i }).await);
             }
             ns_per_op(start, ops)
         }),
         Workload::SpawnJoinBatch => block_on!(|ex| async move {
-            let start = Instant::now();
+            let start = Stopwatch::start();
             let tasks: Vec<_> = (0..ops).map(|i| ex.spawn(async move { i })).collect();
             for t in tasks {
                 black_box(t.await);
@@ -89,7 +89,7 @@ pub fn measure(w: Workload, s: &Sizes) -> Outcome {
         Workload::PingPong => block_on!(|ex| async move {
             let ping = Rc::new(EventFlag::default());
             let pong = Rc::new(EventFlag::default());
-            let start = Instant::now();
+            let start = Stopwatch::start();
             let (a, b) = (ping.clone(), pong.clone());
             let ponger = ex.spawn(async move {
                 for _ in 0..ops {
@@ -106,7 +106,7 @@ pub fn measure(w: Workload, s: &Sizes) -> Outcome {
         }),
         Workload::Queue => block_on!(|ex| async move {
             let (tx, rx) = async_channel::bounded(s.queue_capacity);
-            let start = Instant::now();
+            let start = Stopwatch::start();
             let producer = ex.spawn(async move {
                 for i in 0..ops {
                     tx.send(i).await.unwrap();

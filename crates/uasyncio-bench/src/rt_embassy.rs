@@ -8,7 +8,6 @@
 
 use std::hint::black_box;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Instant;
 
 use embassy_executor::{Executor, Spawner};
 use embassy_sync::blocking_mutex::raw::NoopRawMutex;
@@ -16,7 +15,7 @@ use embassy_sync::channel::Channel;
 use embassy_sync::signal::Signal;
 use embassy_time::Timer;
 
-use crate::common::{self, Outcome, Sizes, Workload, YieldNow};
+use crate::common::{self, Outcome, Sizes, Stopwatch, Workload, YieldNow, ns_per_op};
 
 /// The largest static pool a workload gets (spawn_join_batch, timers). Embassy
 /// finds a free slot by scanning its pool from the start, so spawning N tasks
@@ -138,7 +137,7 @@ fn leak<T>(value: T) -> &'static T {
 /// Measures one workload on embassy.
 pub fn measure(w: Workload, s: &Sizes) -> Outcome {
     let ops = s.ops(w);
-    let start = Instant::now();
+    let start = Stopwatch::start();
     match w {
         Workload::Yield => {
             assert!(s.yield_tasks <= 64, "the yielder pool holds 64 tasks");
@@ -192,7 +191,7 @@ pub fn measure(w: Workload, s: &Sizes) -> Outcome {
             return Outcome::Skipped("tasks are static, no heap per task");
         }
     }
-    Outcome::Measured(start.elapsed().as_nanos() as f64 / ops as f64)
+    Outcome::Measured(ns_per_op(start, ops))
 }
 
 async fn sleeper_body(us: u64) {

@@ -4,13 +4,12 @@
 
 use std::hint::black_box;
 use std::rc::Rc;
-use std::time::Instant;
 
 use futures::executor::LocalPool;
 use futures::task::LocalSpawnExt;
 use futures::{SinkExt, StreamExt};
 
-use crate::common::{LocalFlag, Outcome, Sizes, Workload, YieldNow, ns_per_op};
+use crate::common::{LocalFlag, Outcome, Sizes, Stopwatch, Workload, YieldNow, ns_per_op};
 
 /// Measures one workload on futures' LocalPool.
 pub fn measure(w: Workload, s: &Sizes) -> Outcome {
@@ -19,7 +18,7 @@ pub fn measure(w: Workload, s: &Sizes) -> Outcome {
     let spawner = pool.spawner();
     let figure = match w {
         Workload::Yield => pool.run_until(async move {
-            let start = Instant::now();
+            let start = Stopwatch::start();
             let handles: Vec<_> = (0..s.yield_tasks)
                 .map(|_| {
                     let rounds = s.yield_rounds;
@@ -38,14 +37,14 @@ pub fn measure(w: Workload, s: &Sizes) -> Outcome {
             ns_per_op(start, ops)
         }),
         Workload::SpawnJoinSeq => pool.run_until(async move {
-            let start = Instant::now();
+            let start = Stopwatch::start();
             for i in 0..ops {
                 black_box(spawner.spawn_local_with_handle(async move { i }).unwrap().await);
             }
             ns_per_op(start, ops)
         }),
         Workload::SpawnJoinBatch => pool.run_until(async move {
-            let start = Instant::now();
+            let start = Stopwatch::start();
             let handles: Vec<_> =
                 (0..ops).map(|i| spawner.spawn_local_with_handle(async move { i }).unwrap()).collect();
             for h in handles {
@@ -56,7 +55,7 @@ pub fn measure(w: Workload, s: &Sizes) -> Outcome {
         Workload::PingPong => pool.run_until(async move {
             let ping = Rc::new(LocalFlag::default());
             let pong = Rc::new(LocalFlag::default());
-            let start = Instant::now();
+            let start = Stopwatch::start();
             let (a, b) = (ping.clone(), pong.clone());
             let ponger = spawner
                 .spawn_local_with_handle(async move {
@@ -76,7 +75,7 @@ pub fn measure(w: Workload, s: &Sizes) -> Outcome {
         Workload::Queue => pool.run_until(async move {
             // mpsc::channel(n) holds n items plus one per sender.
             let (mut tx, mut rx) = futures::channel::mpsc::channel(s.queue_capacity - 1);
-            let start = Instant::now();
+            let start = Stopwatch::start();
             let producer = spawner
                 .spawn_local_with_handle(async move {
                     for i in 0..ops {

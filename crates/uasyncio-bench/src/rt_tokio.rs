@@ -5,12 +5,12 @@ use std::cell::Cell;
 use std::future::Future;
 use std::hint::black_box;
 use std::rc::Rc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use tokio::sync::{Notify, mpsc};
 use tokio::task::{LocalSet, spawn_local};
 
-use crate::common::{self, MEMORY_SLEEP_MS, Outcome, Sizes, Workload, ns_per_op};
+use crate::common::{self, MEMORY_SLEEP_MS, Outcome, Sizes, Stopwatch, Workload, ns_per_op};
 
 /// Runs `main` on a fresh current-thread runtime with a `LocalSet`.
 fn block_on<F: Future>(main: F) -> F::Output {
@@ -23,7 +23,7 @@ pub fn measure(w: Workload, s: &Sizes) -> Outcome {
     let ops = s.ops(w);
     let figure = match w {
         Workload::Yield => block_on(async {
-            let start = Instant::now();
+            let start = Stopwatch::start();
             let handles: Vec<_> = (0..s.yield_tasks)
                 .map(|_| {
                     let rounds = s.yield_rounds;
@@ -40,14 +40,14 @@ pub fn measure(w: Workload, s: &Sizes) -> Outcome {
             ns_per_op(start, ops)
         }),
         Workload::SpawnJoinSeq => block_on(async {
-            let start = Instant::now();
+            let start = Stopwatch::start();
             for i in 0..ops {
                 black_box(spawn_local(async move { i }).await.unwrap());
             }
             ns_per_op(start, ops)
         }),
         Workload::SpawnJoinBatch => block_on(async {
-            let start = Instant::now();
+            let start = Stopwatch::start();
             let handles: Vec<_> = (0..ops).map(|i| spawn_local(async move { i })).collect();
             for h in handles {
                 black_box(h.await.unwrap());
@@ -57,7 +57,7 @@ pub fn measure(w: Workload, s: &Sizes) -> Outcome {
         Workload::PingPong => block_on(async {
             let ping = Rc::new(Notify::new());
             let pong = Rc::new(Notify::new());
-            let start = Instant::now();
+            let start = Stopwatch::start();
             let (a, b) = (ping.clone(), pong.clone());
             let ponger = spawn_local(async move {
                 for _ in 0..ops {
@@ -74,7 +74,7 @@ pub fn measure(w: Workload, s: &Sizes) -> Outcome {
         }),
         Workload::Queue => block_on(async {
             let (tx, mut rx) = mpsc::channel(s.queue_capacity);
-            let start = Instant::now();
+            let start = Stopwatch::start();
             let producer = spawn_local(async move {
                 for i in 0..ops {
                     tx.send(i).await.unwrap();

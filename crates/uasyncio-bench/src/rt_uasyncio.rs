@@ -5,11 +5,10 @@ use std::cell::Cell;
 use std::future::Future;
 use std::hint::black_box;
 use std::rc::Rc;
-use std::time::Instant;
 
 use uasyncio::{Event, Queue, create_task, sleep_ms, sleep_us};
 
-use crate::common::{self, MEMORY_SLEEP_MS, Outcome, Sizes, Workload, ns_per_op};
+use crate::common::{self, MEMORY_SLEEP_MS, Outcome, Sizes, Stopwatch, Workload, ns_per_op};
 
 /// Runs `main` on a fresh event loop (the old loop's tasks are discarded).
 fn block_on<F: Future + 'static>(main: F) -> F::Output {
@@ -22,7 +21,7 @@ pub fn measure(w: Workload, s: &Sizes) -> Outcome {
     let (tasks, rounds, capacity) = (s.yield_tasks, s.yield_rounds, s.queue_capacity);
     let figure = match w {
         Workload::Yield => block_on(async move {
-            let start = Instant::now();
+            let start = Stopwatch::start();
             let handles: Vec<_> = (0..tasks)
                 .map(|_| {
                     create_task(async move {
@@ -38,14 +37,14 @@ pub fn measure(w: Workload, s: &Sizes) -> Outcome {
             ns_per_op(start, ops)
         }),
         Workload::SpawnJoinSeq => block_on(async move {
-            let start = Instant::now();
+            let start = Stopwatch::start();
             for i in 0..ops {
                 black_box(create_task(async move { i }).await.unwrap());
             }
             ns_per_op(start, ops)
         }),
         Workload::SpawnJoinBatch => block_on(async move {
-            let start = Instant::now();
+            let start = Stopwatch::start();
             let handles: Vec<_> = (0..ops).map(|i| create_task(async move { i })).collect();
             for h in handles {
                 black_box(h.await.unwrap());
@@ -55,7 +54,7 @@ pub fn measure(w: Workload, s: &Sizes) -> Outcome {
         Workload::PingPong => block_on(async move {
             let ping = Rc::new(Event::new());
             let pong = Rc::new(Event::new());
-            let start = Instant::now();
+            let start = Stopwatch::start();
             let (a, b) = (ping.clone(), pong.clone());
             let ponger = create_task(async move {
                 for _ in 0..ops {
@@ -74,7 +73,7 @@ pub fn measure(w: Workload, s: &Sizes) -> Outcome {
         }),
         Workload::Queue => block_on(async move {
             let queue = Rc::new(Queue::new(capacity));
-            let start = Instant::now();
+            let start = Stopwatch::start();
             let q = queue.clone();
             let producer = create_task(async move {
                 for i in 0..ops {
