@@ -61,6 +61,8 @@ pub(crate) mod state {
     pub const REGISTERED: u32 = 1 << 6;
     /// The outcome is observed by the caller (the main task of `run`).
     pub const OBSERVED: u32 = 1 << 7;
+    /// The task ended by panicking.
+    pub const PANICKED: u32 = 1 << 8;
 }
 
 /// Type-erased operations on a `TaskCell<F, T>`.
@@ -324,6 +326,7 @@ unsafe fn poll_impl<F: Future>(ptr: NonNull<Header>, cx: &mut Context<'_>) -> bo
             // The future's destructors may panic too; their message is lost.
             let _ = catch(|| *stage = Stage::Consumed);
             *stage = Stage::Finished(Err(TaskError::Panicked(message)));
+            hdr(ptr).set(state::PANICKED);
             true
         }
     }

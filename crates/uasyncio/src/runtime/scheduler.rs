@@ -449,7 +449,7 @@ impl Core {
         match h.awaiter.take() {
             Some(waker) => waker.wake(),
             None => {
-                let failed = !h.has(state::OBSERVED) && raw::task_error(ptr).is_some_and(|e| e.is_panic());
+                let failed = h.state.get() & (state::PANICKED | state::OBSERVED) == state::PANICKED;
                 if failed && !h.has(state::SCHEDULED) {
                     h.set(state::UNRETRIEVED | state::SCHEDULED);
                     self.enqueue(ptr);
