@@ -62,7 +62,11 @@
 //! - **Loops are per thread.** Each thread has its own current loop; only
 //!   [`ThreadSafeFlag::set`] (and wakers) may be used from other threads.
 //! - **No deadlock hangs.** MicroPython idles forever when nothing can wake the
-//!   main task; here `run` panics with a message saying so.
+//!   main task; here `run` panics with a message saying so. "Nothing can wake
+//!   it" means no task is due, no timer is pending and no
+//!   [`ThreadSafeFlag`] is being waited on: to wake a task from another
+//!   thread, use a `ThreadSafeFlag` (a bare waker sent to another thread
+//!   works too, but only while the loop has something else pending).
 //!
 //! # Allocation
 //!
