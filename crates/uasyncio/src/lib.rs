@@ -33,7 +33,7 @@
 //! | `asyncio.create_task(coro)` | [`create_task`]`(fut)` → [`Task<T>`], [`create_task_named`] |
 //! | `asyncio.current_task()` | [`current_task`]`()` → [`TaskRef`] |
 //! | `await asyncio.sleep(0.25)` / `sleep_ms(250)` | [`sleep`]`(0.25).await` / [`sleep_ms`]`(250).await` |
-//! | `asyncio.gather(*aws, return_exceptions=…)` | [`gather`], [`gather_return_exceptions`], [`gather!`] |
+//! | `asyncio.gather(*aws, return_exceptions=…)` | [`gather()`], [`gather_return_exceptions`], [`gather!`] |
 //! | `asyncio.wait_for(aw, t)` / `wait_for_ms` | [`wait_for`]`(fut, t)` / [`wait_for_ms`] → `Result<_, TimeoutError>` |
 //! | `task.cancel()`, `task.done()`, `await task` | [`Task::cancel`], [`Task::done`], `task.await` → `Result<T, TaskError>` |
 //! | `Event`, `ThreadSafeFlag`, `Lock` | [`Event`], [`ThreadSafeFlag`], [`Lock`] (`acquire().await` gives a guard) |

@@ -132,7 +132,7 @@ where
     slots.iter_mut().map(Slot::take).collect()
 }
 
-/// Like [`gather`], but every outcome sits in its slot, failures included
+/// Like [`gather()`], but every outcome sits in its slot, failures included
 /// (MicroPython's `return_exceptions=True`).
 ///
 /// ```
@@ -158,7 +158,7 @@ where
     slots.iter_mut().map(Slot::take).collect()
 }
 
-/// [`gather`] for tasks that already exist: awaits each [`Task`] and
+/// [`gather()`] for tasks that already exist: awaits each [`Task`] and
 /// returns their values in order, failing fast with the first task that
 /// panics or is cancelled (the others keep running). Cancelling the gather
 /// cancels the tasks still running.
