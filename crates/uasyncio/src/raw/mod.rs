@@ -71,6 +71,8 @@ pub(crate) struct VTable {
     poll: unsafe fn(NonNull<Header>, &mut Context<'_>) -> bool,
     /// Drop the future and record `Err(Cancelled)`.
     cancel: unsafe fn(NonNull<Header>),
+    /// Drop the future after a panic escaped its poll, and record the panic.
+    fail: unsafe fn(NonNull<Header>, String),
     /// A copy of the failure, if the task failed and its outcome is still there.
     error: unsafe fn(NonNull<Header>) -> Option<TaskError>,
     /// Move the outcome into `*out` (a `Option<Result<T, TaskError>>`).
@@ -204,6 +206,13 @@ pub(crate) fn poll_task(ptr: NonNull<Header>) -> bool {
     unsafe { (hdr(ptr).vtable.poll)(ptr, &mut cx) }
 }
 
+/// Records that a panic escaped the poll of `ptr` (the running task): its
+/// future is dropped and the panic becomes its outcome.
+pub(crate) fn fail_task(ptr: NonNull<Header>, message: String) {
+    // SAFETY: as in `poll_task`.
+    unsafe { (hdr(ptr).vtable.fail)(ptr, message) }
+}
+
 /// Drops the future of a live task and records its cancellation.
 pub(crate) fn cancel_task(ptr: NonNull<Header>) {
     // SAFETY: as in `poll_task`.
@@ -291,6 +300,7 @@ fn vtable_of<F: Future + 'static>() -> &'static VTable {
         const VTABLE: VTable = VTable {
             poll: poll_impl::<F>,
             cancel: cancel_impl::<F>,
+            fail: fail_impl::<F>,
             error: error_impl::<F>,
             take_output: take_output_impl::<F>,
             drop_output: drop_output_impl::<F>,
@@ -307,6 +317,9 @@ unsafe fn stage<'a, F: Future>(ptr: NonNull<Header>) -> &'a mut Stage<F, F::Outp
     unsafe { &mut *ptr.cast::<TaskCell<F, F::Output>>().as_ref().stage.get() }
 }
 
+/// Polls without a per-poll `catch_unwind` (that costs on every poll): a
+/// panic unwinds to the loop's own catch, which calls `fail_impl` for the
+/// task that was running (`Core::current`).
 unsafe fn poll_impl<F: Future>(ptr: NonNull<Header>, cx: &mut Context<'_>) -> bool {
     // SAFETY: vtable contract.
     let stage = unsafe { stage::<F>(ptr) };
@@ -316,20 +329,22 @@ unsafe fn poll_impl<F: Future>(ptr: NonNull<Header>, cx: &mut Context<'_>) -> bo
     // SAFETY: the future lives in the heap cell and is never moved: it is
     // dropped in place when the stage is overwritten.
     let fut = unsafe { Pin::new_unchecked(fut) };
-    match catch(|| fut.poll(cx)) {
-        Ok(Poll::Pending) => false,
-        Ok(Poll::Ready(value)) => {
+    match fut.poll(cx) {
+        Poll::Pending => false,
+        Poll::Ready(value) => {
             *stage = Stage::Finished(Ok(value));
             true
         }
-        Err(message) => {
-            // The future's destructors may panic too; their message is lost.
-            let _ = catch(|| *stage = Stage::Consumed);
-            *stage = Stage::Finished(Err(TaskError::Panicked(message)));
-            hdr(ptr).set(state::PANICKED);
-            true
-        }
     }
+}
+
+unsafe fn fail_impl<F: Future>(ptr: NonNull<Header>, message: String) {
+    // SAFETY: vtable contract.
+    let stage = unsafe { stage::<F>(ptr) };
+    // The future's destructors may panic too; their message is lost.
+    let _ = catch(|| *stage = Stage::Consumed);
+    *stage = Stage::Finished(Err(TaskError::Panicked(message)));
+    hdr(ptr).set(state::PANICKED);
 }
 
 unsafe fn cancel_impl<F: Future>(ptr: NonNull<Header>) {
@@ -372,6 +387,51 @@ unsafe fn drop_output_impl<F: Future>(ptr: NonNull<Header>) {
 unsafe fn dealloc_impl<F: Future>(ptr: NonNull<Header>) {
     // SAFETY: last reference (I2); the cell came from `Box::leak` in `allocate`.
     drop(unsafe { Box::from_raw(ptr.cast::<TaskCell<F, F::Output>>().as_ptr()) });
+}
+
+/// What a caught panic carries (std); without std panics abort.
+#[cfg(feature = "std")]
+pub(crate) type PanicPayload = Box<dyn core::any::Any + Send>;
+/// What a caught panic carries (std); without std panics abort.
+#[cfg(not(feature = "std"))]
+pub(crate) type PanicPayload = core::convert::Infallible;
+
+/// Runs `f`, catching a panic with its payload.
+pub(crate) fn catch_payload<R>(f: impl FnOnce() -> R) -> Result<R, PanicPayload> {
+    #[cfg(feature = "std")]
+    {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
+    }
+    #[cfg(not(feature = "std"))]
+    {
+        Ok(f())
+    }
+}
+
+/// The message of a panic payload.
+pub(crate) fn panic_message(payload: &PanicPayload) -> String {
+    #[cfg(feature = "std")]
+    {
+        if let Some(s) = payload.downcast_ref::<&str>() {
+            String::from(*s)
+        } else if let Some(s) = payload.downcast_ref::<String>() {
+            s.clone()
+        } else {
+            String::from("<non-string panic payload>")
+        }
+    }
+    #[cfg(not(feature = "std"))]
+    match *payload {}
+}
+
+/// Continues a caught panic.
+pub(crate) fn resume_panic(payload: PanicPayload) -> ! {
+    #[cfg(feature = "std")]
+    {
+        std::panic::resume_unwind(payload)
+    }
+    #[cfg(not(feature = "std"))]
+    match payload {}
 }
 
 /// Runs `f`, turning a panic into its message (std); without std panics abort.

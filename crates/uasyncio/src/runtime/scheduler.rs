@@ -266,6 +266,32 @@ impl Core {
         let _running = RunningGuard::enter(self);
         let _reset = ResetOnExit(self);
         self.refresh_now();
+        // One catch for the whole run rather than one per poll: a panic that
+        // escapes a task's poll lands here and fails that task alone.
+        loop {
+            match raw::catch_payload(|| self.steps(main)) {
+                Ok(end) => return end,
+                Err(payload) => self.task_panicked(payload),
+            }
+        }
+    }
+
+    /// A panic escaped while `current` was being polled: that task fails
+    /// (its future is dropped); a panic outside any task goes on unwinding.
+    #[cold]
+    fn task_panicked(&self, payload: raw::PanicPayload) {
+        let Some(ptr) = self.current.take() else { raw::resume_panic(payload) };
+        let h = raw::hdr(ptr);
+        if !h.has(state::RUNNING) {
+            // Not from the poll itself (e.g. a destructor run by the loop).
+            raw::resume_panic(payload);
+        }
+        h.unset(state::RUNNING);
+        raw::fail_task(ptr, raw::panic_message(&payload));
+        self.complete(ptr);
+    }
+
+    fn steps(&self, main: Option<NonNull<Header>>) -> RunEnd {
         // Steps in a row whose task only yielded (re-queued itself).
         let mut yield_streak = 0usize;
         loop {
