@@ -436,22 +436,7 @@ pub(crate) fn resume_panic(payload: PanicPayload) -> ! {
 
 /// Runs `f`, turning a panic into its message (std); without std panics abort.
 fn catch<R>(f: impl FnOnce() -> R) -> Result<R, String> {
-    #[cfg(feature = "std")]
-    {
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|payload| {
-            if let Some(s) = payload.downcast_ref::<&str>() {
-                String::from(*s)
-            } else if let Some(s) = payload.downcast_ref::<String>() {
-                s.clone()
-            } else {
-                String::from("<non-string panic payload>")
-            }
-        })
-    }
-    #[cfg(not(feature = "std"))]
-    {
-        Ok(f())
-    }
+    catch_payload(f).map_err(|payload| panic_message(&payload))
 }
 
 // ---------------------------------------------------------------------------

@@ -140,6 +140,13 @@ impl TimerQueue {
         waker
     }
 
+    /// Puts `entry` at `pos` and records the position in its slot.
+    #[inline]
+    fn place(&mut self, pos: usize, entry: HeapEntry) {
+        self.heap[pos] = entry;
+        self.slots[entry.slot as usize].pos = pos as u32;
+    }
+
     fn sift_up(&mut self, mut pos: usize) -> usize {
         let entry = self.heap[pos];
         while pos > 0 {
@@ -147,12 +154,10 @@ impl TimerQueue {
             if !entry.before(&self.heap[parent]) {
                 break;
             }
-            self.heap[pos] = self.heap[parent];
-            self.slots[self.heap[pos].slot as usize].pos = pos as u32;
+            self.place(pos, self.heap[parent]);
             pos = parent;
         }
-        self.heap[pos] = entry;
-        self.slots[entry.slot as usize].pos = pos as u32;
+        self.place(pos, entry);
         pos
     }
 
@@ -169,12 +174,10 @@ impl TimerQueue {
             if !self.heap[child].before(&entry) {
                 break;
             }
-            self.heap[pos] = self.heap[child];
-            self.slots[self.heap[pos].slot as usize].pos = pos as u32;
+            self.place(pos, self.heap[child]);
             pos = child;
         }
-        self.heap[pos] = entry;
-        self.slots[entry.slot as usize].pos = pos as u32;
+        self.place(pos, entry);
     }
 }
 
