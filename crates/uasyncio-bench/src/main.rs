@@ -78,29 +78,34 @@ fn main() {
     let args = parse_args();
     let sizes = if args.quick { Sizes::quick() } else { Sizes::full() };
     let mut notes: Vec<String> = Vec::new();
-    let mut rows: Vec<(Workload, Results)> = Vec::new();
     // (runtime, reason) -> the workloads it skipped for that reason.
     let mut skips: BTreeMap<(&str, &str), Vec<&str>> = BTreeMap::new();
 
     let wanted = |column: &str| args.only.as_deref().is_none_or(|o| o == column);
-    for w in Workload::ALL {
-        if args.workload.as_deref().is_some_and(|n| n != w.name()) {
-            continue;
-        }
-        eprint!("{:<18}", w.name());
-        let mut row = Results::new();
-        // Memory is a count, not a time; the 1M-timer run is long: once each.
-        let reps = match w {
-            Workload::MemoryPerTask | Workload::Timers(2) => 1,
-            Workload::Timers(_) => sizes.reps.min(3),
-            _ => sizes.reps,
-        };
-        for _ in 0..reps {
+    let workloads: Vec<Workload> =
+        Workload::ALL.into_iter().filter(|w| args.workload.as_deref().is_none_or(|n| n == w.name())).collect();
+    // Memory is a count, not a time; the 1M-timer run is long: once each.
+    let reps_of = |w: Workload| match w {
+        Workload::MemoryPerTask | Workload::Timers(2) => 1,
+        Workload::Timers(_) => sizes.reps.min(3),
+        _ => sizes.reps,
+    };
+    let mut rows: Vec<(Workload, Results)> = workloads.iter().map(|w| (*w, Results::new())).collect();
+    // Whole rounds over every workload rather than back-to-back repetitions:
+    // a burst of load from other jobs then spoils one round, not every
+    // repetition of the workload it hits; each cell keeps its best.
+    for round in 0..sizes.reps {
+        eprint!("round {}/{}:", round + 1, sizes.reps);
+        for (w, row) in rows.iter_mut() {
+            if round >= reps_of(*w) {
+                continue;
+            }
+            eprint!(" {}", w.name());
             for (name, measure) in IN_PROCESS {
                 if !wanted(name) {
                     continue;
                 }
-                match measure(w, &sizes) {
+                match measure(*w, &sizes) {
                     Outcome::Measured(v) => {
                         let best = row.entry(name).or_insert(v);
                         *best = best.min(v);
@@ -113,10 +118,8 @@ fn main() {
                     }
                 }
             }
-            eprint!(".");
         }
         eprintln!();
-        rows.push((w, row));
     }
     for ((name, why), workloads) in &skips {
         notes.push(format!("{name} skips {}: {why}", workloads.join(", ")));
@@ -194,7 +197,7 @@ fn print_table(rows: &[(Workload, Results)], sizes: &Sizes, quick: bool, notes: 
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "\nuasyncio-bench ({} run): cost per operation, best of {} runs (timers_1k/100k: {}, timers_1m and \
+        "\nuasyncio-bench ({} run): cost per operation, best of {} rounds over all workloads (timers_1k/100k: {}, timers_1m and \
          memory: 1); ratio ours/peer in brackets\n",
         if quick { "quick" } else { "full" },
         sizes.reps,
