@@ -10,14 +10,16 @@
 //!   `tests/differential/<name>.exp`, MicroPython's output stored in the repo,
 //!   so the behaviour stays pinned where MicroPython is not installed;
 //! - `<name>::matches_micropython` runs the Python twin with MicroPython
-//!   (`$MICROPYTHON`, else `<repo>/.venv/bin/micropython`, else `micropython`
-//!   on `PATH`; `scripts/setup-micropython.sh` installs it) and compares its
-//!   output with the Rust lines and with the `.exp` file.
-//!   `UASYNCIO_SKIP_DIFFERENTIAL=1` skips this half, loudly.
+//!   (found, or installed into `<repo>/.venv` on first use, by the
+//!   `micropython-oracle` crate) and compares its output with the Rust lines
+//!   and with the `.exp` file. `UASYNCIO_SKIP_DIFFERENTIAL=1` skips this half,
+//!   loudly.
 //!
-//! A scenario whose Rust output differs because of the runtime is declared
-//! with `ignore = "runtime bug: ..."` in [`scenarios!`]: CI stays green and
-//! `cargo test -p uasyncio --test differential -- --ignored` shows the diffs.
+//! Every scenario matches MicroPython except the ones declared with
+//! `differs = "why"` in [`scenarios!`]: deliberate design differences (listed
+//! in CONFORMANCE.md), whose Rust output is pinned in `<name>.rust.exp` while
+//! MicroPython's is still checked against `<name>.exp`. A runtime bug found
+//! here is fixed in the runtime, not declared.
 //!
 //! Mapping: a Python exception is a Rust panic (`TaskError::Panicked`), a
 //! `CancelledError` is the task being dropped, and a `finally:` block is a
@@ -909,25 +911,32 @@ fn timer_before_woken() {
 // ---------------------------------------------------------------------------
 // The tests
 
-/// Declares both tests for a scenario. A scenario whose Rust output is known
-/// to differ from MicroPython's because of a runtime bug is declared with
-/// `ignore = "runtime bug: ..."`, which keeps it visible (`cargo test --
-/// --ignored`) without failing CI.
+/// Declares both tests for a scenario. A scenario where Rust deliberately
+/// differs from MicroPython (a design difference documented in
+/// CONFORMANCE.md, never a bug) is declared with `differs = "why"`: its Rust
+/// output is pinned in `<name>.rust.exp`, MicroPython's still in `<name>.exp`,
+/// and the test checks both, and that they do differ.
 macro_rules! scenarios {
-    ($($name:ident $(, ignore = $reason:literal)?;)*) => {
+    ($($name:ident $(, differs = $reason:literal)?;)*) => {
         const SCENARIOS: &[&str] = &[$(stringify!($name)),*];
+        const DIFFERS: &[&str] = &[$($({
+            let _why: &str = $reason;
+            stringify!($name)
+        },)?)*];
         $(
             mod $name {
-                #[test]
-                $(#[ignore = $reason])?
-                fn matches_expected() {
-                    super::check_expected(stringify!($name), super::$name);
+                fn differs() -> Option<&'static str> {
+                    None $(.or(Some($reason)))?
                 }
 
                 #[test]
-                $(#[ignore = $reason])?
+                fn matches_expected() {
+                    super::check_expected(stringify!($name), super::$name, differs());
+                }
+
+                #[test]
                 fn matches_micropython() {
-                    super::check_micropython(stringify!($name), super::$name);
+                    super::check_micropython(stringify!($name), super::$name, differs());
                 }
             }
         )*
@@ -950,9 +959,9 @@ scenarios! {
     gather;
     exception_handler;
     run_returns_early;
-    wait_for_cancel, ignore = "runtime differs: wait_for polls its future inline, so cancelling the caller \
-        drops the inner future first ('inner finally' before 'waiting finally'); MicroPython runs it as a \
-        task, cancelled after the caller's finally";
+    wait_for_cancel, differs = "wait_for polls its future inline (no task, no allocation), so when the caller \
+        is cancelled the inner future is dropped first ('inner finally' before 'waiting finally'); MicroPython \
+        runs the awaitable as a task, cancelled after the caller's finally";
     gather_cancel;
     loop_stop;
     cancel_self;
@@ -968,18 +977,33 @@ fn scenario_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/differential")
 }
 
-fn expected_lines(name: &str) -> Vec<String> {
-    let path = scenario_dir().join(format!("{name}.exp"));
+fn read_lines(file: &str) -> Vec<String> {
+    let path = scenario_dir().join(file);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
     text.lines().map(str::to_owned).collect()
 }
 
-fn check_expected(name: &str, scenario: fn()) {
-    let ours = record(scenario);
-    assert_same(name, &format!("expected ({name}.exp, MicroPython's output)"), &expected_lines(name), &ours);
+/// MicroPython's recorded output.
+fn expected_lines(name: &str) -> Vec<String> {
+    read_lines(&format!("{name}.exp"))
 }
 
-fn check_micropython(name: &str, scenario: fn()) {
+/// What the Rust twin must print: MicroPython's output, or for a declared
+/// design difference, `<name>.rust.exp`.
+fn rust_expected(name: &str, differs: Option<&str>) -> (Vec<String>, String) {
+    match differs {
+        None => (expected_lines(name), format!("expected ({name}.exp, MicroPython's output)")),
+        Some(why) => (read_lines(&format!("{name}.rust.exp")), format!("expected ({name}.rust.exp: {why})")),
+    }
+}
+
+fn check_expected(name: &str, scenario: fn(), differs: Option<&str>) {
+    let ours = record(scenario);
+    let (expected, label) = rust_expected(name, differs);
+    assert_same(name, &label, &expected, &ours);
+}
+
+fn check_micropython(name: &str, scenario: fn(), differs: Option<&str>) {
     if micropython_oracle::skipped() {
         eprintln!(
             "SKIPPED: differential test {name} not compared with MicroPython \
@@ -1001,7 +1025,14 @@ fn check_micropython(name: &str, scenario: fn()) {
         theirs = run_micropython(&micropython, &script);
     }
     let ours = record(scenario);
-    assert_same(name, &format!("MicroPython ({name}.py)"), &theirs, &ours);
+    match differs {
+        None => assert_same(name, &format!("MicroPython ({name}.py)"), &theirs, &ours),
+        Some(why) => {
+            let (rust, label) = rust_expected(name, differs);
+            assert_same(name, &label, &rust, &ours);
+            assert_ne!(theirs, ours, "{name} is declared as differing from MicroPython ({why}), but it matches now");
+        }
+    }
     assert_eq!(
         theirs, expected,
         "{name}.exp is stale: regenerate it from MicroPython \
@@ -1106,6 +1137,8 @@ fn every_python_scenario_has_a_rust_twin_and_expected_output() {
     assert_eq!(on_disk, declared, "every .py scenario needs a Rust twin, and back");
     for name in SCENARIOS {
         assert!(!expected_lines(name).is_empty(), "{name}.exp must hold MicroPython's output");
+        let rust_exp = scenario_dir().join(format!("{name}.rust.exp")).is_file();
+        assert_eq!(rust_exp, DIFFERS.contains(name), "{name}.rust.exp exists exactly for declared differences");
     }
     assert!(SCENARIOS.len() >= 12);
 }
