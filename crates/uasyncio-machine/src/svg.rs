@@ -341,7 +341,7 @@ fn seconds(t_us: u64, decimals: usize) -> String {
 /// Decimals that show a tick step of `step_us` exactly in seconds.
 fn decimals(mut step_us: u64) -> usize {
     let mut decimals = 6;
-    while decimals > 0 && step_us % 10 == 0 {
+    while decimals > 0 && step_us.is_multiple_of(10) {
         step_us /= 10;
         decimals -= 1;
     }

@@ -523,12 +523,12 @@ pub(crate) fn core_of(h: &Header) -> Option<&Core> {
 /// its loop's inbox, so it is queued at the loop's next step (after the task
 /// running now has yielded), like MicroPython's wake at the next I/O poll.
 pub(crate) fn wake_at_next_step(waker: Waker) {
-    if core::ptr::eq(waker.vtable(), &WAKER_VTABLE) {
-        if let Some(ptr) = NonNull::new(waker.data() as *mut Header) {
-            // The waker's own reference keeps the header alive here (I2).
-            hdr(ptr).remote.push(TaskPtr::from_raw_ref(ptr));
-            return;
-        }
+    if core::ptr::eq(waker.vtable(), &WAKER_VTABLE)
+        && let Some(ptr) = NonNull::new(waker.data() as *mut Header)
+    {
+        // The waker's own reference keeps the header alive here (I2).
+        hdr(ptr).remote.push(TaskPtr::from_raw_ref(ptr));
+        return;
     }
     waker.wake();
 }

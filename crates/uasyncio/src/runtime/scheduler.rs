@@ -295,10 +295,10 @@ impl Core {
         // Steps in a row whose task only yielded (re-queued itself).
         let mut yield_streak = 0usize;
         loop {
-            if let Some(main) = main {
-                if raw::hdr(main).has(state::DONE) {
-                    return RunEnd::MainDone;
-                }
+            if let Some(main) = main
+                && raw::hdr(main).has(state::DONE)
+            {
+                return RunEnd::MainDone;
             }
             self.drain_remote();
             let timer = self.timers.with(|t| t.peek());
@@ -349,14 +349,14 @@ impl Core {
                 }
                 _ => {}
             }
-            if let Some((deadline, _)) = timer {
-                if yield_streak > self.ready.with(|r| r.len()) {
-                    // A whole round of yields only: let time reach the timer.
-                    yield_streak = 0;
-                    self.platform.spinning_until(deadline);
-                    self.refresh_now();
-                    continue;
-                }
+            if let Some((deadline, _)) = timer
+                && yield_streak > self.ready.with(|r| r.len())
+            {
+                // A whole round of yields only: let time reach the timer.
+                yield_streak = 0;
+                self.platform.spinning_until(deadline);
+                self.refresh_now();
+                continue;
             }
             let entry = self.ready.with(|r| r.pop_front()).expect("ready queue has a front");
             match entry.task {

@@ -111,10 +111,11 @@ impl WaitList {
 
     /// Refreshes a waiting waiter's waker.
     pub(crate) fn update(&mut self, key: WaitKey, waker: &Waker) {
-        if let Some(slot) = self.slot(key) {
-            if slot.state == SlotState::Waiting && !slot.waker.as_ref().is_some_and(|w| w.will_wake(waker)) {
-                slot.waker = Some(waker.clone());
-            }
+        if let Some(slot) = self.slot(key)
+            && slot.state == SlotState::Waiting
+            && !slot.waker.as_ref().is_some_and(|w| w.will_wake(waker))
+        {
+            slot.waker = Some(waker.clone());
         }
     }
 
