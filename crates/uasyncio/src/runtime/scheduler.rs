@@ -301,64 +301,45 @@ impl Core {
                 return RunEnd::MainDone;
             }
             self.drain_remote();
-            let timer = self.timers.with(|t| t.peek());
-            if timer.is_none() {
-                // No timer pending (the common case in busy loops): FIFO only.
-                if let Some(entry) = self.ready.with(|r| r.pop_front()) {
-                    match entry.task {
-                        Some(ptr) => {
-                            self.run_entry(ptr);
+            if let Some((deadline, _)) = self.timers.with(|t| t.peek()) {
+                match self.ready.with(|r| r.front().map(|e| e.key)) {
+                    None => {
+                        if deadline <= self.refresh_now() {
+                            self.fire_timer(&mut yield_streak);
+                        } else {
+                            self.platform.wait(Some(deadline));
+                            self.refresh_now();
                         }
-                        None => {
-                            self.stop_queued.set(false);
-                            if main.is_none() {
-                                return RunEnd::Stopped;
-                            }
-                        }
+                        continue;
                     }
-                    continue;
-                }
-            }
-            let front = self.ready.with(|r| r.front().map(|e| e.key));
-            match (front, timer) {
-                (None, None) => {
-                    if self.external.get() == 0 {
-                        return RunEnd::Exhausted;
-                    }
-                    self.platform.wait(None);
-                    self.refresh_now();
-                    continue;
-                }
-                (None, Some((deadline, _))) => {
-                    if deadline <= self.refresh_now() {
+                    // A timer that fell due no later than the front task became
+                    // due runs first: on equal times the timer was armed before
+                    // the wake (a deadline is at least 1 µs after its arming).
+                    Some(front)
+                        if deadline <= front && (deadline <= self.now.get() || deadline <= self.refresh_now()) =>
+                    {
                         self.fire_timer(&mut yield_streak);
-                    } else {
-                        self.platform.wait(Some(deadline));
-                        self.refresh_now();
+                        continue;
                     }
-                    continue;
+                    Some(_) if yield_streak > self.ready.with(|r| r.len()) => {
+                        // A whole round of yields only: let time reach the timer.
+                        yield_streak = 0;
+                        self.platform.spinning_until(deadline);
+                        self.refresh_now();
+                        continue;
+                    }
+                    Some(_) => {}
                 }
-                // A timer that fell due no later than the front task became due
-                // runs first: on equal times the timer was armed before the
-                // wake (a deadline is at least 1 µs after its arming).
-                (Some(front), Some((deadline, _)))
-                    if deadline <= front && (deadline <= self.now.get() || deadline <= self.refresh_now()) =>
-                {
-                    self.fire_timer(&mut yield_streak);
-                    continue;
-                }
-                _ => {}
             }
-            if let Some((deadline, _)) = timer
-                && yield_streak > self.ready.with(|r| r.len())
-            {
-                // A whole round of yields only: let time reach the timer.
-                yield_streak = 0;
-                self.platform.spinning_until(deadline);
+            let Some(entry) = self.ready.with(|r| r.pop_front()) else {
+                // Nothing due and no timer: only something outside can help.
+                if self.external.get() == 0 {
+                    return RunEnd::Exhausted;
+                }
+                self.platform.wait(None);
                 self.refresh_now();
                 continue;
-            }
-            let entry = self.ready.with(|r| r.pop_front()).expect("ready queue has a front");
+            };
             match entry.task {
                 Some(ptr) => {
                     if self.run_entry(ptr) {
