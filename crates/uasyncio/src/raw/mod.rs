@@ -11,9 +11,10 @@
 //! - **I2 (ownership).** `Header::refs` counts every owning [`TaskPtr`]: the
 //!   loop's registry (while the task is registered), typed and untyped
 //!   handles, cloned wakers and cross-thread inbox entries. The allocation is
-//!   freed when the count reaches zero. Ready-queue entries do not own a
-//!   reference: a task stays registered while it is queued.
-//! - **I3 (loop-only fields).** `state`, `stage`, `awaiter`, `awaiting` and
+//!   freed when the count reaches zero. The ready queue's links (in the
+//!   headers) do not own a reference: a task stays registered while it is
+//!   queued, and is queued at most once (its `SCHEDULED` bit).
+//! - **I3 (loop-only fields).** `link`, `state`, `stage`, `awaiter`, `awaiting` and
 //!   the loop behind `remote.core` are touched only on the thread that runs
 //!   the owning loop. Handles
 //!   are `!Send`; a waker used on another thread only touches `refs`,
@@ -42,6 +43,9 @@ use portable_atomic::{AtomicU32, Ordering};
 
 use crate::runtime::{Core, Remote};
 use crate::task::TaskError;
+
+mod ready;
+pub(crate) use ready::{Entry, ReadyQueue};
 
 /// Task state bits (loop-thread only, I3).
 pub(crate) mod state {
@@ -85,9 +89,11 @@ pub(crate) struct VTable {
 
 /// The part of a task every piece of the runtime can see.
 ///
-/// 64 bytes on 64-bit targets: it is most of a task's memory.
+/// 72 bytes on 64-bit targets: it is most of a task's memory.
 #[repr(C)]
 pub(crate) struct Header {
+    /// The ready-queue link; first, so a link's address is its task's.
+    link: ready::Link,
     refs: AtomicU32,
     pub(crate) state: Cell<u32>,
     /// Position in the loop's registry.
@@ -252,6 +258,7 @@ impl<T> JoinHandle<T> {
     {
         let cell = Box::new(TaskCell::<F, F::Output> {
             header: Header {
+                link: ready::Link::new(),
                 refs: AtomicU32::new(2),
                 state: Cell::new(initial_state),
                 index: Cell::new(0),
@@ -472,13 +479,24 @@ unsafe fn waker_wake_by_ref(data: *const ()) {
     // SAFETY: alive through the waker's reference.
     let header = unsafe { ptr.as_ref() };
     if header.remote.is_local() {
-        // Loop thread: the loop-only fields are ours to touch (I3).
-        if let Some(core) = core_of(header) {
-            core.schedule(ptr);
+        // Loop thread: the loop-only fields are ours to touch (I3). Nothing
+        // to do for a task that is queued already or finished.
+        if !header.has(state::SCHEDULED | state::DONE) {
+            // SAFETY: the task is not DONE, so its loop is alive (I5).
+            unsafe { &*header.remote.core.0 }.schedule(ptr);
         }
     } else {
-        header.remote.push(TaskPtr::from_raw_ref(ptr));
+        wake_from_afar(ptr);
     }
+}
+
+/// A wake from another thread (or an interrupt): through the loop's inbox.
+/// Out of line so the local wake above stays a leaf.
+#[cold]
+#[inline(never)]
+fn wake_from_afar(ptr: NonNull<Header>) {
+    // The caller's waker holds a reference (I2).
+    hdr(ptr).remote.push(TaskPtr::from_raw_ref(ptr));
 }
 
 unsafe fn waker_drop(data: *const ()) {

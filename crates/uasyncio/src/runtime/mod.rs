@@ -1,7 +1,6 @@
 //! The event loop: `run`, `create_task`, `get_event_loop` and friends.
 
 pub(crate) mod context;
-mod ready;
 mod scheduler;
 
 use alloc::boxed::Box;

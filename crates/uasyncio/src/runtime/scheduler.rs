@@ -16,9 +16,8 @@ use core::ptr::NonNull;
 use portable_atomic::{AtomicBool, Ordering};
 
 use super::context::RunningGuard;
-use super::ready::{ReadyEntry, ReadyQueue};
 use super::{EventLoop, ExceptionContext, ExceptionHandler};
-use crate::raw::{self, Header, JoinHandle, QueueCell, TaskPtr, state};
+use crate::raw::{self, Entry, Header, JoinHandle, QueueCell, ReadyQueue, TaskPtr, state};
 use crate::task::TaskRef;
 use crate::time::Platform;
 use crate::time::timers::TimerQueue;
@@ -180,6 +179,7 @@ impl Core {
     }
 
     /// Wakes a task of this loop (loop thread): queue it unless already queued or done.
+    #[inline]
     pub(crate) fn schedule(&self, ptr: NonNull<Header>) {
         let h = raw::hdr(ptr);
         if h.has(state::SCHEDULED | state::DONE) {
@@ -189,18 +189,29 @@ impl Core {
         self.enqueue(ptr);
     }
 
+    #[inline]
     fn enqueue(&self, ptr: NonNull<Header>) {
+        // With timers pending the key must be the time of this wake (a long
+        // step may have let a timer expire meanwhile, and that timer runs
+        // first); without timers, order alone matters.
+        if self.urgent.get().is_none() && self.timers.with(|t| t.is_empty()) {
+            let key = self.now.get();
+            self.ready.with(|r| r.push_back(Entry::Task(ptr), key));
+        } else {
+            self.enqueue_timed(ptr);
+        }
+    }
+
+    #[inline(never)]
+    fn enqueue_timed(&self, ptr: NonNull<Header>) {
         match self.urgent.get() {
             Some(key) => {
                 self.urgent_queued.set(true);
-                self.ready.with(|r| r.push_front(ReadyEntry { key, task: Some(ptr) }));
+                self.ready.with(|r| r.push_front(Entry::Task(ptr), key));
             }
             None => {
-                // With timers pending the key must be the time of this wake (a
-                // long step may have let a timer expire meanwhile, and that
-                // timer runs first); without timers, order alone matters.
-                let key = if self.timers.with(|t| t.is_empty()) { self.now.get() } else { self.refresh_now() };
-                self.ready.with(|r| r.push_back(ReadyEntry { key, task: Some(ptr) }));
+                let key = self.refresh_now();
+                self.ready.with(|r| r.push_back(Entry::Task(ptr), key));
             }
         }
     }
@@ -209,7 +220,7 @@ impl Core {
     pub(crate) fn queue_stop(&self) {
         if !self.stop_queued.replace(true) {
             let key = self.now.get();
-            self.ready.with(|r| r.push_back(ReadyEntry { key, task: None }));
+            self.ready.with(|r| r.push_back(Entry::Stop, key));
         }
     }
 
@@ -302,7 +313,7 @@ impl Core {
             }
             self.drain_remote();
             if let Some((deadline, _)) = self.timers.with(|t| t.peek()) {
-                match self.ready.with(|r| r.front().map(|e| e.key)) {
+                match self.ready.with(|r| r.front_key()) {
                     None => {
                         if deadline <= self.refresh_now() {
                             self.fire_timer(&mut yield_streak);
@@ -340,15 +351,15 @@ impl Core {
                 self.refresh_now();
                 continue;
             };
-            match entry.task {
-                Some(ptr) => {
+            match entry {
+                Entry::Task(ptr) => {
                     if self.run_entry(ptr) {
                         yield_streak += 1;
                     } else {
                         yield_streak = 0;
                     }
                 }
-                None => {
+                Entry::Stop => {
                     self.stop_queued.set(false);
                     if main.is_none() {
                         return RunEnd::Stopped;
@@ -392,7 +403,7 @@ impl Core {
             drop(waker);
             if self.urgent_queued.get() {
                 let entry = self.ready.with(|r| r.pop_front()).expect("the fired timer's task is queued");
-                if let Some(ptr) = entry.task {
+                if let Entry::Task(ptr) = entry {
                     *yield_streak = 0;
                     self.run_entry(ptr);
                 }

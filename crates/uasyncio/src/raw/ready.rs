@@ -1,0 +1,250 @@
+//! The ready queue: tasks due now, in the order they became due.
+//!
+//! Intrusive: the link lives in each task's [`Header`], so queueing a task
+//! allocates nothing, needs no capacity of its own and touches only the task
+//! and the queue's two ends. The time each entry became due (its key, which
+//! the loop compares with the timers) is kept beside the list run-length
+//! encoded: consecutive entries nearly always share it (one run per loop step
+//! in virtual time, per clock tick with a real clock), so the key costs no
+//! memory per task either.
+
+use alloc::collections::VecDeque;
+use core::cell::Cell;
+use core::ptr::{self, NonNull};
+
+use super::Header;
+
+/// The queue link inside every task header (loop-thread only, I3).
+pub(crate) struct Link {
+    next: Cell<*const Link>,
+}
+
+impl Link {
+    pub(crate) const fn new() -> Link {
+        Link { next: Cell::new(ptr::null()) }
+    }
+}
+
+/// What comes off the front of the queue.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Entry {
+    /// A task of the loop.
+    Task(NonNull<Header>),
+    /// The marker queued by `EventLoop::stop`.
+    Stop,
+}
+
+/// `count` consecutive entries that became due at `key` (µs).
+#[derive(Clone, Copy, Default)]
+struct Run {
+    key: u64,
+    count: usize,
+}
+
+/// FIFO of due tasks; a fired timer's task may also go to the front.
+///
+/// Every queued task is registered in its loop, hence alive (I2), and is
+/// queued at most once (its `SCHEDULED` bit says so); the loop clears the
+/// queue before it releases its registry.
+pub(crate) struct ReadyQueue {
+    head: *const Link,
+    tail: *const Link,
+    len: usize,
+    /// The stop marker's link (its address identifies it).
+    stop: Link,
+    /// The last run (where `push_back` extends); also the only one when `older` is empty.
+    back: Run,
+    /// The runs before `back`, front first.
+    older: VecDeque<Run>,
+}
+
+impl Default for ReadyQueue {
+    fn default() -> Self {
+        ReadyQueue {
+            head: ptr::null(),
+            tail: ptr::null(),
+            len: 0,
+            stop: Link::new(),
+            back: Run::default(),
+            older: VecDeque::new(),
+        }
+    }
+}
+
+impl ReadyQueue {
+    fn link_of(&self, entry: Entry) -> *const Link {
+        match entry {
+            // `link` is the header's first field (`repr(C)`).
+            Entry::Task(task) => task.as_ptr().cast_const().cast::<Link>(),
+            Entry::Stop => &self.stop,
+        }
+    }
+
+    /// Queues `entry` at the back, due since `key`.
+    #[inline]
+    pub(crate) fn push_back(&mut self, entry: Entry, key: u64) {
+        let link = self.link_of(entry);
+        // SAFETY: `link` is a live task's header (see the type's doc) or
+        // `self.stop`; loop thread only (I3).
+        unsafe { (*link).next.set(ptr::null()) };
+        match NonNull::new(self.tail.cast_mut()) {
+            // SAFETY: the tail is queued, so alive.
+            Some(tail) => unsafe { tail.as_ref() }.next.set(link),
+            None => self.head = link,
+        }
+        self.tail = link;
+        self.len += 1;
+        if self.back.key == key {
+            self.back.count += 1;
+        } else {
+            self.start_run(key);
+        }
+    }
+
+    /// `push_back` of an entry whose key differs from the back run's.
+    #[cold]
+    #[inline(never)]
+    fn start_run(&mut self, key: u64) {
+        if self.back.count != 0 {
+            self.older.push_back(self.back);
+        }
+        self.back = Run { key, count: 1 };
+    }
+
+    /// Queues `entry` at the front (it runs next), due since `key`.
+    pub(crate) fn push_front(&mut self, entry: Entry, key: u64) {
+        let link = self.link_of(entry);
+        // SAFETY: as in `push_back`.
+        unsafe { (*link).next.set(self.head) };
+        if self.head.is_null() {
+            self.tail = link;
+        }
+        self.head = link;
+        self.len += 1;
+        let front = match self.older.front_mut() {
+            Some(front) => front,
+            None => &mut self.back,
+        };
+        if front.key == key || front.count == 0 {
+            front.key = key;
+            front.count += 1;
+        } else {
+            self.older.push_front(Run { key, count: 1 });
+        }
+    }
+
+    /// The key of the front entry.
+    #[inline]
+    pub(crate) fn front_key(&self) -> Option<u64> {
+        if self.len == 0 {
+            return None;
+        }
+        Some(self.older.front().map_or(self.back.key, |run| run.key))
+    }
+
+    #[inline]
+    pub(crate) fn pop_front(&mut self) -> Option<Entry> {
+        let link = NonNull::new(self.head.cast_mut())?;
+        // SAFETY: the head is queued, so alive (see the type's doc).
+        let next = unsafe { link.as_ref() }.next.get();
+        self.head = next;
+        if next.is_null() {
+            self.tail = ptr::null();
+        }
+        self.len -= 1;
+        match self.older.front_mut() {
+            None => self.back.count -= 1,
+            Some(front) => {
+                front.count -= 1;
+                if front.count == 0 {
+                    self.older.pop_front();
+                }
+            }
+        }
+        Some(if ptr::eq(link.as_ptr(), &self.stop) { Entry::Stop } else { Entry::Task(link.cast()) })
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Forgets every entry (the loop is discarding its tasks).
+    pub(crate) fn clear(&mut self) {
+        self.head = ptr::null();
+        self.tail = ptr::null();
+        self.len = 0;
+        self.back = Run::default();
+        self.older.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec::Vec;
+
+    /// The queue against a plain `VecDeque` of `(entry, key)`, over a long
+    /// pseudo-random mix of pushes at both ends and pops (bare links stand in
+    /// for task headers: the queue only ever touches the link).
+    #[test]
+    fn matches_a_deque_of_keyed_entries() {
+        let links: Vec<Link> = (0..64).map(|_| Link::new()).collect();
+        let entry = |i: usize| Entry::Task(NonNull::from(&links[i]).cast::<Header>());
+        let mut queue = ReadyQueue::default();
+        let mut model: VecDeque<(Entry, u64)> = VecDeque::new();
+        let mut queued = [false; 64];
+        let mut stop_queued = false;
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut rand = move |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        for _ in 0..20_000 {
+            let key = rand(4);
+            match rand(6) {
+                0..=2 => {
+                    let i = rand(65) as usize;
+                    let front = rand(4) == 0;
+                    let e = match i {
+                        64 if !stop_queued => {
+                            stop_queued = true;
+                            Entry::Stop
+                        }
+                        64 => continue,
+                        i if queued[i] => continue,
+                        i => {
+                            queued[i] = true;
+                            entry(i)
+                        }
+                    };
+                    if front {
+                        queue.push_front(e, key);
+                        model.push_front((e, key));
+                    } else {
+                        queue.push_back(e, key);
+                        model.push_back((e, key));
+                    }
+                }
+                _ => {
+                    assert_eq!(queue.front_key(), model.front().map(|(_, k)| *k));
+                    let popped = queue.pop_front();
+                    assert_eq!(popped, model.pop_front().map(|(e, _)| e));
+                    match popped {
+                        Some(Entry::Stop) => stop_queued = false,
+                        Some(Entry::Task(p)) => {
+                            queued[links.iter().position(|l| ptr::eq(l, p.as_ptr().cast::<Link>())).unwrap()] = false
+                        }
+                        None => {}
+                    }
+                }
+            }
+            assert_eq!(queue.len(), model.len());
+            assert_eq!(queue.front_key(), model.front().map(|(_, k)| *k));
+        }
+        queue.clear();
+        assert_eq!(queue.pop_front(), None);
+        assert_eq!(queue.front_key(), None);
+    }
+}
