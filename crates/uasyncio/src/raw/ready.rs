@@ -49,13 +49,14 @@ struct Run {
 pub(crate) struct ReadyQueue {
     head: *const Link,
     tail: *const Link,
-    len: usize,
     /// The stop marker's link (its address identifies it).
     stop: Link,
     /// The last run (where `push_back` extends); also the only one when `older` is empty.
     back: Run,
     /// The runs before `back`, front first.
     older: VecDeque<Run>,
+    /// The entries in `older` (so the length costs nothing on the hot path).
+    older_len: usize,
 }
 
 impl Default for ReadyQueue {
@@ -63,10 +64,10 @@ impl Default for ReadyQueue {
         ReadyQueue {
             head: ptr::null(),
             tail: ptr::null(),
-            len: 0,
             stop: Link::new(),
             back: Run::default(),
             older: VecDeque::new(),
+            older_len: 0,
         }
     }
 }
@@ -93,7 +94,6 @@ impl ReadyQueue {
             None => self.head = link,
         }
         self.tail = link;
-        self.len += 1;
         if self.back.key == key {
             self.back.count += 1;
         } else {
@@ -107,6 +107,7 @@ impl ReadyQueue {
     fn start_run(&mut self, key: u64) {
         if self.back.count != 0 {
             self.older.push_back(self.back);
+            self.older_len += self.back.count;
         }
         self.back = Run { key, count: 1 };
     }
@@ -120,23 +121,30 @@ impl ReadyQueue {
             self.tail = link;
         }
         self.head = link;
-        self.len += 1;
-        let front = match self.older.front_mut() {
-            Some(front) => front,
-            None => &mut self.back,
-        };
-        if front.key == key || front.count == 0 {
-            front.key = key;
-            front.count += 1;
-        } else {
-            self.older.push_front(Run { key, count: 1 });
+        match self.older.front_mut() {
+            Some(front) if front.key == key => {
+                front.count += 1;
+                self.older_len += 1;
+            }
+            Some(_) => {
+                self.older.push_front(Run { key, count: 1 });
+                self.older_len += 1;
+            }
+            None if self.back.key == key || self.back.count == 0 => {
+                self.back.key = key;
+                self.back.count += 1;
+            }
+            None => {
+                self.older.push_front(Run { key, count: 1 });
+                self.older_len += 1;
+            }
         }
     }
 
     /// The key of the front entry.
     #[inline]
     pub(crate) fn front_key(&self) -> Option<u64> {
-        if self.len == 0 {
+        if self.head.is_null() {
             return None;
         }
         Some(self.older.front().map_or(self.back.key, |run| run.key))
@@ -151,30 +159,38 @@ impl ReadyQueue {
         if next.is_null() {
             self.tail = ptr::null();
         }
-        self.len -= 1;
-        match self.older.front_mut() {
-            None => self.back.count -= 1,
-            Some(front) => {
-                front.count -= 1;
-                if front.count == 0 {
-                    self.older.pop_front();
-                }
-            }
+        if self.older_len == 0 {
+            self.back.count -= 1;
+        } else {
+            self.pop_older();
         }
         Some(if ptr::eq(link.as_ptr(), &self.stop) { Entry::Stop } else { Entry::Task(link.cast()) })
     }
 
+    /// `pop_front`'s bookkeeping when the front entry belongs to an older run.
+    #[cold]
+    #[inline(never)]
+    fn pop_older(&mut self) {
+        self.older_len -= 1;
+        if let Some(front) = self.older.front_mut() {
+            front.count -= 1;
+            if front.count == 0 {
+                self.older.pop_front();
+            }
+        }
+    }
+
     pub(crate) fn len(&self) -> usize {
-        self.len
+        self.back.count + self.older_len
     }
 
     /// Forgets every entry (the loop is discarding its tasks).
     pub(crate) fn clear(&mut self) {
         self.head = ptr::null();
         self.tail = ptr::null();
-        self.len = 0;
         self.back = Run::default();
         self.older.clear();
+        self.older_len = 0;
     }
 }
 

@@ -305,13 +305,17 @@ impl Core {
     fn steps(&self, main: Option<NonNull<Header>>) -> RunEnd {
         // Steps in a row whose task only yielded (re-queued itself).
         let mut yield_streak = 0usize;
+        // Read once: the inbox flag is the only thing of the remote a step needs.
+        let remote = &*self.remote;
         loop {
             if let Some(main) = main
                 && raw::hdr(main).has(state::DONE)
             {
                 return RunEnd::MainDone;
             }
-            self.drain_remote();
+            if remote.has_pending() {
+                self.drain_remote_slow();
+            }
             if let Some((deadline, _)) = self.timers.with(|t| t.peek()) {
                 match self.ready.with(|r| r.front_key()) {
                     None => {
@@ -366,13 +370,6 @@ impl Core {
                     }
                 }
             }
-        }
-    }
-
-    #[inline]
-    fn drain_remote(&self) {
-        if self.remote.has_pending() {
-            self.drain_remote_slow();
         }
     }
 
