@@ -157,7 +157,7 @@ impl<T> Task<T> {
     /// });
     /// ```
     pub fn name(&self) -> Option<String> {
-        self.raw.task().header().name.as_deref().map(|n| String::from(&**n))
+        self.raw.task().header().name()
     }
 
     /// A clonable, untyped reference to this task (cancel, done, id, name).
@@ -334,7 +334,7 @@ impl TaskRef {
     /// });
     /// ```
     pub fn name(&self) -> Option<String> {
-        self.task.header().name.as_deref().map(|n| String::from(&**n))
+        self.task.header().name()
     }
 }
 
@@ -360,7 +360,7 @@ impl fmt::Display for TaskRef {
 
 fn describe(task: &TaskPtr, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     let h = task.header();
-    match &h.name {
+    match h.name() {
         Some(name) => write!(f, "Task({name})"),
         None => write!(f, "Task#{}", h.id),
     }

@@ -67,6 +67,8 @@ pub(crate) mod state {
     pub const OBSERVED: u32 = 1 << 7;
     /// The task ended by panicking.
     pub const PANICKED: u32 = 1 << 8;
+    /// The task has a name (kept by its loop's `Remote`); set at creation only.
+    pub const NAMED: u32 = 1 << 9;
 }
 
 /// Type-erased operations on a `TaskCell<F, T>`.
@@ -89,7 +91,8 @@ pub(crate) struct VTable {
 
 /// The part of a task every piece of the runtime can see.
 ///
-/// 72 bytes on 64-bit targets: it is most of a task's memory.
+/// 64 bytes on 64-bit targets: it is most of a task's memory. Names, which
+/// few tasks have, are kept aside by the loop's `Remote`.
 #[repr(C)]
 pub(crate) struct Header {
     /// The ready-queue link; first, so a link's address is its task's.
@@ -107,8 +110,6 @@ pub(crate) struct Header {
     pub(crate) awaiter: Cell<Option<Waker>>,
     /// The task this task is currently awaiting (for cancel forwarding).
     pub(crate) awaiting: Cell<Option<NonNull<Header>>>,
-    /// Boxed twice to keep the header's pointer thin; only named tasks pay.
-    pub(crate) name: Option<Box<Box<str>>>,
 }
 
 enum Stage<F, T> {
@@ -200,6 +201,11 @@ impl Header {
     pub(crate) fn unset(&self, bits: u32) {
         self.state.set(self.state.get() & !bits);
     }
+
+    /// The name given at creation, if any.
+    pub(crate) fn name(&self) -> Option<String> {
+        if self.has(state::NAMED) { self.remote.name_of(self as *const Header as usize) } else { None }
+    }
 }
 
 /// Polls the task once (loop thread, task registered and not `DONE`).
@@ -250,7 +256,7 @@ impl<T> JoinHandle<T> {
         fut: F,
         remote: Arc<Remote>,
         id: u32,
-        name: Option<Box<Box<str>>>,
+        name: Option<Box<str>>,
         initial_state: u32,
     ) -> (TaskPtr, JoinHandle<F::Output>)
     where
@@ -260,18 +266,20 @@ impl<T> JoinHandle<T> {
             header: Header {
                 link: ready::Link::new(),
                 refs: AtomicU32::new(2),
-                state: Cell::new(initial_state),
+                state: Cell::new(if name.is_some() { initial_state | state::NAMED } else { initial_state }),
                 index: Cell::new(0),
                 id,
                 vtable: vtable_of::<F>(),
                 remote,
                 awaiter: Cell::new(None),
                 awaiting: Cell::new(None),
-                name,
             },
             stage: UnsafeCell::new(Stage::Running(fut)),
         });
         let ptr = NonNull::from(Box::leak(cell)).cast::<Header>();
+        if let Some(name) = name {
+            hdr(ptr).remote.set_name(ptr.as_ptr() as usize, name);
+        }
         (TaskPtr(ptr), JoinHandle { task: TaskPtr(ptr), _output: PhantomData })
     }
 
@@ -392,6 +400,12 @@ unsafe fn drop_output_impl<F: Future>(ptr: NonNull<Header>) {
 }
 
 unsafe fn dealloc_impl<F: Future>(ptr: NonNull<Header>) {
+    // Nobody else can see the cell any more (I2), so reading `state` here,
+    // on whatever thread, races with nothing.
+    let h = hdr(ptr);
+    if h.has(state::NAMED) {
+        h.remote.forget_name(ptr.as_ptr() as usize);
+    }
     // SAFETY: last reference (I2); the cell came from `Box::leak` in `allocate`.
     drop(unsafe { Box::from_raw(ptr.cast::<TaskCell<F, F::Output>>().as_ptr()) });
 }

@@ -420,10 +420,10 @@ pub fn create_task_named<F>(name: impl Into<String>, fut: F) -> Task<F::Output>
 where
     F: Future + 'static,
 {
-    spawn_named(fut, Some(Box::new(name.into().into_boxed_str())))
+    spawn_named(fut, Some(name.into().into_boxed_str()))
 }
 
-fn spawn_named<F>(fut: F, name: Option<Box<Box<str>>>) -> Task<F::Output>
+fn spawn_named<F>(fut: F, name: Option<Box<str>>) -> Task<F::Output>
 where
     F: Future + 'static,
 {

@@ -7,7 +7,9 @@
 //! allocated per step: the queues only grow to their high-water mark.
 
 use alloc::boxed::Box;
+use alloc::collections::BTreeMap;
 use alloc::rc::{Rc, Weak};
+use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::cell::{Cell, RefCell};
@@ -31,6 +33,10 @@ pub(crate) struct Remote {
     pending: AtomicBool,
     inbox: critical_section::Mutex<RefCell<Vec<TaskPtr>>>,
     platform: Arc<dyn Platform>,
+    /// The names of the loop's named tasks, by header address. Here rather
+    /// than in every header since few tasks have one; here rather than in the
+    /// loop since a task (and its name) may outlive its loop.
+    names: critical_section::Mutex<RefCell<BTreeMap<usize, Box<str>>>>,
 }
 
 impl Remote {
@@ -53,6 +59,20 @@ impl Remote {
         critical_section::with(|cs| self.inbox.borrow_ref_mut(cs).push(task));
         self.pending.store(true, Ordering::Release);
         self.platform.notify();
+    }
+
+    pub(crate) fn set_name(&self, task: usize, name: Box<str>) {
+        critical_section::with(|cs| self.names.borrow_ref_mut(cs).insert(task, name));
+    }
+
+    pub(crate) fn name_of(&self, task: usize) -> Option<String> {
+        critical_section::with(|cs| self.names.borrow_ref(cs).get(&task).map(|n| String::from(&**n)))
+    }
+
+    /// Forgets a name when its task's memory goes (on any thread).
+    pub(crate) fn forget_name(&self, task: usize) {
+        let name = critical_section::with(|cs| self.names.borrow_ref_mut(cs).remove(&task));
+        drop(name);
     }
 
     fn has_pending(&self) -> bool {
@@ -126,6 +146,7 @@ impl Core {
                 pending: AtomicBool::new(false),
                 inbox: critical_section::Mutex::new(RefCell::new(Vec::new())),
                 platform: platform.clone(),
+                names: critical_section::Mutex::new(RefCell::new(BTreeMap::new())),
             }),
             platform,
             next_id: Cell::new(1),
@@ -160,7 +181,7 @@ impl Core {
     }
 
     /// Creates a task, queued to run after the current task yields.
-    pub(crate) fn spawn<F>(&self, fut: F, name: Option<Box<Box<str>>>) -> JoinHandle<F::Output>
+    pub(crate) fn spawn<F>(&self, fut: F, name: Option<Box<str>>) -> JoinHandle<F::Output>
     where
         F: Future + 'static,
     {
@@ -552,5 +573,40 @@ impl Drop for ResetOnExit<'_> {
     fn drop(&mut self) {
         self.0.current.set(None);
         self.0.running.set(false);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::time::VirtualClock;
+    use crate::{TaskRef, new_event_loop_with};
+    use alloc::string::ToString;
+    use alloc::vec::Vec;
+
+    /// Names live beside the tasks, in the loop's `Remote`: they outlive the
+    /// loop's discarding of the task, and go when the task's memory goes.
+    #[test]
+    fn task_names_survive_close_and_go_with_their_task() {
+        let event_loop = new_event_loop_with(VirtualClock::new());
+        let remote = event_loop.core.remote.clone();
+        let refs: Vec<TaskRef> = event_loop.run_until_complete(async {
+            let named = crate::create_task_named("worker", async {});
+            let other = crate::create_task_named("idle", crate::sleep(100));
+            let plain = crate::create_task(async {});
+            let refs = [named.task_ref(), other.task_ref(), plain.task_ref()].into();
+            named.await.unwrap();
+            refs
+        });
+        let count = || critical_section::with(|cs| remote.names.borrow_ref(cs).len());
+        assert_eq!(count(), 2);
+        // Discards the sleeping task (the loop stays this thread's loop).
+        event_loop.close();
+        drop(event_loop);
+        let shown: Vec<_> = refs.iter().map(|t| (t.name(), t.to_string())).collect();
+        assert_eq!(shown[0], (Some("worker".into()), "Task(worker)".into()));
+        assert_eq!(shown[1], (Some("idle".into()), "Task(idle)".into()));
+        assert_eq!(shown[2].0, None);
+        drop(refs);
+        assert_eq!(count(), 0, "a name outlived its task");
     }
 }

@@ -143,35 +143,34 @@ pub fn sleep_us(us: impl IntoMillis) -> Sleep {
 ///
 /// The deadline is fixed when it is first polled. It never completes before
 /// its deadline. It allocates nothing (the timer heap reuses its slots). A
-/// zero delay is a yield: one trip to the back of the ready queue.
+/// zero delay is a yield: one trip to the back of the ready queue. 16 bytes.
 #[derive(Debug)]
 #[must_use = "futures do nothing unless awaited"]
 pub struct Sleep {
     /// The delay until the first poll, the deadline after it.
     time_us: u64,
-    /// The armed timer while `phase` is `Waiting`.
+    /// The armed timer while waiting; otherwise one of the phase markers
+    /// below (keys that never match a timer).
     key: TimerKey,
-    phase: Phase,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Phase {
-    New,
-    Yielded,
-    Waiting,
-    Done,
-}
+/// Not polled yet.
+const NEW: TimerKey = TimerKey::marker(0);
+/// A zero delay that has queued its task once.
+const YIELDED: TimerKey = TimerKey::marker(1);
+/// Finished.
+const DONE: TimerKey = TimerKey::marker(2);
 
 impl Sleep {
     #[inline]
     fn new(duration_us: u64) -> Sleep {
-        Sleep { time_us: duration_us, key: TimerKey::NONE, phase: Phase::New }
+        Sleep { time_us: duration_us, key: NEW }
     }
 
     /// The timer half of `poll`, kept out of line so a yield stays small.
     #[inline(never)]
     fn poll_timer(&mut self, cx: &mut Context<'_>) -> Poll<()> {
-        if self.phase == Phase::New {
+        if self.key == NEW {
             let duration = self.time_us;
             let (deadline, key) = with_core("sleep()", |core| {
                 let deadline = core.refresh_now().saturating_add(duration);
@@ -181,7 +180,6 @@ impl Sleep {
             });
             self.time_us = deadline;
             self.key = key;
-            self.phase = Phase::Waiting;
             return Poll::Pending;
         }
         let (deadline, key) = (self.time_us, self.key);
@@ -202,7 +200,7 @@ impl Sleep {
             }
         });
         if ready {
-            self.phase = Phase::Done;
+            self.key = DONE;
             Poll::Ready(())
         } else {
             Poll::Pending
@@ -223,18 +221,18 @@ impl Future for Sleep {
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = self.get_mut();
-        match this.phase {
-            Phase::Done => Poll::Ready(()),
-            Phase::Yielded => {
-                this.phase = Phase::Done;
+        match this.key {
+            DONE => Poll::Ready(()),
+            YIELDED => {
+                this.key = DONE;
                 Poll::Ready(())
             }
-            Phase::New if this.time_us == 0 => {
-                this.phase = Phase::Yielded;
+            NEW if this.time_us == 0 => {
+                this.key = YIELDED;
                 cx.waker().wake_by_ref();
                 Poll::Pending
             }
-            Phase::New | Phase::Waiting => this.poll_timer(cx),
+            _ => this.poll_timer(cx),
         }
     }
 }
@@ -242,7 +240,7 @@ impl Future for Sleep {
 impl Drop for Sleep {
     #[inline]
     fn drop(&mut self) {
-        if self.phase == Phase::Waiting {
+        if self.key.is_timer() {
             let key = self.key;
             let waker = context::with_running(|core| core.timers.with(|t| t.remove(key)));
             drop(waker);
@@ -355,4 +353,14 @@ pub fn ticks_diff(a: u32, b: u32) -> i32 {
     let half = TICKS_PERIOD / 2;
     let d = (a.wrapping_sub(b).wrapping_add(half)) % TICKS_PERIOD;
     d as i32 - half as i32
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    #[cfg(target_pointer_width = "64")]
+    fn a_sleep_is_16_bytes() {
+        // It sits in every future that sleeps (and in wait_for).
+        assert_eq!(core::mem::size_of::<super::Sleep>(), 16);
+    }
 }

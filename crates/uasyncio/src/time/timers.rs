@@ -16,9 +16,23 @@ pub(crate) struct TimerKey {
 }
 
 impl TimerKey {
-    /// A key that never matches a timer.
-    pub(crate) const NONE: TimerKey = TimerKey { slot: u32::MAX, generation: 0 };
+    /// Keys that never match a timer, free for the owner of a key to use as
+    /// markers (`Sleep` keeps its phase in them): slot numbers this high are
+    /// never handed out.
+    pub(crate) const fn marker(n: u32) -> TimerKey {
+        assert!(n < MARKERS);
+        TimerKey { slot: u32::MAX - n, generation: 0 }
+    }
+
+    /// False for the [`marker`](Self::marker) keys.
+    #[inline]
+    pub(crate) fn is_timer(self) -> bool {
+        self.slot < u32::MAX - (MARKERS - 1)
+    }
 }
+
+/// How many marker keys exist.
+const MARKERS: u32 = 4;
 
 /// `pos` of a slot that holds no armed timer.
 const UNARMED: u32 = u32::MAX;
@@ -69,7 +83,10 @@ impl TimerQueue {
         let slot = match self.free.pop() {
             Some(slot) => slot,
             None => {
-                let slot = u32::try_from(self.slots.len()).expect("more than 4 billion timers");
+                let slot = u32::try_from(self.slots.len())
+                    .ok()
+                    .filter(|s| TimerKey { slot: *s, generation: 0 }.is_timer())
+                    .expect("more than 4 billion timers");
                 self.slots.push(Slot { waker: None, pos: UNARMED, generation: 0 });
                 slot
             }
@@ -199,6 +216,20 @@ mod tests {
         }
         let order: Vec<(u64, u32)> = core::iter::from_fn(|| q.pop().map(|(d, s, _)| (d, s))).collect();
         assert_eq!(order, vec![(5, 5), (10, 1), (10, 3), (20, 2), (30, 0), (30, 4)]);
+    }
+
+    #[test]
+    fn marker_keys_are_never_timers() {
+        let mut q = TimerQueue::default();
+        let key = q.insert(10, 0, noop());
+        assert!(key.is_timer() && q.is_armed(key));
+        for n in 0..MARKERS {
+            let marker = TimerKey::marker(n);
+            assert!(!marker.is_timer());
+            assert!(!q.is_armed(marker));
+            assert!(q.remove(marker).is_none());
+        }
+        assert!(q.is_armed(key), "removing markers left the real timer armed");
     }
 
     #[test]
