@@ -29,6 +29,7 @@
 //!   not `DONE`; a loop finishes (cancels) every registered task before its
 //!   memory goes away, and nothing dereferences `core` for a `DONE` task.
 
+use alloc::alloc::Layout;
 use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::sync::Arc;
@@ -37,14 +38,16 @@ use core::future::Future;
 use core::marker::PhantomData;
 use core::mem::ManuallyDrop;
 use core::pin::Pin;
-use core::ptr::NonNull;
+use core::ptr::{self, NonNull};
 use core::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
 use portable_atomic::{AtomicU32, Ordering};
 
 use crate::runtime::{Core, Remote};
 use crate::task::TaskError;
 
+mod pool;
 mod ready;
+pub(crate) use pool::CellPool;
 pub(crate) use ready::{Entry, ReadyQueue};
 
 /// Task state bits (loop-thread only, I3).
@@ -69,6 +72,8 @@ pub(crate) mod state {
     pub const PANICKED: u32 = 1 << 8;
     /// The task has a name (kept by its loop's `Remote`); set at creation only.
     pub const NAMED: u32 = 1 << 9;
+    /// The cell came from the loop's `CellPool`; set at creation only.
+    pub const POOLED: u32 = 1 << 10;
 }
 
 /// Type-erased operations on a `TaskCell<F, T>`.
@@ -103,9 +108,11 @@ pub(crate) struct Header {
     pub(crate) index: Cell<u32>,
     pub(crate) id: u32,
     vtable: &'static VTable,
-    /// The owning loop's cross-thread inbox; also its identity, and the way
-    /// to the loop itself (`Remote::core`).
-    pub(crate) remote: Arc<Remote>,
+    /// The owning loop's cross-thread inbox; also its identity, the way to
+    /// the loop itself (`Remote::core`), and the pool the cell came from.
+    /// Released by `dealloc_impl` after the cell's memory (so the pool
+    /// outlives it), never by the header's own drop.
+    pub(crate) remote: ManuallyDrop<Arc<Remote>>,
     /// The waker of whoever awaits this task's handle.
     pub(crate) awaiter: Cell<Option<Waker>>,
     /// The task this task is currently awaiting (for cancel forwarding).
@@ -262,21 +269,42 @@ impl<T> JoinHandle<T> {
     where
         F: Future<Output = T> + 'static,
     {
-        let cell = Box::new(TaskCell::<F, F::Output> {
+        // `allocate` runs on the loop's thread (its callers hold the loop);
+        // `is_local` is false without std, where no cell is pooled.
+        let class = CellPool::class_of(Layout::new::<TaskCell<F, F::Output>>()).filter(|_| remote.is_local());
+        let mut initial_state = initial_state;
+        if name.is_some() {
+            initial_state |= state::NAMED;
+        }
+        if class.is_some() {
+            initial_state |= state::POOLED;
+        }
+        // SAFETY: loop thread (above).
+        let memory = class.map(|class| unsafe { remote.pool.alloc(class) });
+        let cell = TaskCell::<F, F::Output> {
             header: Header {
                 link: ready::Link::new(),
                 refs: AtomicU32::new(2),
-                state: Cell::new(if name.is_some() { initial_state | state::NAMED } else { initial_state }),
+                state: Cell::new(initial_state),
                 index: Cell::new(0),
                 id,
                 vtable: vtable_of::<F>(),
-                remote,
+                remote: ManuallyDrop::new(remote),
                 awaiter: Cell::new(None),
                 awaiting: Cell::new(None),
             },
             stage: UnsafeCell::new(Stage::Running(fut)),
-        });
-        let ptr = NonNull::from(Box::leak(cell)).cast::<Header>();
+        };
+        let ptr = match memory {
+            Some(memory) => {
+                let memory = memory.cast::<TaskCell<F, F::Output>>();
+                // SAFETY: a fresh pool cell of this layout's class: big and
+                // aligned enough, and unused.
+                unsafe { memory.as_ptr().write(cell) };
+                memory.cast::<Header>()
+            }
+            None => NonNull::from(Box::leak(Box::new(cell))).cast::<Header>(),
+        };
         if let Some(name) = name {
             hdr(ptr).remote.set_name(ptr.as_ptr() as usize, name);
         }
@@ -403,11 +431,32 @@ unsafe fn dealloc_impl<F: Future>(ptr: NonNull<Header>) {
     // Nobody else can see the cell any more (I2), so reading `state` here,
     // on whatever thread, races with nothing.
     let h = hdr(ptr);
-    if h.has(state::NAMED) {
+    let st = h.state.get();
+    if st & state::NAMED != 0 {
         h.remote.forget_name(ptr.as_ptr() as usize);
     }
-    // SAFETY: last reference (I2); the cell came from `Box::leak` in `allocate`.
-    drop(unsafe { Box::from_raw(ptr.cast::<TaskCell<F, F::Output>>().as_ptr()) });
+    let cell = ptr.cast::<TaskCell<F, F::Output>>().as_ptr();
+    // SAFETY: the cell is ours alone; the header's drop never releases
+    // `remote` (ManuallyDrop), so this is the one owner of that reference.
+    // It is released last, so the pool outlives the cell's memory.
+    let remote = ManuallyDrop::into_inner(unsafe { ptr::read(ptr::addr_of!((*cell).header.remote)) });
+    if st & state::POOLED == 0 {
+        // SAFETY: the cell came from `Box::leak` in `allocate`.
+        drop(unsafe { Box::from_raw(cell) });
+    } else {
+        // SAFETY: the cell is initialised and dropped once, here.
+        unsafe { ptr::drop_in_place(cell) };
+        if remote.is_local() {
+            let class = CellPool::class_of(Layout::new::<TaskCell<F, F::Output>>());
+            if let Some(class) = class {
+                // SAFETY: `allocate` took the cell from this pool with this
+                // class (POOLED); its contents are dropped; loop thread.
+                unsafe { remote.pool.free(NonNull::new_unchecked(cell).cast(), class) };
+            }
+        }
+        // Elsewhere the cell is not recycled: its chunk frees it with the pool.
+    }
+    drop(remote);
 }
 
 /// What a caught panic carries (std); without std panics abort.

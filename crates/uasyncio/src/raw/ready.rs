@@ -8,6 +8,7 @@
 //! in virtual time, per clock tick with a real clock), so the key costs no
 //! memory per task either.
 
+use alloc::boxed::Box;
 use alloc::collections::VecDeque;
 use core::cell::Cell;
 use core::ptr::{self, NonNull};
@@ -49,8 +50,10 @@ struct Run {
 pub(crate) struct ReadyQueue {
     head: *const Link,
     tail: *const Link,
-    /// The stop marker's link (its address identifies it).
-    stop: Link,
+    /// The stop marker's link (its address identifies it). Owned, on the
+    /// heap: a link inside the queue itself would be invalidated as a
+    /// pointee by every `&mut self`.
+    stop: NonNull<Link>,
     /// The last run (where `push_back` extends); also the only one when `older` is empty.
     back: Run,
     /// The runs before `back`, front first.
@@ -64,11 +67,18 @@ impl Default for ReadyQueue {
         ReadyQueue {
             head: ptr::null(),
             tail: ptr::null(),
-            stop: Link::new(),
+            stop: NonNull::from(Box::leak(Box::new(Link::new()))),
             back: Run::default(),
             older: VecDeque::new(),
             older_len: 0,
         }
+    }
+}
+
+impl Drop for ReadyQueue {
+    fn drop(&mut self) {
+        // SAFETY: `stop` came from `Box::leak` in `default` and is freed once.
+        drop(unsafe { Box::from_raw(self.stop.as_ptr()) });
     }
 }
 
@@ -77,7 +87,7 @@ impl ReadyQueue {
         match entry {
             // `link` is the header's first field (`repr(C)`).
             Entry::Task(task) => task.as_ptr().cast_const().cast::<Link>(),
-            Entry::Stop => &self.stop,
+            Entry::Stop => self.stop.as_ptr(),
         }
     }
 
@@ -164,7 +174,7 @@ impl ReadyQueue {
         } else {
             self.pop_older();
         }
-        Some(if ptr::eq(link.as_ptr(), &self.stop) { Entry::Stop } else { Entry::Task(link.cast()) })
+        Some(if link == self.stop { Entry::Stop } else { Entry::Task(link.cast()) })
     }
 
     /// `pop_front`'s bookkeeping when the front entry belongs to an older run.

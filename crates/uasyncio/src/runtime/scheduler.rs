@@ -31,12 +31,23 @@ pub(crate) struct Remote {
     #[cfg(feature = "std")]
     owner: u64,
     pending: AtomicBool,
-    inbox: critical_section::Mutex<RefCell<Vec<TaskPtr>>>,
+    inbox: critical_section::Mutex<RefCell<Inbox>>,
     platform: Arc<dyn Platform>,
+    /// Where the loop's task cells come from (it outlives them: every task
+    /// holds this `Remote`).
+    pub(crate) pool: raw::CellPool,
     /// The names of the loop's named tasks, by header address. Here rather
     /// than in every header since few tasks have one; here rather than in the
     /// loop since a task (and its name) may outlive its loop.
     names: critical_section::Mutex<RefCell<BTreeMap<usize, Box<str>>>>,
+}
+
+#[derive(Default)]
+struct Inbox {
+    tasks: Vec<TaskPtr>,
+    /// The loop is gone: wakes are dropped rather than queued (a queued task
+    /// would hold this `Remote`, and so itself, forever).
+    closed: bool,
 }
 
 impl Remote {
@@ -56,9 +67,31 @@ impl Remote {
 
     /// Hands a task to the loop from anywhere, and wakes the loop's idle wait.
     pub(crate) fn push(&self, task: TaskPtr) {
-        critical_section::with(|cs| self.inbox.borrow_ref_mut(cs).push(task));
-        self.pending.store(true, Ordering::Release);
-        self.platform.notify();
+        let refused = critical_section::with(|cs| {
+            let mut inbox = self.inbox.borrow_ref_mut(cs);
+            if inbox.closed {
+                return Some(task);
+            }
+            inbox.tasks.push(task);
+            None
+        });
+        if refused.is_none() {
+            self.pending.store(true, Ordering::Release);
+            self.platform.notify();
+        }
+        // A refused task (its loop is gone) is released here, outside the lock.
+        drop(refused);
+    }
+
+    /// The loop is going away: empty the inbox and refuse later wakes.
+    fn close_inbox(&self) {
+        let tasks = critical_section::with(|cs| {
+            let mut inbox = self.inbox.borrow_ref_mut(cs);
+            inbox.closed = true;
+            core::mem::take(&mut inbox.tasks)
+        });
+        self.pending.store(false, Ordering::Relaxed);
+        drop(tasks);
     }
 
     pub(crate) fn set_name(&self, task: usize, name: Box<str>) {
@@ -82,7 +115,7 @@ impl Remote {
     fn take_into(&self, out: &mut Vec<TaskPtr>) {
         if self.pending.load(Ordering::Acquire) {
             self.pending.store(false, Ordering::Relaxed);
-            critical_section::with(|cs| out.append(&mut self.inbox.borrow_ref_mut(cs)));
+            critical_section::with(|cs| out.append(&mut self.inbox.borrow_ref_mut(cs).tasks));
         }
     }
 }
@@ -144,9 +177,10 @@ impl Core {
                 #[cfg(feature = "std")]
                 owner: super::context::thread_id(),
                 pending: AtomicBool::new(false),
-                inbox: critical_section::Mutex::new(RefCell::new(Vec::new())),
+                inbox: critical_section::Mutex::new(RefCell::new(Inbox::default())),
                 platform: platform.clone(),
                 names: critical_section::Mutex::new(RefCell::new(BTreeMap::new())),
+                pool: raw::CellPool::new(),
             }),
             platform,
             next_id: Cell::new(1),
@@ -563,6 +597,7 @@ impl Core {
 impl Drop for Core {
     fn drop(&mut self) {
         self.discard_all();
+        self.remote.close_inbox();
     }
 }
 
@@ -608,5 +643,34 @@ mod tests {
         assert_eq!(shown[2].0, None);
         drop(refs);
         assert_eq!(count(), 0, "a name outlived its task");
+    }
+
+    /// A waker that fires from another thread after its loop is gone must
+    /// not leave its task queued in the dead loop's inbox: the task holds
+    /// the loop's `Remote` (and its pool of task memory), which would then
+    /// hold itself forever.
+    #[test]
+    fn a_wake_after_the_loop_is_gone_leaks_nothing() {
+        use core::cell::RefCell;
+        use core::task::Waker;
+        use std::rc::Rc;
+
+        let event_loop = new_event_loop_with(VirtualClock::new());
+        let remote = alloc::sync::Arc::downgrade(&event_loop.core.remote);
+        let slot: Rc<RefCell<Option<Waker>>> = Rc::default();
+        let stash = slot.clone();
+        event_loop.run_until_complete(async move {
+            drop(crate::create_task(core::future::poll_fn(move |cx| {
+                *stash.borrow_mut() = Some(cx.waker().clone());
+                core::task::Poll::<()>::Pending
+            })));
+            crate::sleep(0).await;
+        });
+        let waker = slot.borrow_mut().take().expect("the task ran once");
+        event_loop.close();
+        drop(event_loop);
+        let _ = crate::new_event_loop_with(VirtualClock::new()); // replaces the thread's loop: the old one is dropped
+        std::thread::spawn(move || waker.wake()).join().unwrap();
+        assert!(remote.upgrade().is_none(), "the old loop's Remote is still alive");
     }
 }
