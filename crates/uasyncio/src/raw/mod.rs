@@ -5,13 +5,18 @@
 //!
 //! # Invariants
 //!
-//! - **I1 (layout).** A task is one heap allocation, a `TaskCell<F, T>` whose
-//!   first field is its [`Header`] (`repr(C)`), so a `NonNull<Header>` can be
-//!   cast back to the cell by the functions of the task's own vtable.
+//! - **I1 (layout).** A task is one cell, a `TaskCell<F, T>` whose first
+//!   field is its [`Header`] (`repr(C)`), so a `NonNull<Header>` can be cast
+//!   back to the cell by the functions of the task's own vtable. The cell
+//!   comes from the loop's [`CellPool`] (state bit `POOLED`, set at creation)
+//!   or from the global allocator as a `Box`.
 //! - **I2 (ownership).** `Header::refs` counts every owning [`TaskPtr`]: the
 //!   loop's registry (while the task is registered), typed and untyped
-//!   handles, cloned wakers and cross-thread inbox entries. The allocation is
-//!   freed when the count reaches zero. The ready queue's links (in the
+//!   handles, cloned wakers and cross-thread inbox entries. The cell is
+//!   released when the count reaches zero: recycled into its pool on the
+//!   loop's thread, left to its pool's chunk elsewhere, or freed (`Box`). The
+//!   pool lives in the `Remote`, and the cell's reference to the `Remote` is
+//!   dropped after the cell, so the pool outlives all its cells. The ready queue's links (in the
 //!   headers) do not own a reference: a task stays registered while it is
 //!   queued, and is queued at most once (its `SCHEDULED` bit).
 //! - **I3 (loop-only fields).** `link`, `state`, `stage`, `awaiter`, `awaiting` and

@@ -3,32 +3,39 @@
 //! A program spawns tasks of a handful of sizes, over and over. Asking the
 //! global allocator for each cell costs more than the rest of a spawn and
 //! join together (with glibc, ~300 instructions per cell when many are alive
-//! at once), and on a small heap it fragments. The pool carves cells out of
-//! 16 KiB chunks, one size class per 16 bytes up to 512, and keeps freed
-//! cells on a free list per class for the next spawn of that size.
+//! at once), and on a small heap it fragments. The pool has one size class
+//! per 8 bytes up to 512; each class carves its cells out of chunks of its
+//! own, the first holding 8 cells and each next one twice as many, up to
+//! 16 KiB, and keeps freed cells on a free list for the next spawn of that
+//! size.
 //!
 //! Ownership: the pool lives in the loop's `Remote`, which every task holds,
 //! so it outlives every cell it handed out; its chunks go back to the
 //! global allocator when the `Remote` goes (the loop and all its tasks are
 //! gone). Until then the pool keeps its high-water mark of cells.
 //!
-//! Threads: only the loop's own thread allocates and recycles (the caller
-//! says so with `on_owner_thread`); a cell whose last reference goes away on
-//! another thread is not recycled, and its memory returns with its chunk.
-//! Without `std` every cell comes from the global allocator (an interrupt
-//! may free one, and there is no thread to tell apart).
+//! Threads: only the loop's own thread allocates and recycles (the callers
+//! guarantee it); a cell whose last reference goes away on another thread is
+//! not recycled, and its memory returns with its chunk. Without `std` every
+//! cell comes from the global allocator (an interrupt may free one, and
+//! there is no thread to tell apart).
 
 use alloc::alloc::{Layout, alloc, dealloc, handle_alloc_error};
 use alloc::vec::Vec;
 use core::cell::UnsafeCell;
 use core::ptr::{self, NonNull};
 
-/// Size granularity and alignment of the pooled cells.
-const GRAIN: usize = 16;
+/// Size granularity of the classes (and the alignment every cell gets).
+const GRAIN: usize = 8;
 /// Number of classes: cells up to `GRAIN * CLASSES` bytes are pooled.
-const CLASSES: usize = 32;
-/// Bytes per chunk.
-const CHUNK: usize = 16 * 1024;
+const CLASSES: usize = 64;
+/// The largest alignment served (16-aligned cells use a class whose size
+/// is a multiple of 16, in 16-aligned chunks).
+const MAX_ALIGN: usize = 16;
+/// Cells in a class's first chunk.
+const FIRST_CHUNK_CELLS: usize = 8;
+/// Bytes in a chunk once a class has grown (a single cell may exceed it).
+const MAX_CHUNK: usize = 16 * 1024;
 
 struct FreeCell {
     next: *mut FreeCell,
@@ -41,11 +48,13 @@ struct Class {
     /// The unused rest of the class's current chunk.
     bump: *mut u8,
     end: *mut u8,
+    /// Cells the next chunk holds.
+    next_chunk_cells: usize,
 }
 
 struct State {
     classes: [Class; CLASSES],
-    chunks: Vec<NonNull<u8>>,
+    chunks: Vec<(NonNull<u8>, Layout)>,
 }
 
 /// Per-loop pool of task cells (see the module documentation).
@@ -61,22 +70,28 @@ unsafe impl Sync for CellPool {}
 // SAFETY: as above; the raw pointers are into chunks the pool owns.
 unsafe impl Send for CellPool {}
 
-fn chunk_layout() -> Layout {
-    // CHUNK and GRAIN are constants that make a valid layout.
-    Layout::from_size_align(CHUNK, GRAIN).unwrap_or_else(|_| unreachable!())
-}
-
 impl CellPool {
     pub(crate) fn new() -> CellPool {
-        let empty = Class { free: ptr::null_mut(), bump: ptr::null_mut(), end: ptr::null_mut() };
+        let empty = Class {
+            free: ptr::null_mut(),
+            bump: ptr::null_mut(),
+            end: ptr::null_mut(),
+            next_chunk_cells: FIRST_CHUNK_CELLS,
+        };
         CellPool { state: UnsafeCell::new(State { classes: [empty; CLASSES], chunks: Vec::new() }) }
     }
 
     /// The class of a cell layout, if cells of that layout are pooled.
     #[inline]
-    pub(crate) fn class_of(layout: Layout) -> Option<usize> {
-        let size = layout.size();
-        (size != 0 && size <= GRAIN * CLASSES && layout.align() <= GRAIN).then(|| size.div_ceil(GRAIN) - 1)
+    pub(crate) const fn class_of(layout: Layout) -> Option<usize> {
+        let align = layout.align();
+        // A 16-aligned cell takes a class whose size is a multiple of 16: the
+        // cells of such a class, carved from 16-aligned chunks, all are.
+        let size = if align > GRAIN { layout.size().next_multiple_of(MAX_ALIGN) } else { layout.size() };
+        if size == 0 || size > GRAIN * CLASSES || align > MAX_ALIGN {
+            return None;
+        }
+        Some(size.div_ceil(GRAIN) - 1)
     }
 
     /// A cell of `class` (from [`class_of`](Self::class_of)).
@@ -96,18 +111,11 @@ impl CellPool {
         }
         let size = (class + 1) * GRAIN;
         if (c.end as usize) - (c.bump as usize) < size {
-            // SAFETY: the layout has a non-zero size.
-            let chunk =
-                NonNull::new(unsafe { alloc(chunk_layout()) }).unwrap_or_else(|| handle_alloc_error(chunk_layout()));
-            state.chunks.push(chunk);
-            let c = &mut state.classes[class];
-            c.bump = chunk.as_ptr();
-            // SAFETY: one past the end of the chunk.
-            c.end = unsafe { chunk.as_ptr().add(CHUNK) };
+            state.new_chunk(class, size);
         }
         let c = &mut state.classes[class];
         let cell = c.bump;
-        // SAFETY: `size` bytes fit before `end` (checked above).
+        // SAFETY: `size` bytes fit before `end` (a new chunk holds one cell at least).
         c.bump = unsafe { cell.add(size) };
         // SAFETY: inside a live chunk, so not null.
         unsafe { NonNull::new_unchecked(cell) }
@@ -130,12 +138,29 @@ impl CellPool {
     }
 }
 
+impl State {
+    #[cold]
+    #[inline(never)]
+    fn new_chunk(&mut self, class: usize, size: usize) {
+        let c = &mut self.classes[class];
+        let cells = c.next_chunk_cells.min(MAX_CHUNK / size).max(1);
+        c.next_chunk_cells = cells * 2;
+        let layout = Layout::from_size_align(cells * size, MAX_ALIGN).unwrap_or_else(|_| unreachable!());
+        // SAFETY: the layout has a non-zero size.
+        let chunk = NonNull::new(unsafe { alloc(layout) }).unwrap_or_else(|| handle_alloc_error(layout));
+        c.bump = chunk.as_ptr();
+        // SAFETY: one past the end of the chunk.
+        c.end = unsafe { chunk.as_ptr().add(layout.size()) };
+        self.chunks.push((chunk, layout));
+    }
+}
+
 impl Drop for CellPool {
     fn drop(&mut self) {
-        for chunk in self.state.get_mut().chunks.drain(..) {
-            // SAFETY: allocated in `alloc` with this layout; every cell in it
-            // is gone (the pool outlives its cells).
-            unsafe { dealloc(chunk.as_ptr(), chunk_layout()) };
+        for (chunk, layout) in self.state.get_mut().chunks.drain(..) {
+            // SAFETY: allocated in `new_chunk` with this layout; every cell in
+            // it is gone (the pool outlives its cells).
+            unsafe { dealloc(chunk.as_ptr(), layout) };
         }
     }
 }
@@ -144,14 +169,20 @@ impl Drop for CellPool {
 mod tests {
     use super::*;
 
+    fn chunk_bytes(pool: &CellPool) -> Vec<usize> {
+        // SAFETY: no pool call is in progress.
+        unsafe { &*pool.state.get() }.chunks.iter().map(|(_, l)| l.size()).collect()
+    }
+
     #[test]
-    fn classes_round_up_to_16_bytes_and_stop_at_512() {
+    fn classes_round_up_to_8_bytes_and_stop_at_512() {
         let class = |size, align| CellPool::class_of(Layout::from_size_align(size, align).unwrap());
         assert_eq!(class(1, 1), Some(0));
-        assert_eq!(class(16, 8), Some(0));
-        assert_eq!(class(17, 8), Some(1));
-        assert_eq!(class(112, 16), Some(6));
-        assert_eq!(class(512, 8), Some(31));
+        assert_eq!(class(8, 8), Some(0));
+        assert_eq!(class(9, 8), Some(1));
+        assert_eq!(class(104, 8), Some(12));
+        assert_eq!(class(104, 16), Some(13), "16-aligned: a class of a multiple of 16 bytes");
+        assert_eq!(class(512, 8), Some(63));
         assert_eq!(class(513, 8), None, "too big: the global allocator");
         assert_eq!(class(64, 32), None, "over-aligned: the global allocator");
         assert_eq!(class(0, 1), None);
@@ -160,25 +191,26 @@ mod tests {
     #[test]
     fn cells_are_distinct_aligned_and_recycled_last_in_first_out() {
         let pool = CellPool::new();
-        let class = CellPool::class_of(Layout::new::<[u64; 14]>()).unwrap();
+        let class = CellPool::class_of(Layout::new::<[u64; 13]>()).unwrap();
         // Enough cells to need several chunks.
         // SAFETY: this thread is the pool's only user.
         let cells: Vec<NonNull<u8>> = (0..1000).map(|_| unsafe { pool.alloc(class) }).collect();
         let mut addresses: Vec<usize> = cells.iter().map(|c| c.as_ptr() as usize).collect();
         assert!(addresses.iter().all(|a| a % GRAIN == 0));
         addresses.sort_unstable();
-        assert!(addresses.windows(2).all(|w| w[1] - w[0] >= 112), "cells overlap");
+        assert!(addresses.windows(2).all(|w| w[1] - w[0] >= 104), "cells overlap");
         for (i, cell) in cells.iter().enumerate() {
-            // SAFETY: each cell is valid for 112 bytes and ours.
-            unsafe { cell.as_ptr().cast::<[u64; 14]>().write([i as u64; 14]) };
+            // SAFETY: each cell is valid for 104 bytes and ours.
+            unsafe { cell.as_ptr().cast::<[u64; 13]>().write([i as u64; 13]) };
         }
         for (i, cell) in cells.iter().enumerate() {
             // SAFETY: as above.
-            assert_eq!(unsafe { cell.as_ptr().cast::<[u64; 14]>().read() }, [i as u64; 14]);
+            assert_eq!(unsafe { cell.as_ptr().cast::<[u64; 13]>().read() }, [i as u64; 13]);
         }
-        // SAFETY: no pool call is in progress.
-        let chunks = unsafe { &*pool.state.get() }.chunks.len();
-        assert_eq!(chunks, 1000usize.div_ceil(CHUNK / 112));
+        // Chunks of 8, 16, 32, 64, 128 cells, then 16 KiB (157 cells) each.
+        let chunks = chunk_bytes(&pool);
+        assert_eq!(&chunks[..6], &[8 * 104, 16 * 104, 32 * 104, 64 * 104, 128 * 104, 157 * 104]);
+        assert_eq!(chunks.len(), 5 + (1000 - 248usize).div_ceil(157));
         // SAFETY: the cells came from this pool and class, and are not used again.
         unsafe {
             pool.free(cells[3], class);
@@ -186,8 +218,19 @@ mod tests {
             assert_eq!(pool.alloc(class), cells[7]);
             assert_eq!(pool.alloc(class), cells[3]);
         }
-        // SAFETY: no pool call is in progress.
-        let after = unsafe { &*pool.state.get() }.chunks.len();
-        assert_eq!(after, chunks, "recycling took no new chunk");
+        assert_eq!(chunk_bytes(&pool), chunks, "recycling took no new chunk");
+    }
+
+    #[test]
+    fn sixteen_byte_aligned_cells_are_aligned() {
+        #[repr(align(16))]
+        struct Wide(#[allow(dead_code)] [u8; 40]);
+        let pool = CellPool::new();
+        let class = CellPool::class_of(Layout::new::<Wide>()).unwrap();
+        for _ in 0..100 {
+            // SAFETY: this thread is the pool's only user.
+            let cell = unsafe { pool.alloc(class) };
+            assert_eq!(cell.as_ptr() as usize % 16, 0);
+        }
     }
 }
