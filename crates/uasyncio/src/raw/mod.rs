@@ -79,6 +79,10 @@ pub(crate) mod state {
     pub const NAMED: u32 = 1 << 9;
     /// The cell came from the loop's `CellPool`; set at creation only.
     pub const POOLED: u32 = 1 << 10;
+    /// The stage holds the future.
+    pub const FUTURE: u32 = 1 << 11;
+    /// The stage holds the outcome.
+    pub const OUTPUT: u32 = 1 << 12;
 }
 
 /// Type-erased operations on a `TaskCell<F, T>`.
@@ -124,10 +128,12 @@ pub(crate) struct Header {
     pub(crate) awaiting: Cell<Option<NonNull<Header>>>,
 }
 
-enum Stage<F, T> {
-    Running(F),
-    Finished(Result<T, TaskError>),
-    Consumed,
+/// The future, then its outcome, in the same bytes. The header's
+/// `state::FUTURE` and `state::OUTPUT` bits say which one is there (at most
+/// one), so the stage needs no tag of its own (an enum's took 8 bytes).
+union Stage<F, T> {
+    future: ManuallyDrop<F>,
+    output: ManuallyDrop<Result<T, TaskError>>,
 }
 
 #[repr(C)]
@@ -284,6 +290,7 @@ impl<T> JoinHandle<T> {
         if class.is_some() {
             initial_state |= state::POOLED;
         }
+        initial_state |= state::FUTURE;
         // SAFETY: loop thread (above).
         let memory = class.map(|class| unsafe { remote.pool.alloc(class) });
         let cell = TaskCell::<F, F::Output> {
@@ -298,7 +305,7 @@ impl<T> JoinHandle<T> {
                 awaiter: Cell::new(None),
                 awaiting: Cell::new(None),
             },
-            stage: UnsafeCell::new(Stage::Running(fut)),
+            stage: UnsafeCell::new(Stage { future: ManuallyDrop::new(fut) }),
         };
         let ptr = match memory {
             Some(memory) => {
@@ -358,77 +365,109 @@ fn vtable_of<F: Future + 'static>() -> &'static VTable {
     &Holder::<F>::VTABLE
 }
 
-/// # Safety (all `*_impl`)
+/// # Safety (all `*_impl`, and the stage helpers)
 /// `ptr` is a live `TaskCell<F, F::Output>` (I1, I2) used on its loop thread (I3).
 unsafe fn stage<'a, F: Future>(ptr: NonNull<Header>) -> &'a mut Stage<F, F::Output> {
     // SAFETY: see above; the loop never holds two of these borrows at once.
     unsafe { &mut *ptr.cast::<TaskCell<F, F::Output>>().as_ref().stage.get() }
 }
 
+/// Drops the future where it stands, if it is still there.
+unsafe fn drop_future<F: Future>(ptr: NonNull<Header>) {
+    let h = hdr(ptr);
+    if h.has(state::FUTURE) {
+        // Cleared first: if a destructor panics, the stage is already empty.
+        h.unset(state::FUTURE);
+        // SAFETY: FUTURE said the stage held the future; it is dropped once.
+        unsafe { ManuallyDrop::drop(&mut stage::<F>(ptr).future) };
+    }
+}
+
+/// Stores the outcome in the (empty) stage.
+unsafe fn put_output<F: Future>(ptr: NonNull<Header>, outcome: Result<F::Output, TaskError>) {
+    let h = hdr(ptr);
+    debug_assert!(!h.has(state::FUTURE | state::OUTPUT), "the stage is not empty");
+    // SAFETY: helper contract; writing a `ManuallyDrop` field drops nothing.
+    unsafe { stage::<F>(ptr) }.output = ManuallyDrop::new(outcome);
+    h.set(state::OUTPUT);
+}
+
+/// Moves the outcome out, if it is there.
+unsafe fn take_outcome<F: Future>(ptr: NonNull<Header>) -> Option<Result<F::Output, TaskError>> {
+    let h = hdr(ptr);
+    if !h.has(state::OUTPUT) {
+        return None;
+    }
+    h.unset(state::OUTPUT);
+    // SAFETY: OUTPUT said the stage held the outcome; it is moved out once.
+    Some(unsafe { ManuallyDrop::take(&mut stage::<F>(ptr).output) })
+}
+
 /// Polls without a per-poll `catch_unwind` (that costs on every poll): a
 /// panic unwinds to the loop's own catch, which calls `fail_impl` for the
 /// task that was running (`Core::current`).
 unsafe fn poll_impl<F: Future>(ptr: NonNull<Header>, cx: &mut Context<'_>) -> bool {
-    // SAFETY: vtable contract.
-    let stage = unsafe { stage::<F>(ptr) };
-    let Stage::Running(fut) = stage else {
+    if !hdr(ptr).has(state::FUTURE) {
         return true;
-    };
-    // SAFETY: the future lives in the heap cell and is never moved: it is
-    // dropped in place when the stage is overwritten.
-    let fut = unsafe { Pin::new_unchecked(fut) };
+    }
+    // SAFETY: vtable contract; FUTURE says the stage holds the future, which
+    // lives in the task's cell and is never moved (it is dropped in place).
+    let fut = unsafe { Pin::new_unchecked(&mut *stage::<F>(ptr).future) };
     match fut.poll(cx) {
         Poll::Pending => false,
         Poll::Ready(value) => {
-            *stage = Stage::Finished(Ok(value));
+            // SAFETY: vtable contract (for both).
+            unsafe {
+                drop_future::<F>(ptr);
+                put_output::<F>(ptr, Ok(value));
+            }
             true
         }
     }
 }
 
 unsafe fn fail_impl<F: Future>(ptr: NonNull<Header>, message: String) {
-    // SAFETY: vtable contract.
-    let stage = unsafe { stage::<F>(ptr) };
     // The future's destructors may panic too; their message is lost.
-    let _ = catch(|| *stage = Stage::Consumed);
-    *stage = Stage::Finished(Err(TaskError::Panicked(message)));
+    // SAFETY: vtable contract (for all three).
+    let _ = catch(|| unsafe { drop_future::<F>(ptr) });
+    let _ = catch(|| drop(unsafe { take_outcome::<F>(ptr) }));
+    unsafe { put_output::<F>(ptr, Err(TaskError::Panicked(message))) };
     hdr(ptr).set(state::PANICKED);
 }
 
 unsafe fn cancel_impl<F: Future>(ptr: NonNull<Header>) {
-    // SAFETY: vtable contract.
-    let stage = unsafe { stage::<F>(ptr) };
-    if let Stage::Running(_) = stage {
+    if hdr(ptr).has(state::FUTURE) {
         // Destructors run now, like a `finally` block; a panic in one is not
         // allowed to escape into the loop.
-        let _ = catch(|| *stage = Stage::Consumed);
-        *stage = Stage::Finished(Err(TaskError::Cancelled));
+        // SAFETY: vtable contract (for both).
+        let _ = catch(|| unsafe { drop_future::<F>(ptr) });
+        unsafe { put_output::<F>(ptr, Err(TaskError::Cancelled)) };
     }
 }
 
 unsafe fn error_impl<F: Future>(ptr: NonNull<Header>) -> Option<TaskError> {
-    // SAFETY: vtable contract.
-    match unsafe { stage::<F>(ptr) } {
-        Stage::Finished(Err(e)) => Some(e.clone()),
-        _ => None,
+    if !hdr(ptr).has(state::OUTPUT) {
+        return None;
+    }
+    // SAFETY: vtable contract; OUTPUT says the stage holds the outcome.
+    match unsafe { &*stage::<F>(ptr).output } {
+        Err(e) => Some(e.clone()),
+        Ok(_) => None,
     }
 }
 
 unsafe fn take_output_impl<F: Future>(ptr: NonNull<Header>, out: *mut ()) {
     // SAFETY: vtable contract.
-    let stage = unsafe { stage::<F>(ptr) };
-    if let Stage::Finished(_) = stage {
-        let Stage::Finished(result) = core::mem::replace(stage, Stage::Consumed) else { unreachable!() };
+    if let Some(result) = unsafe { take_outcome::<F>(ptr) } {
         // SAFETY: `take_output::<T>` passes an `Option<Result<F::Output, _>>`.
         unsafe { *out.cast::<Option<Result<F::Output, TaskError>>>() = Some(result) };
     }
 }
 
 unsafe fn drop_output_impl<F: Future>(ptr: NonNull<Header>) {
-    // SAFETY: vtable contract.
-    let stage = unsafe { stage::<F>(ptr) };
-    if let Stage::Finished(_) = stage {
-        let _ = catch(|| *stage = Stage::Consumed);
+    if hdr(ptr).has(state::OUTPUT) {
+        // SAFETY: vtable contract.
+        let _ = catch(|| drop(unsafe { take_outcome::<F>(ptr) }));
     }
 }
 
@@ -439,6 +478,12 @@ unsafe fn dealloc_impl<F: Future>(ptr: NonNull<Header>) {
     let st = h.state.get();
     if st & state::NAMED != 0 {
         h.remote.forget_name(ptr.as_ptr() as usize);
+    }
+    // The stage is empty by now (I4); were it not, this drops what is left.
+    // SAFETY: vtable contract (the cell is ours alone).
+    unsafe {
+        drop_future::<F>(ptr);
+        drop(take_outcome::<F>(ptr));
     }
     let cell = ptr.cast::<TaskCell<F, F::Output>>().as_ptr();
     // SAFETY: the cell is ours alone; the header's drop never releases
@@ -655,3 +700,19 @@ pub(crate) struct LoopPtr(pub(crate) *const Core);
 unsafe impl Send for LoopPtr {}
 // SAFETY: as above.
 unsafe impl Sync for LoopPtr {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    #[cfg(target_pointer_width = "64")]
+    fn a_cell_is_its_header_and_the_larger_of_future_and_outcome() {
+        use core::mem::size_of;
+        assert_eq!(size_of::<Header>(), 64);
+        // A 40-byte future whose outcome (`Result<(), TaskError>`) is 24 bytes.
+        assert_eq!(size_of::<TaskCell<[u64; 5], ()>>(), 64 + 40);
+        // An outcome larger than its future.
+        assert_eq!(size_of::<TaskCell<[u64; 1], [u64; 6]>>(), 64 + size_of::<Result<[u64; 6], TaskError>>());
+    }
+}
