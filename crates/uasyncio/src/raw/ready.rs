@@ -131,24 +131,21 @@ impl ReadyQueue {
             self.tail = link;
         }
         self.head = link;
-        match self.older.front_mut() {
-            Some(front) if front.key == key => {
-                front.count += 1;
-                self.older_len += 1;
-            }
-            Some(_) => {
-                self.older.push_front(Run { key, count: 1 });
-                self.older_len += 1;
-            }
+        let front = match self.older.front_mut() {
+            Some(front) => Some(front),
+            // The queue was one run (or empty): `back` is also the front.
             None if self.back.key == key || self.back.count == 0 => {
                 self.back.key = key;
                 self.back.count += 1;
+                return;
             }
-            None => {
-                self.older.push_front(Run { key, count: 1 });
-                self.older_len += 1;
-            }
+            None => None,
+        };
+        match front {
+            Some(front) if front.key == key => front.count += 1,
+            _ => self.older.push_front(Run { key, count: 1 }),
         }
+        self.older_len += 1;
     }
 
     /// The key of the front entry.

@@ -67,9 +67,8 @@ impl EventLoop {
     /// ```
     pub fn run_forever(&self) {
         self.check_open();
-        match self.core.drive(None) {
-            RunEnd::Stopped | RunEnd::Exhausted | RunEnd::MainDone => {}
-        }
+        // Stopped or exhausted: either way the run is over.
+        self.core.drive(None);
     }
 
     /// Runs `fut` as the main task until it completes and returns its output.

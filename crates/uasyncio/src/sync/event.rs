@@ -126,12 +126,11 @@ impl Future for EventWait<'_> {
                 Poll::Pending
             }
             Some(key) => {
-                if waiters.take_notified(key) {
+                if waiters.take_notified(key, cx.waker()) {
                     drop(waiters);
                     self.key = None;
                     Poll::Ready(())
                 } else {
-                    waiters.update(key, cx.waker());
                     Poll::Pending
                 }
             }

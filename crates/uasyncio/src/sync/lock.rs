@@ -129,14 +129,13 @@ impl<'a> Future for Acquire<'a> {
             }
             Some(key) => {
                 let mut waiters = lock.waiters.borrow_mut();
-                if waiters.take_notified(key) {
+                if waiters.take_notified(key, cx.waker()) {
                     drop(waiters);
                     self.key = None;
                     // Handed over: nobody could take it meanwhile.
                     lock.state.set(LockState::Locked);
                     Poll::Ready(LockGuard { lock })
                 } else {
-                    waiters.update(key, cx.waker());
                     Poll::Pending
                 }
             }

@@ -251,9 +251,7 @@ fn poll_waiting<R>(
     mut attempt: impl FnMut() -> Option<R>,
 ) -> Poll<R> {
     if let Some(k) = *key {
-        let mut waiters = list.borrow_mut();
-        if !waiters.take_notified(k) {
-            waiters.update(k, cx.waker());
+        if !list.borrow_mut().take_notified(k, cx.waker()) {
             return Poll::Pending;
         }
         *key = None;

@@ -98,24 +98,23 @@ impl WaitList {
         self.slots.get_mut(key.slot as usize).filter(|s| s.generation == key.generation)
     }
 
-    /// True (and the slot is released) if the waiter was notified.
-    pub(crate) fn take_notified(&mut self, key: WaitKey) -> bool {
-        match self.slot(key) {
-            Some(s) if s.state == SlotState::Notified => {
+    /// A waiter polled again: true (and the slot is released) if it was
+    /// notified; otherwise it keeps waiting, woken through `waker` from now on.
+    #[inline]
+    pub(crate) fn take_notified(&mut self, key: WaitKey, waker: &Waker) -> bool {
+        let Some(slot) = self.slot(key) else { return false };
+        match slot.state {
+            SlotState::Notified => {
                 self.release(key.slot);
                 true
             }
-            _ => false,
-        }
-    }
-
-    /// Refreshes a waiting waiter's waker.
-    pub(crate) fn update(&mut self, key: WaitKey, waker: &Waker) {
-        if let Some(slot) = self.slot(key)
-            && slot.state == SlotState::Waiting
-            && !slot.waker.as_ref().is_some_and(|w| w.will_wake(waker))
-        {
-            slot.waker = Some(waker.clone());
+            SlotState::Waiting => {
+                if !slot.waker.as_ref().is_some_and(|w| w.will_wake(waker)) {
+                    slot.waker = Some(waker.clone());
+                }
+                false
+            }
+            SlotState::Free => false,
         }
     }
 
@@ -202,14 +201,14 @@ mod tests {
         while list.notify_one() {
             woken.push(keys.iter().position(|k| list.slot(*k).is_some_and(|s| s.state == SlotState::Notified)));
             let k = keys[woken.last().unwrap().unwrap()];
-            assert!(list.take_notified(k));
+            assert!(list.take_notified(k, waker));
         }
         assert_eq!(woken, [Some(0), Some(2), Some(4)]);
         // Slots are reused with new generations: old keys are stale.
         let fresh = list.push(waker);
-        assert!(keys.iter().all(|k| !list.take_notified(*k)));
+        assert!(keys.iter().all(|k| !list.take_notified(*k, waker)));
         assert!(list.notify_one());
-        assert!(list.take_notified(fresh));
+        assert!(list.take_notified(fresh, waker));
     }
 
     #[test]
@@ -220,7 +219,7 @@ mod tests {
         assert!(list.notify_one());
         assert!(list.remove(a), "a was notified: the caller passes it on");
         assert!(list.notify_one());
-        assert!(list.take_notified(b));
+        assert!(list.take_notified(b, Waker::noop()));
         assert!(!list.notify_one());
     }
 }
