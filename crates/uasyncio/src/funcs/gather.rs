@@ -127,9 +127,7 @@ where
     I: IntoIterator,
     I::Item: Future + 'static,
 {
-    let mut slots: Vec<Slot<_>> = futs.into_iter().map(|f| Slot::new(crate::create_task(f))).collect();
-    drive(&mut slots, true).await?;
-    slots.iter_mut().map(Slot::take).collect()
+    gather_tasks(futs.into_iter().map(crate::create_task)).await
 }
 
 /// Like [`gather()`], but every outcome sits in its slot, failures included
@@ -153,9 +151,7 @@ where
     I: IntoIterator,
     I::Item: Future + 'static,
 {
-    let mut slots: Vec<Slot<_>> = futs.into_iter().map(|f| Slot::new(crate::create_task(f))).collect();
-    let _ = drive(&mut slots, false).await;
-    slots.iter_mut().map(Slot::take).collect()
+    gather_tasks_return_exceptions(futs.into_iter().map(crate::create_task)).await
 }
 
 /// [`gather()`] for tasks that already exist: awaits each [`Task`] and
