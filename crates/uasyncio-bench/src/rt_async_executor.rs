@@ -10,7 +10,7 @@ use async_executor::LocalExecutor;
 use async_io::Timer;
 use event_listener::{Event, listener};
 
-use crate::common::{self, MEMORY_SLEEP_MS, Outcome, Sizes, Stopwatch, Workload, YieldNow, ns_per_op};
+use crate::common::{self, Outcome, Sizes, SpawnDetached, Stopwatch, Workload, YieldNow, ns_per_op};
 
 /// Runs the `async move` body, which names the executor `$ex`, on a fresh
 /// `LocalExecutor` driven by `async_io::block_on`.
@@ -120,7 +120,7 @@ pub fn measure(w: Workload, s: &Sizes) -> Outcome {
         }),
         Workload::Timers(_) => block_on!(|ex| async move {
             let delays = common::delays_us(ops);
-            let cpu = common::process_cpu_ns();
+            let start = Stopwatch::start_process();
             let tasks: Vec<_> = delays
                 .iter()
                 .map(|&us| {
@@ -132,31 +132,17 @@ pub fn measure(w: Workload, s: &Sizes) -> Outcome {
             for t in tasks {
                 t.await;
             }
-            (common::process_cpu_ns() - cpu) as f64 / ops as f64
+            ns_per_op(start, ops)
         }),
-        Workload::MemoryPerTask => block_on!(|ex| async move {
-            let started = Rc::new(Cell::new(0usize));
-            let finished = Rc::new(Cell::new(0usize));
-            common::start_counting();
-            for _ in 0..ops {
-                let (started, finished) = (started.clone(), finished.clone());
-                ex.spawn(async move {
-                    started.set(started.get() + 1);
-                    Timer::after(Duration::from_millis(MEMORY_SLEEP_MS)).await;
-                    finished.set(finished.get() + 1);
-                })
-                .detach();
-            }
-            while started.get() < ops {
-                Timer::after(Duration::from_millis(1)).await;
-            }
-            let bytes = common::stop_counting();
-            assert_eq!(finished.get(), 0, "memory: tasks woke before the reading");
-            while finished.get() < ops {
-                Timer::after(Duration::from_millis(5)).await;
-            }
-            bytes as f64 / ops as f64
-        }),
+        Workload::MemoryPerTask => {
+            block_on!(|ex| common::memory_per_task(ops, ex, |ms| Timer::after(Duration::from_millis(ms))))
+        }
     };
     Outcome::Measured(figure)
+}
+
+impl SpawnDetached for LocalExecutor<'_> {
+    fn spawn_detached<F: Future<Output = ()> + 'static>(&self, fut: F) {
+        self.spawn(fut).detach();
+    }
 }

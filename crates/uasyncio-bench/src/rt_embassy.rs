@@ -33,10 +33,21 @@ type JoinSignal = Signal<NoopRawMutex, usize>;
 
 /// Runs a fresh executor until [`REMAINING`] drops to zero. The executor must
 /// be `'static` and cannot be dropped, so each run leaks one (a few bytes).
-fn run_until_done(tasks: usize, init: impl FnOnce(Spawner)) {
+///
+/// Returns `clock` started inside the running executor, just before `init`
+/// spawns the tasks (as the other runtimes start it inside their main task).
+fn run_until_done(tasks: usize, clock: fn() -> Stopwatch, init: impl FnOnce(Spawner)) -> Stopwatch {
     REMAINING.store(tasks, Ordering::SeqCst);
     let executor: &'static mut Executor = Box::leak(Box::new(Executor::new()));
-    executor.run_until(init, || REMAINING.load(Ordering::Acquire) == 0);
+    let mut start = None;
+    executor.run_until(
+        |sp| {
+            start = Some(clock());
+            init(sp);
+        },
+        || REMAINING.load(Ordering::Acquire) == 0,
+    );
+    start.expect("the executor ran init")
 }
 
 fn finished() {
@@ -137,60 +148,58 @@ fn leak<T>(value: T) -> &'static T {
 /// Measures one workload on embassy.
 pub fn measure(w: Workload, s: &Sizes) -> Outcome {
     let ops = s.ops(w);
-    let start = Stopwatch::start();
-    match w {
+    let thread = Stopwatch::start;
+    let start = match w {
         Workload::Yield => {
             assert!(s.yield_tasks <= 64, "the yielder pool holds 64 tasks");
             let rounds = s.yield_rounds;
-            run_until_done(s.yield_tasks, |sp| {
+            run_until_done(s.yield_tasks, thread, |sp| {
                 for _ in 0..s.yield_tasks {
                     sp.spawn(yielder(rounds).unwrap());
                 }
-            });
+            })
         }
         Workload::SpawnJoinSeq => {
             let join = leak(JoinSignal::new());
-            run_until_done(1, |sp| sp.spawn(spawn_seq_main(sp, ops, join).unwrap()));
+            run_until_done(1, thread, |sp| sp.spawn(spawn_seq_main(sp, ops, join).unwrap()))
         }
         Workload::SpawnJoinBatch => {
             if ops > BIG_POOL {
                 return Outcome::Skipped(SCAN_REASON);
             }
             let all_done = leak(JoinSignal::new());
-            run_until_done(1, |sp| sp.spawn(spawn_batch_main(sp, ops, all_done).unwrap()));
+            run_until_done(1, thread, |sp| sp.spawn(spawn_batch_main(sp, ops, all_done).unwrap()))
         }
         Workload::PingPong => {
             let (ping, pong) = (leak(Flag::new()), leak(Flag::new()));
-            run_until_done(2, |sp| {
+            run_until_done(2, thread, |sp| {
                 sp.spawn(ponger(ops, ping, pong).unwrap());
                 sp.spawn(pinger(ops, ping, pong).unwrap());
-            });
+            })
         }
         Workload::Queue => {
             assert_eq!(s.queue_capacity, 64, "the embassy channel is sized 64");
             let channel = leak(ItemChannel::new());
-            run_until_done(2, |sp| {
+            run_until_done(2, thread, |sp| {
                 sp.spawn(producer(ops, channel).unwrap());
                 sp.spawn(consumer(ops, channel).unwrap());
-            });
+            })
         }
         Workload::Timers(_) => {
             if ops > BIG_POOL {
                 return Outcome::Skipped(SCAN_REASON);
             }
             let delays = common::delays_us(ops);
-            let cpu = common::process_cpu_ns();
-            run_until_done(ops, |sp| {
+            run_until_done(ops, Stopwatch::start_process, |sp| {
                 for &us in &delays {
                     sp.spawn(sleeper(us).unwrap());
                 }
-            });
-            return Outcome::Measured((common::process_cpu_ns() - cpu) as f64 / ops as f64);
+            })
         }
         Workload::MemoryPerTask => {
             return Outcome::Skipped("tasks are static, no heap per task");
         }
-    }
+    };
     Outcome::Measured(ns_per_op(start, ops))
 }
 

@@ -1,7 +1,6 @@
 //! tokio: a current-thread runtime with a `LocalSet` (`spawn_local`), its own
 //! `yield_now`, `Notify`, `mpsc::channel` and `time::sleep`.
 
-use std::cell::Cell;
 use std::future::Future;
 use std::hint::black_box;
 use std::rc::Rc;
@@ -10,7 +9,7 @@ use std::time::Duration;
 use tokio::sync::{Notify, mpsc};
 use tokio::task::{LocalSet, spawn_local};
 
-use crate::common::{self, MEMORY_SLEEP_MS, Outcome, Sizes, Stopwatch, Workload, ns_per_op};
+use crate::common::{self, Outcome, Sizes, SpawnDetached, Stopwatch, Workload, ns_per_op};
 
 /// Runs `main` on a fresh current-thread runtime with a `LocalSet`.
 fn block_on<F: Future>(main: F) -> F::Output {
@@ -88,37 +87,26 @@ pub fn measure(w: Workload, s: &Sizes) -> Outcome {
         }),
         Workload::Timers(_) => block_on(async {
             let delays = common::delays_us(ops);
-            let cpu = common::process_cpu_ns();
+            let start = Stopwatch::start_process();
             let handles: Vec<_> =
                 delays.iter().map(|&us| spawn_local(tokio::time::sleep(Duration::from_micros(us)))).collect();
             for h in handles {
                 h.await.unwrap();
             }
-            (common::process_cpu_ns() - cpu) as f64 / ops as f64
+            ns_per_op(start, ops)
         }),
-        Workload::MemoryPerTask => block_on(async {
-            let started = Rc::new(Cell::new(0usize));
-            let finished = Rc::new(Cell::new(0usize));
-            common::start_counting();
-            for _ in 0..ops {
-                let (started, finished) = (started.clone(), finished.clone());
-                // Dropping the JoinHandle detaches the task.
-                drop(spawn_local(async move {
-                    started.set(started.get() + 1);
-                    tokio::time::sleep(Duration::from_millis(MEMORY_SLEEP_MS)).await;
-                    finished.set(finished.get() + 1);
-                }));
-            }
-            while started.get() < ops {
-                tokio::time::sleep(Duration::from_millis(1)).await;
-            }
-            let bytes = common::stop_counting();
-            assert_eq!(finished.get(), 0, "memory: tasks woke before the reading");
-            while finished.get() < ops {
-                tokio::time::sleep(Duration::from_millis(5)).await;
-            }
-            bytes as f64 / ops as f64
-        }),
+        Workload::MemoryPerTask => {
+            block_on(common::memory_per_task(ops, &Spawner, |ms| tokio::time::sleep(Duration::from_millis(ms))))
+        }
     };
     Outcome::Measured(figure)
+}
+
+struct Spawner;
+
+impl SpawnDetached for Spawner {
+    fn spawn_detached<F: Future<Output = ()> + 'static>(&self, fut: F) {
+        // Dropping the JoinHandle detaches the task.
+        drop(spawn_local(fut));
+    }
 }

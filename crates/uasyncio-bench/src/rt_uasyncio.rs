@@ -1,14 +1,13 @@
 //! Our runtime, `uasyncio`: `create_task`, `sleep_ms(0)` as the yield, two
 //! `Event`s for pingpong, `Queue::new(64)`, `sleep_us` for the timers.
 
-use std::cell::Cell;
 use std::future::Future;
 use std::hint::black_box;
 use std::rc::Rc;
 
 use uasyncio::{Event, Queue, create_task, sleep_ms, sleep_us};
 
-use crate::common::{self, MEMORY_SLEEP_MS, Outcome, Sizes, Stopwatch, Workload, ns_per_op};
+use crate::common::{self, Outcome, Sizes, SpawnDetached, Stopwatch, Workload, ns_per_op};
 
 /// Runs `main` on a fresh event loop (the old loop's tasks are discarded).
 fn block_on<F: Future + 'static>(main: F) -> F::Output {
@@ -88,36 +87,23 @@ pub fn measure(w: Workload, s: &Sizes) -> Outcome {
         }),
         Workload::Timers(_) => block_on(async move {
             let delays = common::delays_us(ops);
-            let cpu = common::process_cpu_ns();
+            let start = Stopwatch::start_process();
             let handles: Vec<_> = delays.iter().map(|&us| create_task(sleep_us(us))).collect();
             for h in handles {
                 h.await.unwrap();
             }
-            (common::process_cpu_ns() - cpu) as f64 / ops as f64
+            ns_per_op(start, ops)
         }),
-        Workload::MemoryPerTask => block_on(async move {
-            let started = Rc::new(Cell::new(0usize));
-            let finished = Rc::new(Cell::new(0usize));
-            common::start_counting();
-            for _ in 0..ops {
-                let (started, finished) = (started.clone(), finished.clone());
-                // Dropping the Task handle detaches the task.
-                drop(create_task(async move {
-                    started.set(started.get() + 1);
-                    sleep_ms(MEMORY_SLEEP_MS).await;
-                    finished.set(finished.get() + 1);
-                }));
-            }
-            while started.get() < ops {
-                sleep_ms(1).await;
-            }
-            let bytes = common::stop_counting();
-            assert_eq!(finished.get(), 0, "memory: tasks woke before the reading");
-            while finished.get() < ops {
-                sleep_ms(5).await;
-            }
-            bytes as f64 / ops as f64
-        }),
+        Workload::MemoryPerTask => block_on(common::memory_per_task(ops, &Spawner, |ms: u64| sleep_ms(ms))),
     };
     Outcome::Measured(figure)
+}
+
+struct Spawner;
+
+impl SpawnDetached for Spawner {
+    fn spawn_detached<F: Future<Output = ()> + 'static>(&self, fut: F) {
+        // Dropping the Task handle detaches the task.
+        drop(create_task(fut));
+    }
 }
