@@ -257,7 +257,7 @@ fn clock_us(last_us: u64) -> u64 {
 }
 
 /// Seconds (as MicroPython's `sleep` takes them) to µs.
-fn secs_to_us(secs: f64) -> u64 {
+pub(crate) fn secs_to_us(secs: f64) -> u64 {
     assert!(secs.is_finite() && secs >= 0.0, "a time must be a finite number of seconds >= 0, not {secs}");
     (secs * 1e6).round() as u64
 }
@@ -413,6 +413,13 @@ impl Board {
         let (signals, ids) = state.visible_signals();
         let changes = state.changes.iter().filter_map(|c| Some(Change { signal: ids[c.signal.0]?, ..*c })).collect();
         Trace { signals, changes, lines: state.lines.clone(), end_us: state.end_us.unwrap_or(now) }
+    }
+
+    /// The last `n` printed lines, with their times (for a live view, which
+    /// shows no more than fit, without copying the whole trace each frame).
+    pub(crate) fn last_lines(&self, n: usize) -> Vec<(u64, String)> {
+        let state = self.state.borrow();
+        state.lines[state.lines.len().saturating_sub(n)..].to_vec()
     }
 
     /// Every signal with its current value (for a live view).
@@ -841,8 +848,9 @@ impl State {
         let Some(config) = self.pins.get(&gpio).copied() else {
             return;
         };
+        let level = self.level(gpio) == Some(true);
         let (kind, value) = match config.function {
-            Function::Gpio => (SignalKind::Digital, Value::Level(self.level(gpio) == Some(true))),
+            Function::Gpio => (SignalKind::Digital, Value::Level(level)),
             Function::Pwm { duty_u16, .. } => (SignalKind::Pwm, Value::Duty(duty_u16)),
             Function::Adc { .. } => {
                 let analog = self.wiring.get(&gpio).map_or(0, |w| w.analog);
@@ -850,7 +858,6 @@ impl State {
             }
         };
         self.record(now, gpio, kind, value);
-        let level = self.level(gpio) == Some(true);
         self.note_level(gpio, level);
     }
 

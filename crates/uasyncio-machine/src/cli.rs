@@ -13,7 +13,7 @@
 use std::cell::Cell;
 use std::future::Future;
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::rc::Rc;
 
 use crate::board::{Board, Echo};
@@ -303,16 +303,14 @@ impl App {
         }
         let trace = board.trace();
         if let Some(path) = &options.vcd {
-            write_vcd(&trace, path).map_err(|e| format!("{}: {e}", path.display()))?;
+            crate::vcd::write_vcd(&trace, path).map_err(|e| format!("{}: {e}", path.display()))?;
         }
         if let Some(path) = &options.svg {
-            write_svg(&trace, path).map_err(|e| format!("{}: {e}", path.display()))?;
+            crate::svg::write_svg(&trace, path).map_err(|e| format!("{}: {e}", path.display()))?;
         }
         Ok(trace)
     }
 }
-
-// ---- the output modules, wired in one place ----
 
 /// Runs `main` beside the live terminal view until the user quits or
 /// `duration` passes.
@@ -332,17 +330,10 @@ where
         async move { outcome.set(Some(crate::view::run_live(board, duration).await)) }
     };
     // The view stays until the user quits, even after `main` returns.
-    crate::run::run_until(event_loop, board, Ending::Forever, main, Some(view));
+    let end_us = crate::run::run_until(event_loop, board, Ending::Forever, main, Some(view));
+    board.finish(end_us);
     match outcome.take() {
         Some(Err(e)) => Err(format!("live view: {e}")),
         _ => Ok(()),
     }
-}
-
-fn write_vcd(trace: &Trace, path: &Path) -> std::io::Result<()> {
-    crate::vcd::write_vcd(trace, path)
-}
-
-fn write_svg(trace: &Trace, path: &Path) -> std::io::Result<()> {
-    crate::svg::write_svg(trace, path)
 }

@@ -95,9 +95,11 @@ where
     Fut: Future<Output = ()> + 'static,
 {
     let Some(secs) = secs else {
-        return run_until(event_loop, board, ending, main, None::<std::future::Pending<()>>);
+        let end_us = run_until(event_loop, board, ending, main, None::<std::future::Pending<()>>);
+        board.finish(end_us);
+        return end_us;
     };
-    let end_us = (secs * 1e6).round() as u64;
+    let end_us = crate::board::secs_to_us(secs);
     let stopper = async move {
         let now = uasyncio::now_us();
         uasyncio::sleep_us(end_us.saturating_sub(now)).await;
@@ -113,7 +115,8 @@ where
 }
 
 /// Runs `main` and the board's script on `event_loop` until `ending` says or
-/// `stopper` finishes (either stops the loop). Returns the end time in µs.
+/// `stopper` finishes (either stops the loop). Returns the end time in µs;
+/// the caller closes the board's record with it (`Board::finish`).
 pub(crate) fn run_until<F, Fut, S>(
     event_loop: &EventLoop,
     board: &Board,
@@ -142,7 +145,5 @@ where
         });
     }
     event_loop.run_forever();
-    let end_us = event_loop.time_us();
-    board.finish(end_us);
-    end_us
+    event_loop.time_us()
 }

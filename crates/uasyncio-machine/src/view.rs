@@ -449,7 +449,7 @@ impl Controls {
 /// ```
 pub async fn run_live(board: Board, duration: Option<f64>) -> io::Result<()> {
     let start = uasyncio::now_us();
-    let end = duration.map(|secs| start + (secs.max(0.0) * 1e6).round() as u64);
+    let end = duration.map(|secs| start + crate::board::secs_to_us(secs));
     let guard = TerminalGuard::enter()?;
     let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
     terminal.clear()?;
@@ -473,7 +473,8 @@ pub async fn run_live(board: Board, duration: Option<f64>) -> io::Result<()> {
             terminal.clear()?;
         }
         let seen = Snapshot::of(&board);
-        let lines = board.trace().lines;
+        // No more lines than the screen has rows.
+        let lines = board.last_lines(usize::from(terminal.size()?.height));
         terminal.draw(|frame| {
             let view = BoardView::new(&seen.signals, &lines, now)
                 .board_name(&board_name)

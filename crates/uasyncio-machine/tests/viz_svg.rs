@@ -2,15 +2,10 @@
 //! lines. Time runs from x = 170 (t = 0) to x = 970 (the end of the run).
 
 use uasyncio_machine::svg::to_svg;
-use uasyncio_machine::trace::{Change, SignalId, SignalInfo, SignalKind, Trace, Value};
+mod common;
 
-fn signal(id: usize, name: &str, gpio: u8, kind: SignalKind) -> SignalInfo {
-    SignalInfo { id: SignalId(id), name: name.into(), gpio, kind }
-}
-
-fn change(t_us: u64, id: usize, value: Value) -> Change {
-    Change { t_us, signal: SignalId(id), value }
-}
+use common::{change, signal};
+use uasyncio_machine::trace::{SignalKind, Trace, Value};
 
 /// Two seconds: an LED on from 0.5 s to 1 s, a PWM LED at 50 % from 1 s.
 fn two_seconds() -> Trace {

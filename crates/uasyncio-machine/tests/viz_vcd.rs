@@ -1,16 +1,11 @@
 //! The VCD export: the exact text for a small run, and a round trip through
 //! the `vcd` crate's parser.
 
-use uasyncio_machine::trace::{Change, SignalId, SignalInfo, SignalKind, Trace, Value};
+mod common;
+
+use common::{change, signal};
+use uasyncio_machine::trace::{SignalKind, Trace, Value};
 use uasyncio_machine::vcd::to_vcd;
-
-fn signal(id: usize, name: &str, gpio: u8, kind: SignalKind) -> SignalInfo {
-    SignalInfo { id: SignalId(id), name: name.into(), gpio, kind }
-}
-
-fn change(t_us: u64, id: usize, value: Value) -> Change {
-    Change { t_us, signal: SignalId(id), value }
-}
 
 /// An LED, a PWM LED and a potentiometer read first at 0.7 s.
 fn small_run() -> Trace {

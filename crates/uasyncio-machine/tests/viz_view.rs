@@ -4,12 +4,11 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier};
 use ratatui::widgets::Widget;
+mod common;
+
+use common::signal;
 use uasyncio_machine::trace::{SignalId, SignalInfo, SignalKind, Value};
 use uasyncio_machine::view::{BoardView, render};
-
-fn signal(id: usize, name: &str, gpio: u8, kind: SignalKind) -> SignalInfo {
-    SignalInfo { id: SignalId(id), name: name.into(), gpio, kind }
-}
 
 /// Two LEDs (one lit), a PWM LED at 61 %, a potentiometer at half, a button.
 fn board_state() -> Vec<(SignalInfo, Value)> {

@@ -1,7 +1,17 @@
 //! Helpers shared by the timeline tests: traces read in milliseconds.
 #![allow(dead_code)]
 
-use uasyncio_machine::trace::{Trace, Value};
+use uasyncio_machine::trace::{Change, SignalId, SignalInfo, SignalKind, Trace, Value};
+
+/// A signal of a hand-made trace.
+pub fn signal(id: usize, name: &str, gpio: u8, kind: SignalKind) -> SignalInfo {
+    SignalInfo { id: SignalId(id), name: name.into(), gpio, kind }
+}
+
+/// A change of a hand-made trace.
+pub fn change(t_us: u64, id: usize, value: Value) -> Change {
+    Change { t_us, signal: SignalId(id), value }
+}
 
 /// The level edges of `gpio` as `(ms, level 0/1)`.
 pub fn edges_ms(trace: &Trace, gpio: u8) -> Vec<(u64, u8)> {
