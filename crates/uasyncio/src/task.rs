@@ -200,11 +200,7 @@ impl<T> Task<T> {
                 None => panic!("a Task was awaited again after it had returned its result"),
             };
         }
-        let mut awaiter = h.awaiter.take();
-        if !awaiter.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
-            awaiter = Some(cx.waker().clone());
-        }
-        h.awaiter.set(awaiter);
+        h.awaiter.register(cx.waker());
         if link {
             self.link_current();
         }

@@ -19,10 +19,10 @@
 //!   dropped after the cell, so the pool outlives all its cells. The ready queue's links (in the
 //!   headers) do not own a reference: a task stays registered while it is
 //!   queued, and is queued at most once (its `SCHEDULED` bit).
-//! - **I3 (loop-only fields).** `link`, `state`, `stage`, `awaiter`, `awaiting` and
-//!   the loop behind `remote.core` are touched only on the thread that runs
-//!   the owning loop. Handles
-//!   are `!Send`; a waker used on another thread only touches `refs`,
+//! - **I3 (loop-only fields).** `link`, `state`, `stage`, `awaiter`,
+//!   `awaiting`, `timer_seq`, `timer_pos` and the loop behind `remote.core`
+//!   are touched only on the thread that runs the owning loop. Handles are
+//!   `!Send`; a waker used on another thread only touches `refs`,
 //!   `vtable` and `remote` (atomics and immutable data) and hands the task to
 //!   the loop through its [`Remote`] inbox.
 //! - **I4 (drop on the loop).** The future is dropped by the loop when the task
@@ -33,6 +33,11 @@
 //! - **I5 (core liveness).** `remote.core` points at the owning loop while the task is
 //!   not `DONE`; a loop finishes (cancels) every registered task before its
 //!   memory goes away, and nothing dereferences `core` for a `DONE` task.
+//! - **I6 (own timers).** The timer heap points at a task's header, without
+//!   a counted reference, exactly while the task's `TIMER` bit is set. The
+//!   bit is cleared when the timer fires or is removed, and at the latest
+//!   when the task becomes `DONE` (`Core::complete`, `Core::discard_all`),
+//!   while the task is still registered, hence alive.
 
 use alloc::alloc::Layout;
 use alloc::boxed::Box;
@@ -83,6 +88,9 @@ pub(crate) mod state {
     pub const FUTURE: u32 = 1 << 11;
     /// The stage holds the outcome.
     pub const OUTPUT: u32 = 1 << 12;
+    /// The task's own timer is armed: the timer heap points at this header
+    /// (raw I6).
+    pub const TIMER: u32 = 1 << 13;
 }
 
 /// Type-erased operations on a `TaskCell<F, T>`.
@@ -106,7 +114,10 @@ pub(crate) struct VTable {
 /// The part of a task every piece of the runtime can see.
 ///
 /// 64 bytes on 64-bit targets: it is most of a task's memory. Names, which
-/// few tasks have, are kept aside by the loop's `Remote`.
+/// few tasks have, are kept aside by the loop's `Remote`; the awaiter's
+/// waker takes one word ([`Awaiter`]), which pays for the task's own timer
+/// (`timer_seq`, `timer_pos`: a sleeping task needs no other timer memory
+/// than its heap entry).
 #[repr(C)]
 pub(crate) struct Header {
     /// The ready-queue link; first, so a link's address is its task's.
@@ -123,9 +134,14 @@ pub(crate) struct Header {
     /// outlives it), never by the header's own drop.
     pub(crate) remote: ManuallyDrop<Arc<Remote>>,
     /// The waker of whoever awaits this task's handle.
-    pub(crate) awaiter: Cell<Option<Waker>>,
+    pub(crate) awaiter: Awaiter,
     /// The task this task is currently awaiting (for cancel forwarding).
     pub(crate) awaiting: Cell<Option<NonNull<Header>>>,
+    /// The insertion order of this task's own timer, while it is armed
+    /// (`state::TIMER`; see `time::timers`).
+    pub(crate) timer_seq: Cell<u32>,
+    /// The position of this task's own timer in the timer heap, while armed.
+    pub(crate) timer_pos: Cell<u32>,
 }
 
 /// The future, then its outcome, in the same bytes. The header's
@@ -302,8 +318,10 @@ impl<T> JoinHandle<T> {
                 id,
                 vtable: vtable_of::<F>(),
                 remote: ManuallyDrop::new(remote),
-                awaiter: Cell::new(None),
+                awaiter: Awaiter::new(),
                 awaiting: Cell::new(None),
+                timer_seq: Cell::new(0),
+                timer_pos: Cell::new(0),
             },
             stage: UnsafeCell::new(Stage { future: ManuallyDrop::new(fut) }),
         };
@@ -337,6 +355,12 @@ impl<T> JoinHandle<T> {
         unsafe { (hdr(ptr).vtable.take_output)(ptr, (&mut out as *mut Option<Result<T, TaskError>>).cast()) };
         out
     }
+}
+
+/// Whether `waker` is the waker of task `ptr` (one of ours, for that task).
+#[inline]
+pub(crate) fn is_waker_of(waker: &Waker, ptr: NonNull<Header>) -> bool {
+    core::ptr::eq(waker.vtable(), &WAKER_VTABLE) && core::ptr::eq(waker.data(), ptr.as_ptr().cast_const().cast())
 }
 
 /// If `waker` is a waker of a task of `core`, that task.
@@ -664,6 +688,77 @@ pub(crate) fn wake_at_next_step(waker: Waker) {
     waker.wake();
 }
 
+/// The waker of whoever awaits a task's handle, in one word where an
+/// `Option<Waker>` takes two: a waker of one of our tasks is kept as that
+/// task's counted pointer (an even address, I2), any other waker in a box
+/// (its address with the low bit set). Almost every awaiter is a task, so
+/// the box is rare; it is made when a handle is awaited through a
+/// combinator that polls with a waker of its own.
+pub(crate) struct Awaiter(Cell<*const ()>);
+
+/// The low bit that marks a boxed foreign waker.
+const FOREIGN: usize = 1;
+
+impl Awaiter {
+    const fn new() -> Awaiter {
+        Awaiter(Cell::new(ptr::null()))
+    }
+
+    /// Records `waker` as the awaiter, unless the recorded one already wakes
+    /// the same task.
+    pub(crate) fn register(&self, waker: &Waker) {
+        let word = self.0.get();
+        let ours = core::ptr::eq(waker.vtable(), &WAKER_VTABLE);
+        let same = if word.is_null() {
+            false
+        } else if word.addr() & FOREIGN == 0 {
+            ours && core::ptr::eq(waker.data(), word)
+        } else {
+            // SAFETY: a FOREIGN word is a `Box<Waker>` owned by this cell,
+            // alive until `take` (loop thread, I3: nothing else reads it now).
+            unsafe { &*word.map_addr(|a| a & !FOREIGN).cast::<Waker>() }.will_wake(waker)
+        };
+        if same {
+            return;
+        }
+        let new = if ours {
+            // The data of one of our wakers is a live header (I2).
+            let ptr = NonNull::new(waker.data() as *mut Header).expect("a task waker points at its task");
+            core::mem::forget(TaskPtr::from_raw_ref(ptr));
+            ptr.as_ptr().cast_const().cast::<()>()
+        } else {
+            Box::into_raw(Box::new(waker.clone())).cast_const().cast::<()>().map_addr(|a| a | FOREIGN)
+        };
+        let old = Awaiter::into_waker(self.0.replace(new));
+        drop(old);
+    }
+
+    /// Takes the awaiter out, as a waker.
+    pub(crate) fn take(&self) -> Option<Waker> {
+        Awaiter::into_waker(self.0.replace(ptr::null()))
+    }
+
+    fn into_waker(word: *const ()) -> Option<Waker> {
+        if word.is_null() {
+            None
+        } else if word.addr() & FOREIGN == 0 {
+            // SAFETY: an even word is a task pointer holding one counted
+            // reference (taken in `register`), which the waker takes over.
+            Some(unsafe { Waker::from_raw(RawWaker::new(word, &WAKER_VTABLE)) })
+        } else {
+            // SAFETY: a FOREIGN word is the `Box<Waker>` made by `register`,
+            // taken out of the cell once.
+            Some(*unsafe { Box::from_raw(word.map_addr(|a| a & !FOREIGN).cast::<Waker>().cast_mut()) })
+        }
+    }
+}
+
+impl Drop for Awaiter {
+    fn drop(&mut self) {
+        drop(self.take());
+    }
+}
+
 /// Interior mutability for the loop's own queues (ready queue, timer heap)
 /// without `RefCell`'s borrow flag, which costs on every scheduling step.
 ///
@@ -710,6 +805,7 @@ mod tests {
     fn a_cell_is_its_header_and_the_larger_of_future_and_outcome() {
         use core::mem::size_of;
         assert_eq!(size_of::<Header>(), 64);
+        assert_eq!(size_of::<Awaiter>(), 8);
         // A 40-byte future whose outcome (`Result<(), TaskError>`) is 24 bytes.
         assert_eq!(size_of::<TaskCell<[u64; 5], ()>>(), 64 + 40);
         // An outcome larger than its future.

@@ -7,6 +7,7 @@ use alloc::boxed::Box;
 use alloc::rc::Rc;
 use alloc::string::String;
 use alloc::sync::Arc;
+use alloc::vec::Vec;
 use core::fmt;
 use core::future::Future;
 
@@ -16,6 +17,21 @@ pub(crate) use scheduler::{Core, Remote};
 use crate::raw::state;
 use crate::task::{Task, TaskError, TaskRef};
 use crate::time::Platform;
+
+/// Pushes onto one of the loop's tables (the task registry, the timer
+/// heap), growing it by an eighth rather than doubling it.
+///
+/// These tables grow to the peak number of tasks or timers and keep that
+/// size; doubling would leave a quarter of them unused on average (half at
+/// worst), on machines where memory is the scarce thing. Growth stays
+/// geometric, so a push is still amortized O(1) (the growth happens only
+/// while a new peak is reached, and `realloc` often extends in place).
+pub(crate) fn push_sparingly<T>(table: &mut Vec<T>, item: T) {
+    if table.len() == table.capacity() {
+        table.reserve_exact((table.capacity() / 8).max(8));
+    }
+    table.push(item);
+}
 
 /// A handle to an event loop (MicroPython's `Loop`).
 ///

@@ -22,7 +22,7 @@ use super::{EventLoop, ExceptionContext, ExceptionHandler};
 use crate::raw::{self, Entry, Header, JoinHandle, QueueCell, ReadyQueue, TaskPtr, state};
 use crate::task::TaskRef;
 use crate::time::Platform;
-use crate::time::timers::TimerQueue;
+use crate::time::timers::{Fired, TimerQueue};
 
 /// Where wakeups from other threads (or interrupts) land.
 pub(crate) struct Remote {
@@ -227,7 +227,7 @@ impl Core {
         {
             let mut tasks = self.tasks.borrow_mut();
             registered.header().index.set(u32::try_from(tasks.len()).expect("more than 4 billion tasks"));
-            tasks.push(registered);
+            super::push_sparingly(&mut tasks, registered);
         }
         self.enqueue(ptr);
         handle
@@ -371,7 +371,7 @@ impl Core {
             if remote.has_pending() {
                 self.drain_remote_slow();
             }
-            if let Some((deadline, _)) = self.timers.with(|t| t.peek()) {
+            if let Some(deadline) = self.timers.with(|t| t.peek()) {
                 match self.ready.with(|r| r.front_key()) {
                     None => {
                         if deadline <= self.refresh_now() {
@@ -444,13 +444,22 @@ impl Core {
     /// same time (those fire in their own order next).
     fn fire_timer(&self, yield_streak: &mut usize) {
         let popped = self.timers.with(|t| t.pop());
-        if let Some((deadline, _, Some(waker))) = popped {
+        if let Some((deadline, fired)) = popped {
             self.urgent.set(Some(deadline));
             self.urgent_queued.set(false);
-            match raw::local_task(&waker, self) {
-                Some(ptr) => self.schedule(ptr),
-                None => waker.wake_by_ref(),
-            }
+            let waker = match fired {
+                Fired::Task(ptr) => {
+                    self.schedule(ptr);
+                    None
+                }
+                Fired::Waker(waker) => {
+                    match raw::local_task(&waker, self) {
+                        Some(ptr) => self.schedule(ptr),
+                        None => waker.wake_by_ref(),
+                    }
+                    Some(waker)
+                }
+            };
             self.urgent.set(None);
             drop(waker);
             if self.urgent_queued.get() {
@@ -514,6 +523,11 @@ impl Core {
     /// failure nobody awaits one round later (MicroPython's rule).
     fn complete(&self, ptr: NonNull<Header>) {
         let h = raw::hdr(ptr);
+        if h.has(state::TIMER) {
+            // Its sleep did not disarm it (it was moved out of the task, or
+            // leaked): the heap must not point at a finished task (raw I6).
+            self.timers.with(|t| t.remove_own(ptr));
+        }
         h.set(state::DONE);
         h.awaiting.set(None);
         match h.awaiter.take() {
@@ -569,6 +583,7 @@ impl Core {
                 self.current.set(Some(ptr));
                 raw::cancel_task(ptr);
                 self.current.set(None);
+                self.timers.with(|t| t.remove_own(ptr));
                 h.set(state::DONE);
                 h.awaiting.set(None);
                 drop(h.awaiter.take());

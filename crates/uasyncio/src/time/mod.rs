@@ -9,15 +9,16 @@ pub(crate) mod timers;
 
 use core::future::Future;
 use core::pin::Pin;
-use core::task::{Context, Poll};
+use core::task::{Context, Poll, Waker};
 use core::time::Duration;
 
 #[cfg(feature = "std")]
 pub use clock::SystemClock;
 pub use clock::{Platform, VirtualClock};
 
+use crate::raw;
 use crate::runtime::{Core, context};
-use timers::TimerKey;
+use timers::{TimerKey, TimerQueue};
 
 /// A delay given in seconds: integers, floats, or a [`Duration`].
 ///
@@ -170,42 +171,92 @@ impl Sleep {
     /// The timer half of `poll`, kept out of line so a yield stays small.
     #[inline(never)]
     fn poll_timer(&mut self, cx: &mut Context<'_>) -> Poll<()> {
-        if self.key == NEW {
-            let duration = self.time_us;
-            let (deadline, key) = with_core("sleep()", |core| {
-                let deadline = core.refresh_now().saturating_add(duration);
-                let seq = core.next_seq();
-                let waker = cx.waker().clone();
-                (deadline, core.timers.with(|t| t.insert(deadline, seq, waker)))
-            });
-            self.time_us = deadline;
-            self.key = key;
-            return Poll::Pending;
-        }
-        let (deadline, key) = (self.time_us, self.key);
-        let ready = with_core("sleep()", |core| {
+        with_core("sleep()", |core| {
+            if self.key == NEW {
+                let deadline = core.refresh_now().saturating_add(self.time_us);
+                self.time_us = deadline;
+                self.key = arm(core, deadline, core.next_seq() as u32, cx.waker());
+                return Poll::Pending;
+            }
+            let deadline = self.time_us;
             if core.now() >= deadline || core.refresh_now() >= deadline {
                 // Usually already fired; if we were polled for another
                 // reason just after the deadline, disarm it ourselves.
-                let waker = core.timers.with(|t| t.remove(key));
-                drop(waker);
-                true
-            } else {
-                if !core.timers.with(|t| t.wakes(key, cx.waker())) {
-                    let waker = cx.waker().clone();
-                    let old = core.timers.with(|t| t.set_waker(key, waker));
-                    drop(old);
-                }
-                false
+                disarm(core, self.key);
+                self.key = DONE;
+                return Poll::Ready(());
             }
-        });
-        if ready {
-            self.key = DONE;
-            Poll::Ready(())
-        } else {
+            self.key = rearm(core, self.key, deadline, cx.waker());
             Poll::Pending
-        }
+        })
     }
+}
+
+/// Arms a timer that wakes `waker` at `deadline`: the running task's own
+/// timer if `waker` is that task's and its own timer is free, else a slot
+/// timer holding a clone of `waker`.
+fn arm(core: &Core, deadline: u64, seq: u32, waker: &Waker) -> TimerKey {
+    if let Some(task) = core.current.get()
+        && raw::is_waker_of(waker, task)
+        && !raw::hdr(task).has(raw::state::TIMER)
+    {
+        return core.timers.with(|t| t.insert_own(deadline, seq, task));
+    }
+    // Cloned outside the queue's borrow: a foreign waker's clone is user code.
+    let waker = waker.clone();
+    core.timers.with(|t| t.insert(deadline, seq, waker))
+}
+
+/// Disarms the timer of `key`, if it is still armed. An own timer is found
+/// through the running task, the one that armed it (see [`rearm`]).
+fn disarm(core: &Core, key: TimerKey) {
+    if key.is_own() {
+        if let Some(task) = core.current.get()
+            && TimerQueue::owns(key, task)
+        {
+            core.timers.with(|t| t.remove_own(task));
+        }
+    } else {
+        let waker = core.timers.with(|t| t.remove(key));
+        drop(waker);
+    }
+}
+
+/// A sleep that is not due was polled again: make sure its timer wakes
+/// `waker`. Returns the key of the timer, moved or not.
+fn rearm(core: &Core, key: TimerKey, deadline: u64, waker: &Waker) -> TimerKey {
+    if key.is_own() {
+        if let Some(task) = core.current.get()
+            && TimerQueue::owns(key, task)
+        {
+            if raw::is_waker_of(waker, task) {
+                return key;
+            }
+            // Polled now through a combinator's waker: only that waker
+            // brings the poll back here. Same deadline, same order.
+            core.timers.with(|t| t.remove_own(task));
+            return arm(core, deadline, key_seq(core, key), waker);
+        }
+        // Polled by another task than the one that armed it (the sleep was
+        // moved): arm it afresh here. The first task's timer stays armed
+        // until it fires (a spurious wake) or that task ends.
+        return arm(core, deadline, key_seq(core, key), waker);
+    }
+    if !core.timers.with(|t| t.is_armed(key)) {
+        // Its timer is gone (its loop discarded every timer): arm anew.
+        return arm(core, deadline, core.next_seq() as u32, waker);
+    }
+    if !core.timers.with(|t| t.wakes(key, waker)) {
+        let waker = waker.clone();
+        let old = core.timers.with(|t| t.set_waker(key, waker));
+        drop(old);
+    }
+    key
+}
+
+/// The order of the timer of `key` (kept when the timer moves).
+fn key_seq(core: &Core, key: TimerKey) -> u32 {
+    core.timers.with(|t| t.seq(key)).unwrap_or_else(|| core.next_seq() as u32)
 }
 
 fn with_core<R>(what: &str, f: impl FnOnce(&Core) -> R) -> R {
@@ -242,8 +293,7 @@ impl Drop for Sleep {
     fn drop(&mut self) {
         if self.key.is_timer() {
             let key = self.key;
-            let waker = context::with_running(|core| core.timers.with(|t| t.remove(key)));
-            drop(waker);
+            context::with_running(|core| disarm(core, key));
         }
     }
 }

@@ -1,17 +1,41 @@
 //! The timer queue: an indexed binary min-heap of `(deadline, seq)`.
 //!
 //! Insert, remove and pop are O(log n); equal deadlines fire in insertion
-//! order (`seq`). Slots are recycled, so once the heap has grown to the
-//! peak number of sleepers no sleep allocates. A sleeper costs 40 bytes:
-//! a 16-byte heap entry and a 24-byte slot holding its waker.
+//! order (`seq`, compared with wrap-around: only timers alive at the same
+//! time are compared, far fewer than 2^31 apart).
+//!
+//! Two kinds of timer share the heap:
+//!
+//! - A task's **own** timer: a sleep polled with its own task's waker, the
+//!   usual case. Its order and heap position live in the task's header
+//!   (`timer_seq`, `timer_pos`, state bit `TIMER`), and firing it queues the
+//!   task directly. It costs its 16-byte heap entry and nothing else.
+//! - A **slot** timer, for every other sleep: a task's second timer (a
+//!   `wait_for` around a sleep), or a sleep polled through a combinator
+//!   with a waker of its own. The slot holds that waker.
+//!
+//! The heap holds no count on the task of an own timer: the timer is
+//! removed when its sleep is dropped or fires, and in any case before the
+//! task is done (`Core::complete`, `Core::discard_all`), and a task is alive
+//! until then (raw I2, I6).
+//!
+//! Nothing allocates once the heap and the slots have grown to the peak
+//! number of timers; they grow by an eighth at a time (see
+//! [`push_sparingly`](crate::runtime::push_sparingly)).
 
 use alloc::vec::Vec;
+use core::ptr::{self, NonNull};
 use core::task::Waker;
 
-/// Identifies one registered timer; stale keys are harmless.
+use crate::raw::{self, Header, state};
+use crate::runtime::push_sparingly;
+
+/// Identifies one armed timer; stale keys are harmless.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct TimerKey {
+    /// A slot number, or [`OWN`] for a task's own timer.
     slot: u32,
+    /// The slot's generation, or the own timer's `seq`.
     generation: u32,
 }
 
@@ -29,29 +53,60 @@ impl TimerKey {
     pub(crate) fn is_timer(self) -> bool {
         self.slot < u32::MAX - (MARKERS - 1)
     }
+
+    /// True for the key of a task's own timer.
+    #[inline]
+    pub(crate) fn is_own(self) -> bool {
+        self.slot == OWN
+    }
+
+    /// The order of an own timer.
+    fn own_seq(self) -> u32 {
+        debug_assert!(self.is_own());
+        self.generation
+    }
 }
 
 /// How many marker keys exist.
 const MARKERS: u32 = 4;
+/// The slot number of own-timer keys.
+const OWN: u32 = u32::MAX - MARKERS;
+/// The first slot number never handed out.
+const SLOT_LIMIT: u32 = OWN;
 
 /// `pos` of a slot that holds no armed timer.
 const UNARMED: u32 = u32::MAX;
 
+/// What a heap entry wakes: a task's header (an own timer, even address)
+/// or a slot (`slot << 1 | 1`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Who(*const ());
+
+impl Who {
+    fn task(ptr: NonNull<Header>) -> Who {
+        // Headers are 8-aligned, so the low bit is free.
+        Who(ptr.as_ptr().cast_const().cast())
+    }
+
+    fn slot(slot: u32) -> Who {
+        Who(ptr::without_provenance((slot as usize) << 1 | 1))
+    }
+
+    #[inline]
+    fn as_task(self) -> Option<NonNull<Header>> {
+        if self.0.addr() & 1 == 0 { NonNull::new(self.0.cast_mut().cast::<Header>()) } else { None }
+    }
+
+    #[inline]
+    fn slot_index(self) -> usize {
+        self.0.addr() >> 1
+    }
+}
+
 #[derive(Clone, Copy)]
 struct HeapEntry {
     deadline: u64,
-    /// Insertion order, compared with wrap-around (only timers alive at the
-    /// same time are compared, far fewer than 2^31 apart).
-    seq: u32,
-    slot: u32,
-}
-
-impl HeapEntry {
-    #[inline]
-    fn before(&self, other: &HeapEntry) -> bool {
-        self.deadline < other.deadline
-            || (self.deadline == other.deadline && (self.seq.wrapping_sub(other.seq) as i32) < 0)
-    }
+    who: Who,
 }
 
 struct Slot {
@@ -59,6 +114,15 @@ struct Slot {
     /// Position in `heap` while armed, `UNARMED` otherwise.
     pos: u32,
     generation: u32,
+    seq: u32,
+}
+
+/// What a popped timer wakes.
+pub(crate) enum Fired {
+    /// The task of an own timer (its `TIMER` bit is cleared).
+    Task(NonNull<Header>),
+    /// The waker of a slot timer.
+    Waker(Waker),
 }
 
 #[derive(Default)]
@@ -73,68 +137,122 @@ impl TimerQueue {
         self.heap.is_empty()
     }
 
-    /// The earliest `(deadline, seq)`.
-    pub(crate) fn peek(&self) -> Option<(u64, u32)> {
-        self.heap.first().map(|e| (e.deadline, e.seq))
+    /// The earliest deadline.
+    pub(crate) fn peek(&self) -> Option<u64> {
+        self.heap.first().map(|e| e.deadline)
     }
 
-    pub(crate) fn insert(&mut self, deadline: u64, seq: u64, waker: Waker) -> TimerKey {
-        let seq = seq as u32;
+    /// Arms a slot timer that wakes `waker`.
+    pub(crate) fn insert(&mut self, deadline: u64, seq: u32, waker: Waker) -> TimerKey {
         let slot = match self.free.pop() {
             Some(slot) => slot,
             None => {
                 let slot = u32::try_from(self.slots.len())
                     .ok()
-                    .filter(|s| TimerKey { slot: *s, generation: 0 }.is_timer())
+                    .filter(|s| *s < SLOT_LIMIT)
                     .expect("more than 4 billion timers");
-                self.slots.push(Slot { waker: None, pos: UNARMED, generation: 0 });
+                push_sparingly(&mut self.slots, Slot { waker: None, pos: UNARMED, generation: 0, seq: 0 });
                 slot
             }
         };
-        let pos = self.heap.len();
+        let pos = self.heap.len() as u32;
         let s = &mut self.slots[slot as usize];
         s.waker = Some(waker);
-        s.pos = pos as u32;
+        s.pos = pos;
+        s.seq = seq;
         let key = TimerKey { slot, generation: s.generation };
-        self.heap.push(HeapEntry { deadline, seq, slot });
-        self.sift_up(pos);
+        self.push(HeapEntry { deadline, who: Who::slot(slot) });
         key
     }
 
-    /// Whether `key` is still armed (not fired, not removed).
-    pub(crate) fn is_armed(&self, key: TimerKey) -> bool {
-        self.slots.get(key.slot as usize).is_some_and(|s| s.pos != UNARMED && s.generation == key.generation)
+    /// Arms the own timer of `task`, which must not have one armed.
+    pub(crate) fn insert_own(&mut self, deadline: u64, seq: u32, task: NonNull<Header>) -> TimerKey {
+        let h = raw::hdr(task);
+        debug_assert!(!h.has(state::TIMER), "a task has one own timer at most");
+        h.set(state::TIMER);
+        h.timer_seq.set(seq);
+        h.timer_pos.set(self.heap.len() as u32);
+        self.push(HeapEntry { deadline, who: Who::task(task) });
+        TimerKey { slot: OWN, generation: seq }
     }
 
-    /// True unless `key` is armed with a waker that would not wake `waker`'s task.
+    fn push(&mut self, entry: HeapEntry) {
+        u32::try_from(self.heap.len()).ok().filter(|n| *n < UNARMED).expect("more than 4 billion timers");
+        let pos = self.heap.len();
+        push_sparingly(&mut self.heap, entry);
+        self.sift_up(pos);
+    }
+
+    /// Whether `key` is an own timer of `task` that is still armed.
+    pub(crate) fn owns(key: TimerKey, task: NonNull<Header>) -> bool {
+        let h = raw::hdr(task);
+        key.is_own() && h.has(state::TIMER) && h.timer_seq.get() == key.own_seq()
+    }
+
+    /// Whether slot key `key` is still armed (not fired, not removed).
+    pub(crate) fn is_armed(&self, key: TimerKey) -> bool {
+        !key.is_own()
+            && self.slots.get(key.slot as usize).is_some_and(|s| s.pos != UNARMED && s.generation == key.generation)
+    }
+
+    /// The order of an armed slot timer.
+    pub(crate) fn seq(&self, key: TimerKey) -> Option<u32> {
+        if key.is_own() {
+            Some(key.own_seq())
+        } else if self.is_armed(key) {
+            Some(self.slots[key.slot as usize].seq)
+        } else {
+            None
+        }
+    }
+
+    /// True unless slot key `key` is armed with a waker that would not wake `waker`'s task.
     pub(crate) fn wakes(&self, key: TimerKey, waker: &Waker) -> bool {
         !self.is_armed(key) || self.slots[key.slot as usize].waker.as_ref().is_some_and(|w| w.will_wake(waker))
     }
 
-    /// Replaces the waker of an armed timer; returns the old one (or the new
-    /// one if the timer is not armed) for the caller to drop.
+    /// Replaces the waker of an armed slot timer; returns the old one (or
+    /// the new one if the timer is not armed) for the caller to drop.
     pub(crate) fn set_waker(&mut self, key: TimerKey, waker: Waker) -> Option<Waker> {
         if self.is_armed(key) { self.slots[key.slot as usize].waker.replace(waker) } else { Some(waker) }
     }
 
-    /// Disarms a timer; returns its waker so the caller drops it outside any borrow.
+    /// Disarms a slot timer; returns its waker so the caller drops it outside any borrow.
     pub(crate) fn remove(&mut self, key: TimerKey) -> Option<Waker> {
         if !self.is_armed(key) {
             return None;
         }
         let pos = self.slots[key.slot as usize].pos as usize;
-        self.remove_at(pos)
+        match self.remove_at(pos) {
+            Fired::Waker(waker) => Some(waker),
+            Fired::Task(_) => unreachable!("a slot key names a slot entry"),
+        }
     }
 
-    /// Removes the earliest timer, returning its deadline, seq and waker.
-    pub(crate) fn pop(&mut self) -> Option<(u64, u32, Option<Waker>)> {
-        let first = *self.heap.first()?;
-        let waker = self.remove_at(0);
-        Some((first.deadline, first.seq, waker))
+    /// Disarms the own timer of `task`, if it has one armed.
+    pub(crate) fn remove_own(&mut self, task: NonNull<Header>) {
+        let h = raw::hdr(task);
+        if h.has(state::TIMER) {
+            let pos = h.timer_pos.get() as usize;
+            debug_assert!(self.heap[pos].who == Who::task(task));
+            self.remove_at(pos);
+        }
     }
 
-    /// Drops every timer (their wakers are returned to be dropped by the caller).
+    /// Removes the earliest timer, returning its deadline and what it wakes.
+    pub(crate) fn pop(&mut self) -> Option<(u64, Fired)> {
+        let deadline = self.heap.first()?.deadline;
+        Some((deadline, self.remove_at(0)))
+    }
+
+    /// Drops every timer (the wakers of slot timers are returned to be
+    /// dropped by the caller; own timers are disarmed).
     pub(crate) fn drain_wakers(&mut self) -> Vec<Waker> {
+        for entry in &self.heap {
+            if let Some(task) = entry.who.as_task() {
+                raw::hdr(task).unset(state::TIMER);
+            }
+        }
         let wakers = self.slots.iter_mut().filter_map(|s| s.waker.take()).collect();
         self.heap.clear();
         self.slots.clear();
@@ -142,33 +260,61 @@ impl TimerQueue {
         wakers
     }
 
-    fn remove_at(&mut self, pos: usize) -> Option<Waker> {
+    fn remove_at(&mut self, pos: usize) -> Fired {
         let entry = self.heap.swap_remove(pos);
-        let slot = &mut self.slots[entry.slot as usize];
-        slot.pos = UNARMED;
-        slot.generation = slot.generation.wrapping_add(1);
-        let waker = slot.waker.take();
-        self.free.push(entry.slot);
+        let fired = match entry.who.as_task() {
+            Some(task) => {
+                raw::hdr(task).unset(state::TIMER);
+                Fired::Task(task)
+            }
+            None => {
+                let index = entry.who.slot_index();
+                let slot = &mut self.slots[index];
+                slot.pos = UNARMED;
+                slot.generation = slot.generation.wrapping_add(1);
+                let waker = slot.waker.take().expect("an armed slot holds a waker");
+                self.free.push(index as u32);
+                Fired::Waker(waker)
+            }
+        };
         if pos < self.heap.len() {
-            self.slots[self.heap[pos].slot as usize].pos = pos as u32;
             let pos = self.sift_up(pos);
             self.sift_down(pos);
         }
-        waker
+        fired
     }
 
-    /// Puts `entry` at `pos` and records the position in its slot.
+    /// The insertion order of an entry.
+    #[inline]
+    fn seq_of(&self, who: Who) -> u32 {
+        match who.as_task() {
+            Some(task) => raw::hdr(task).timer_seq.get(),
+            None => self.slots[who.slot_index()].seq,
+        }
+    }
+
+    /// Whether `a` fires before `b`.
+    #[inline]
+    fn before(&self, a: &HeapEntry, b: &HeapEntry) -> bool {
+        a.deadline < b.deadline
+            || (a.deadline == b.deadline && (self.seq_of(a.who).wrapping_sub(self.seq_of(b.who)) as i32) < 0)
+    }
+
+    /// Puts `entry` at `pos` and records the position with its owner.
     #[inline]
     fn place(&mut self, pos: usize, entry: HeapEntry) {
         self.heap[pos] = entry;
-        self.slots[entry.slot as usize].pos = pos as u32;
+        match entry.who.as_task() {
+            Some(task) => raw::hdr(task).timer_pos.set(pos as u32),
+            None => self.slots[entry.who.slot_index()].pos = pos as u32,
+        }
     }
 
     fn sift_up(&mut self, mut pos: usize) -> usize {
         let entry = self.heap[pos];
         while pos > 0 {
             let parent = (pos - 1) / 2;
-            if !entry.before(&self.heap[parent]) {
+            if !self.before(&entry, &self.heap[parent]) {
                 break;
             }
             self.place(pos, self.heap[parent]);
@@ -187,8 +333,8 @@ impl TimerQueue {
                 break;
             }
             let right = left + 1;
-            let child = if right < len && self.heap[right].before(&self.heap[left]) { right } else { left };
-            if !self.heap[child].before(&entry) {
+            let child = if right < len && self.before(&self.heap[right], &self.heap[left]) { right } else { left };
+            if !self.before(&self.heap[child], &entry) {
                 break;
             }
             self.place(pos, self.heap[child]);
@@ -207,15 +353,42 @@ mod tests {
         Waker::noop().clone()
     }
 
+    /// A waker that carries `n` (its data), to tell popped timers apart.
+    fn tagged(n: u32) -> Waker {
+        use core::task::{RawWaker, RawWakerVTable};
+        static VTABLE: RawWakerVTable = RawWakerVTable::new(|d| RawWaker::new(d, &VTABLE), |_| {}, |_| {}, |_| {});
+        // SAFETY: the vtable's functions do nothing, and the data is never dereferenced.
+        unsafe { Waker::from_raw(RawWaker::new(ptr::without_provenance(n as usize), &VTABLE)) }
+    }
+
+    /// Pops everything: `(deadline, tag)` in firing order.
+    fn pop_all(q: &mut TimerQueue) -> Vec<(u64, u32)> {
+        core::iter::from_fn(|| {
+            q.pop().map(|(d, fired)| match fired {
+                Fired::Waker(w) => (d, w.data().addr() as u32),
+                Fired::Task(_) => unreachable!("no own timers here"),
+            })
+        })
+        .collect()
+    }
+
     #[test]
     fn pops_in_deadline_then_insertion_order() {
         let mut q = TimerQueue::default();
         let entries = [(30, 0), (10, 1), (20, 2), (10, 3), (30, 4), (5, 5)];
         for (d, s) in entries {
-            q.insert(d, s, noop());
+            q.insert(d, s, tagged(s));
         }
-        let order: Vec<(u64, u32)> = core::iter::from_fn(|| q.pop().map(|(d, s, _)| (d, s))).collect();
-        assert_eq!(order, vec![(5, 5), (10, 1), (10, 3), (20, 2), (30, 0), (30, 4)]);
+        assert_eq!(pop_all(&mut q), vec![(5, 5), (10, 1), (10, 3), (20, 2), (30, 0), (30, 4)]);
+    }
+
+    #[test]
+    fn equal_deadlines_keep_insertion_order_across_seq_wrap_around() {
+        let mut q = TimerQueue::default();
+        for (i, s) in [u32::MAX - 1, u32::MAX, 0, 1].into_iter().enumerate() {
+            q.insert(10, s, tagged(i as u32));
+        }
+        assert_eq!(pop_all(&mut q), vec![(10, 0), (10, 1), (10, 2), (10, 3)]);
     }
 
     #[test]
@@ -225,32 +398,29 @@ mod tests {
         assert!(key.is_timer() && q.is_armed(key));
         for n in 0..MARKERS {
             let marker = TimerKey::marker(n);
-            assert!(!marker.is_timer());
+            assert!(!marker.is_timer() && !marker.is_own());
             assert!(!q.is_armed(marker));
             assert!(q.remove(marker).is_none());
         }
         assert!(q.is_armed(key), "removing markers left the real timer armed");
+        assert!(TimerKey { slot: OWN, generation: 7 }.is_timer());
     }
 
     #[test]
     fn removed_timers_never_fire_and_stale_keys_are_ignored() {
         let mut q = TimerQueue::default();
-        let keys: Vec<TimerKey> = (0..100u64).map(|i| q.insert((i * 37) % 101, i, noop())).collect();
+        let keys: Vec<TimerKey> = (0..100u32).map(|i| q.insert(u64::from(i * 37 % 101), i, tagged(i))).collect();
         for k in keys.iter().step_by(2) {
             assert!(q.remove(*k).is_some());
             assert!(q.remove(*k).is_none(), "second removal of the same key is a no-op");
         }
-        let mut last = (0, 0);
-        let mut n = 0;
-        while let Some((d, s, _)) = q.pop() {
-            assert!((d, s) >= last);
-            assert_eq!(s % 2, 1, "only odd (not removed) timers fire");
-            last = (d, s);
-            n += 1;
-        }
-        assert_eq!(n, 50);
+        let fired = pop_all(&mut q);
+        let mut expected: Vec<(u64, u32)> =
+            (0..100u32).filter(|i| i % 2 == 1).map(|i| (u64::from(i * 37 % 101), i)).collect();
+        expected.sort();
+        assert_eq!(fired, expected, "only the odd (not removed) timers fire, in deadline order");
         // Reused slots get new generations: old keys stay stale.
-        let fresh = q.insert(1, 1000, noop());
+        let fresh = q.insert(1, 1000, tagged(1000));
         assert!(q.is_armed(fresh));
         assert!(keys.iter().all(|k| *k == fresh || !q.is_armed(*k)));
     }
