@@ -84,7 +84,16 @@
 //!
 //! Polling, sleeping, waiting on an [`Event`], [`Lock`] or [`Queue`] and
 //! waking allocate nothing once the loop's queues have grown to their peak
-//! size.
+//! size. The loop's tables (its task registry, its timer heap) grow by an
+//! eighth at a time rather than doubling, and keep their peak size.
+//!
+//! A sleeping task costs its cell and one 16-byte timer-heap entry: a sleep
+//! polled by its own task keeps its timer's order and position in the task's
+//! header. Other sleeps (a task's second timer, as in [`wait_for`] around a
+//! sleep, or a sleep polled through a combinator that uses a waker of its
+//! own) also take a reused slot holding their waker. A task handle awaited
+//! through such a combinator boxes that waker (an allocation each time the
+//! combinator's waker changes); awaited from a task, it does not.
 #![cfg_attr(not(feature = "std"), no_std)]
 #![warn(missing_docs)]
 

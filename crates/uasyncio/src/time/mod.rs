@@ -143,7 +143,8 @@ pub fn sleep_us(us: impl IntoMillis) -> Sleep {
 /// The future returned by [`sleep`], [`sleep_ms`] and [`sleep_us`].
 ///
 /// The deadline is fixed when it is first polled. It never completes before
-/// its deadline. It allocates nothing (the timer heap reuses its slots). A
+/// its deadline. It allocates nothing once the timer heap has grown to its
+/// peak (polled by its own task, it keeps its timer in the task). A
 /// zero delay is a yield: one trip to the back of the ready queue. 16 bytes.
 #[derive(Debug)]
 #[must_use = "futures do nothing unless awaited"]
