@@ -721,13 +721,13 @@ impl Awaiter {
         if same {
             return;
         }
+        let clone = waker.clone();
         let new = if ours {
-            // The data of one of our wakers is a live header (I2).
-            let ptr = NonNull::new(waker.data() as *mut Header).expect("a task waker points at its task");
-            core::mem::forget(TaskPtr::from_raw_ref(ptr));
-            ptr.as_ptr().cast_const().cast::<()>()
+            // A clone of one of our wakers is its task's pointer with one
+            // counted reference (I2), which the word now holds.
+            ManuallyDrop::new(clone).data()
         } else {
-            Box::into_raw(Box::new(waker.clone())).cast_const().cast::<()>().map_addr(|a| a | FOREIGN)
+            Box::into_raw(Box::new(clone)).cast_const().cast::<()>().map_addr(|a| a | FOREIGN)
         };
         let old = Awaiter::into_waker(self.0.replace(new));
         drop(old);

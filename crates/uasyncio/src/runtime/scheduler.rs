@@ -523,11 +523,10 @@ impl Core {
     /// failure nobody awaits one round later (MicroPython's rule).
     fn complete(&self, ptr: NonNull<Header>) {
         let h = raw::hdr(ptr);
-        if h.has(state::TIMER) {
-            // Its sleep did not disarm it (it was moved out of the task, or
-            // leaked): the heap must not point at a finished task (raw I6).
-            self.timers.with(|t| t.remove_own(ptr));
-        }
+        // An own timer still armed here was left by a sleep that moved out
+        // of the task or was forgotten: the heap must not point at a
+        // finished task (raw I6).
+        self.timers.with(|t| t.remove_own(ptr));
         h.set(state::DONE);
         h.awaiting.set(None);
         match h.awaiter.take() {

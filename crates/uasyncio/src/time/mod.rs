@@ -234,14 +234,14 @@ fn rearm(core: &Core, key: TimerKey, deadline: u64, waker: &Waker) -> TimerKey {
                 return key;
             }
             // Polled now through a combinator's waker: only that waker
-            // brings the poll back here. Same deadline, same order.
+            // brings the poll back here.
             core.timers.with(|t| t.remove_own(task));
-            return arm(core, deadline, key_seq(core, key), waker);
         }
-        // Polled by another task than the one that armed it (the sleep was
-        // moved): arm it afresh here. The first task's timer stays armed
-        // until it fires (a spurious wake) or that task ends.
-        return arm(core, deadline, key_seq(core, key), waker);
+        // Else polled by another task than the one that armed it (the sleep
+        // was moved): the first task's timer stays armed until it fires (a
+        // spurious wake) or that task ends. Either way the timer is armed
+        // again here, with the same deadline and the same order.
+        return arm(core, deadline, key.own_seq(), waker);
     }
     if !core.timers.with(|t| t.is_armed(key)) {
         // Its timer is gone (its loop discarded every timer): arm anew.
@@ -253,11 +253,6 @@ fn rearm(core: &Core, key: TimerKey, deadline: u64, waker: &Waker) -> TimerKey {
         drop(old);
     }
     key
-}
-
-/// The order of the timer of `key` (kept when the timer moves).
-fn key_seq(core: &Core, key: TimerKey) -> u32 {
-    core.timers.with(|t| t.seq(key)).unwrap_or_else(|| core.next_seq() as u32)
 }
 
 fn with_core<R>(what: &str, f: impl FnOnce(&Core) -> R) -> R {

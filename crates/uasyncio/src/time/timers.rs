@@ -61,7 +61,7 @@ impl TimerKey {
     }
 
     /// The order of an own timer.
-    fn own_seq(self) -> u32 {
+    pub(crate) fn own_seq(self) -> u32 {
         debug_assert!(self.is_own());
         self.generation
     }
@@ -193,17 +193,6 @@ impl TimerQueue {
     pub(crate) fn is_armed(&self, key: TimerKey) -> bool {
         !key.is_own()
             && self.slots.get(key.slot as usize).is_some_and(|s| s.pos != UNARMED && s.generation == key.generation)
-    }
-
-    /// The order of an armed slot timer.
-    pub(crate) fn seq(&self, key: TimerKey) -> Option<u32> {
-        if key.is_own() {
-            Some(key.own_seq())
-        } else if self.is_armed(key) {
-            Some(self.slots[key.slot as usize].seq)
-        } else {
-            None
-        }
     }
 
     /// True unless slot key `key` is armed with a waker that would not wake `waker`'s task.
