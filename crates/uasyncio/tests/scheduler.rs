@@ -357,6 +357,38 @@ fn close_discards_tasks_and_get_event_loop_starts_over() {
     assert_eq!(uasyncio::get_event_loop().run_until_complete(async { 3 }), 3);
 }
 
+/// A destructor run while a loop discards its tasks (here: a new loop
+/// replaces it) cannot run that loop, whose tasks are half torn down:
+/// `run_until_complete` refuses, saying the loop is running.
+#[test]
+fn a_destructor_run_while_tasks_are_discarded_cannot_run_the_loop() {
+    struct RunsTheLoop(EventLoop, Log);
+    impl Drop for RunsTheLoop {
+        fn drop(&mut self) {
+            let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.0.run_until_complete(async {})));
+            let line = match caught {
+                Ok(()) => "the loop ran".to_string(),
+                Err(payload) => match payload.downcast::<&str>() {
+                    Ok(message) => message.to_string(),
+                    Err(payload) => *payload.downcast::<String>().unwrap(),
+                },
+            };
+            push(&self.1, line);
+        }
+    }
+    let out = log();
+    let event_loop = virtual_loop();
+    let guard = RunsTheLoop(event_loop.clone(), out.clone());
+    event_loop.create_task(async move {
+        let _guard = guard;
+        sleep(1).await;
+    });
+    let _fresh = virtual_loop();
+    let lines = lines(&out);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(lines[0].starts_with("the event loop is already running"), "{lines:?}");
+}
+
 /// `run_forever` with nothing left to run returns (MicroPython would idle forever).
 #[test]
 fn run_forever_returns_when_nothing_can_run() {

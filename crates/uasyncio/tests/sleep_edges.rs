@@ -218,3 +218,55 @@ fn a_task_awaited_through_a_combinator_wakes_the_combinator() {
     });
     assert_eq!((value, wakes), (7, 1));
 }
+
+/// A waker whose wake panics.
+struct Boom;
+
+impl Wake for Boom {
+    fn wake(self: Arc<Self>) {
+        panic!("boom: this waker panics when woken");
+    }
+}
+
+/// A timer fires and the waker it wakes panics. The panic leaves the run,
+/// and the loop, run again, queues wakes in their usual order: the firing
+/// ended with the panic (before, the loop stayed in "a timer is firing" and
+/// put every woken task at the front).
+#[test]
+fn a_wake_that_panics_while_its_timer_fires_leaves_the_queue_in_order() {
+    let event_loop = uasyncio::new_event_loop_with(uasyncio::VirtualClock::new());
+    let escaped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        event_loop.run_until_complete(async {
+            let mut sleep = Box::pin(sleep_ms(5));
+            let boom = Waker::from(Arc::new(Boom));
+            poll_fn(|_| {
+                let _ = sleep.as_mut().poll(&mut Context::from_waker(&boom));
+                Poll::<()>::Pending
+            })
+            .await;
+        })
+    }));
+    let message = escaped.expect_err("the panic of the wake leaves run_until_complete");
+    assert_eq!(message.downcast_ref::<&str>(), Some(&"boom: this waker panics when woken"));
+
+    let log = Rc::new(RefCell::new(Vec::new()));
+    let l = log.clone();
+    event_loop.run_until_complete(async move {
+        let tasks: Vec<_> = ["a", "b", "c"]
+            .into_iter()
+            .map(|name| {
+                let log = l.clone();
+                create_task(async move {
+                    for round in 0..2 {
+                        log.borrow_mut().push(format!("{name}{round}"));
+                        sleep_ms(0).await;
+                    }
+                })
+            })
+            .collect();
+        for t in tasks {
+            t.await.unwrap();
+        }
+    });
+    assert_eq!(*log.borrow(), ["a0", "b0", "c0", "a1", "b1", "c1"]);
+}

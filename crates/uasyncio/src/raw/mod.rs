@@ -38,6 +38,12 @@
 //!   bit is cleared when the timer fires or is removed, and at the latest
 //!   when the task becomes `DONE` (`Core::complete`, `Core::discard_all`),
 //!   while the task is still registered, hence alive.
+//! - **I7 (a polled task has its future).** The loop polls only tasks that
+//!   are neither `DONE` nor `CANCEL`. Every path that drops a future (its
+//!   `Ready`, a panic, a cancellation) makes the task `DONE` before the loop
+//!   can poll again: inside `drive` right away, and in `Core::discard_all`
+//!   with the loop marked running, so no `drive` can start in a destructor.
+//!   So `poll` needs no check of `FUTURE`.
 
 use alloc::alloc::Layout;
 use alloc::boxed::Box;
@@ -95,7 +101,8 @@ pub(crate) mod state {
 
 /// Type-erased operations on a `TaskCell<F, T>`.
 pub(crate) struct VTable {
-    /// Poll the future once; returns true when the task has finished.
+    /// Poll the future once (the stage holds it, I7); returns true when the
+    /// task has finished.
     poll: unsafe fn(NonNull<Header>, &mut Context<'_>) -> bool,
     /// Drop the future and record `Err(Cancelled)`.
     cancel: unsafe fn(NonNull<Header>),
@@ -242,13 +249,15 @@ impl Header {
     }
 }
 
-/// Polls the task once (loop thread, task registered and not `DONE`).
+/// Polls the task once (loop thread, task registered and neither `DONE`
+/// nor `CANCEL`).
 ///
 /// Returns true when the task finished.
 pub(crate) fn poll_task(ptr: NonNull<Header>) -> bool {
     let waker = waker_ref(ptr);
     let mut cx = Context::from_waker(&waker);
-    // SAFETY: the task is registered, so alive (I2); this is the loop thread (I3).
+    // SAFETY: the task is registered, so alive (I2); this is the loop thread
+    // (I3); it is not DONE or CANCEL, so its stage holds the future (I7).
     unsafe { (hdr(ptr).vtable.poll)(ptr, &mut cx) }
 }
 
@@ -431,9 +440,8 @@ unsafe fn take_outcome<F: Future>(ptr: NonNull<Header>) -> Option<Result<F::Outp
 /// panic unwinds to the loop's own catch, which calls `fail_impl` for the
 /// task that was running (`Core::current`).
 unsafe fn poll_impl<F: Future>(ptr: NonNull<Header>, cx: &mut Context<'_>) -> bool {
-    if !hdr(ptr).has(state::FUTURE) {
-        return true;
-    }
+    // A polled task holds its future (I7).
+    debug_assert!(hdr(ptr).has(state::FUTURE), "poll of a task whose future is gone");
     // SAFETY: vtable contract; FUTURE says the stage holds the future, which
     // lives in the task's cell and is never moved (it is dropped in place).
     let fut = unsafe { Pin::new_unchecked(&mut *stage::<F>(ptr).future) };

@@ -49,6 +49,8 @@ struct Run {
 /// queue before it releases its registry.
 pub(crate) struct ReadyQueue {
     head: *const Link,
+    /// The last entry; meaningful only while `head` is not null (a pop that
+    /// empties the queue leaves it stale rather than spend a store on it).
     tail: *const Link,
     /// The stop marker's link (its address identifies it). Owned, on the
     /// heap: a link inside the queue itself would be invalidated as a
@@ -98,10 +100,11 @@ impl ReadyQueue {
         // SAFETY: `link` is a live task's header (see the type's doc) or
         // `self.stop`; loop thread only (I3).
         unsafe { (*link).next.set(ptr::null()) };
-        match NonNull::new(self.tail.cast_mut()) {
-            // SAFETY: the tail is queued, so alive.
-            Some(tail) => unsafe { tail.as_ref() }.next.set(link),
-            None => self.head = link,
+        if self.head.is_null() {
+            self.head = link;
+        } else {
+            // SAFETY: the queue is not empty, so its tail is queued, so alive.
+            unsafe { (*self.tail).next.set(link) };
         }
         self.tail = link;
         if self.back.key == key {
@@ -161,11 +164,7 @@ impl ReadyQueue {
     pub(crate) fn pop_front(&mut self) -> Option<Entry> {
         let link = NonNull::new(self.head.cast_mut())?;
         // SAFETY: the head is queued, so alive (see the type's doc).
-        let next = unsafe { link.as_ref() }.next.get();
-        self.head = next;
-        if next.is_null() {
-            self.tail = ptr::null();
-        }
+        self.head = unsafe { link.as_ref() }.next.get();
         if self.older_len == 0 {
             self.back.count -= 1;
         } else {

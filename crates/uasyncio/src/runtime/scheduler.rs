@@ -15,7 +15,7 @@ use alloc::vec::Vec;
 use core::cell::{Cell, RefCell};
 use core::future::Future;
 use core::ptr::NonNull;
-use portable_atomic::{AtomicBool, Ordering};
+use portable_atomic::{AtomicU8, Ordering};
 
 use super::context::RunningGuard;
 use super::{EventLoop, ExceptionContext, ExceptionHandler};
@@ -30,7 +30,9 @@ pub(crate) struct Remote {
     pub(crate) core: raw::LoopPtr,
     #[cfg(feature = "std")]
     owner: u64,
-    pending: AtomicBool,
+    /// Why the loop must look up from its steps ([`INBOX`], [`MAIN_DONE`]):
+    /// one byte, so a step tests both with one load.
+    attention: AtomicU8,
     inbox: critical_section::Mutex<RefCell<Inbox>>,
     platform: Arc<dyn Platform>,
     /// Where the loop's task cells come from (it outlives them: every task
@@ -76,7 +78,7 @@ impl Remote {
             None
         });
         if refused.is_none() {
-            self.pending.store(true, Ordering::Release);
+            self.attention.fetch_or(INBOX, Ordering::Release);
             self.platform.notify();
         }
         // A refused task (its loop is gone) is released here, outside the lock.
@@ -90,7 +92,7 @@ impl Remote {
             inbox.closed = true;
             core::mem::take(&mut inbox.tasks)
         });
-        self.pending.store(false, Ordering::Relaxed);
+        self.attention.fetch_and(!INBOX, Ordering::Relaxed);
         drop(tasks);
     }
 
@@ -108,17 +110,25 @@ impl Remote {
         drop(name);
     }
 
-    fn has_pending(&self) -> bool {
-        self.pending.load(Ordering::Relaxed)
+    /// True if the inbox holds tasks or the main task finished.
+    #[inline]
+    fn needs_attention(&self) -> bool {
+        self.attention.load(Ordering::Relaxed) != 0
     }
 
     fn take_into(&self, out: &mut Vec<TaskPtr>) {
-        if self.pending.load(Ordering::Acquire) {
-            self.pending.store(false, Ordering::Relaxed);
+        if self.attention.load(Ordering::Acquire) & INBOX != 0 {
+            self.attention.fetch_and(!INBOX, Ordering::Relaxed);
             critical_section::with(|cs| out.append(&mut self.inbox.borrow_ref_mut(cs).tasks));
         }
     }
 }
+
+/// `Remote::attention`: the inbox holds tasks.
+const INBOX: u8 = 1;
+/// `Remote::attention`: the task `drive` runs for has finished (set on the
+/// loop's thread by `Core::complete`).
+const MAIN_DONE: u8 = 2;
 
 /// Why `drive` returned.
 pub(crate) enum RunEnd {
@@ -143,6 +153,8 @@ pub(crate) struct Core {
     urgent_queued: Cell<bool>,
     pub(crate) current: Cell<Option<NonNull<Header>>>,
     stop_queued: Cell<bool>,
+    /// The task `drive` runs until it is done (`run_until_complete`).
+    main: Cell<Option<NonNull<Header>>>,
     running: Cell<bool>,
     pub(crate) closed: Cell<bool>,
     /// Waiters that something outside the loop may wake (ThreadSafeFlag, I/O).
@@ -168,6 +180,7 @@ impl Core {
             urgent_queued: Cell::new(false),
             current: Cell::new(None),
             stop_queued: Cell::new(false),
+            main: Cell::new(None),
             running: Cell::new(false),
             closed: Cell::new(false),
             external: Cell::new(0),
@@ -176,7 +189,7 @@ impl Core {
                 core: raw::LoopPtr(this.as_ptr()),
                 #[cfg(feature = "std")]
                 owner: super::context::thread_id(),
-                pending: AtomicBool::new(false),
+                attention: AtomicU8::new(0),
                 inbox: critical_section::Mutex::new(RefCell::new(Inbox::default())),
                 platform: platform.clone(),
                 names: critical_section::Mutex::new(RefCell::new(BTreeMap::new())),
@@ -248,8 +261,11 @@ impl Core {
     fn enqueue(&self, ptr: NonNull<Header>) {
         // With timers pending the key must be the time of this wake (a long
         // step may have let a timer expire meanwhile, and that timer runs
-        // first); without timers, order alone matters.
-        if self.urgent.get().is_none() && self.timers.with(|t| t.is_empty()) {
+        // first); without timers, order alone matters. A firing timer stays
+        // in the heap while it wakes its task, so while `urgent` is set this
+        // test fails (unless that very wake disarmed the timer: its task
+        // then goes to the back).
+        if self.timers.with(|t| t.is_empty()) {
             let key = self.now.get();
             self.ready.with(|r| r.push_back(Entry::Task(ptr), key));
         } else {
@@ -331,6 +347,10 @@ impl Core {
         }
         let _running = RunningGuard::enter(self);
         let _reset = ResetOnExit(self);
+        self.main.set(main);
+        if main.is_some_and(|m| raw::hdr(m).has(state::DONE)) {
+            return RunEnd::MainDone;
+        }
         self.refresh_now();
         // One catch for the whole run rather than one per poll: a panic that
         // escapes a task's poll lands here and fails that task alone.
@@ -363,12 +383,12 @@ impl Core {
         // Read once: the inbox flag is the only thing of the remote a step needs.
         let remote = &*self.remote;
         loop {
-            if let Some(main) = main
-                && raw::hdr(main).has(state::DONE)
-            {
-                return RunEnd::MainDone;
-            }
-            if remote.has_pending() {
+            // One load for both: main finished (`complete` says so, so no
+            // step reads main's state) and tasks woken from afar.
+            if remote.needs_attention() {
+                if remote.attention.load(Ordering::Relaxed) & MAIN_DONE != 0 {
+                    return RunEnd::MainDone;
+                }
                 self.drain_remote_slow();
             }
             if let Some(deadline) = self.timers.with(|t| t.peek()) {
@@ -443,31 +463,26 @@ impl Core {
     /// goes to the front and runs now, before any other timer due at the
     /// same time (those fire in their own order next).
     fn fire_timer(&self, yield_streak: &mut usize) {
-        let popped = self.timers.with(|t| t.pop());
-        if let Some((deadline, fired)) = popped {
-            self.urgent.set(Some(deadline));
-            self.urgent_queued.set(false);
-            let waker = match fired {
-                Fired::Task(ptr) => {
-                    self.schedule(ptr);
-                    None
-                }
-                Fired::Waker(waker) => {
-                    match raw::local_task(&waker, self) {
-                        Some(ptr) => self.schedule(ptr),
-                        None => waker.wake_by_ref(),
-                    }
-                    Some(waker)
-                }
-            };
-            self.urgent.set(None);
-            drop(waker);
-            if self.urgent_queued.get() {
-                let entry = self.ready.with(|r| r.pop_front()).expect("the fired timer's task is queued");
-                if let Entry::Task(ptr) = entry {
-                    *yield_streak = 0;
-                    self.run_entry(ptr);
-                }
+        let Some((deadline, fired)) = self.timers.with(TimerQueue::first) else { return };
+        // The timer leaves the heap only once its task is woken: while
+        // timers are pending, a wake is queued by `enqueue_timed`, which
+        // sees `urgent` (so `enqueue`'s fast path need not look).
+        let firing = Firing { core: self, fired };
+        self.urgent.set(Some(deadline));
+        self.urgent_queued.set(false);
+        match &firing.fired {
+            Fired::Task(ptr) => self.schedule(*ptr),
+            Fired::Waker(_, waker) => match raw::local_task(waker, self) {
+                Some(ptr) => self.schedule(ptr),
+                None => waker.wake_by_ref(),
+            },
+        }
+        drop(firing);
+        if self.urgent_queued.get() {
+            let entry = self.ready.with(|r| r.pop_front()).expect("the fired timer's task is queued");
+            if let Entry::Task(ptr) = entry {
+                *yield_streak = 0;
+                self.run_entry(ptr);
             }
         }
     }
@@ -477,14 +492,20 @@ impl Core {
     #[inline]
     fn run_entry(&self, ptr: NonNull<Header>) -> bool {
         let h = raw::hdr(ptr);
-        let st = h.state.get() & !state::SCHEDULED;
+        let st = h.state.get();
+        debug_assert!(
+            st & state::SCHEDULED != 0 && st & state::RUNNING == 0,
+            "a queued task is SCHEDULED, not RUNNING"
+        );
         if st & (state::DONE | state::CANCEL) == 0 {
-            // The hot path: poll a live task.
-            h.state.set(st | state::RUNNING);
+            // The hot path: poll a live task. Queued, so SCHEDULED is set and
+            // RUNNING is not: one `^` swaps them.
+            h.state.set(st ^ (state::SCHEDULED | state::RUNNING));
             self.current.set(Some(ptr));
             let finished = raw::poll_task(ptr);
             self.current.set(None);
-            let st = h.state.get() & !state::RUNNING;
+            // Only `task_panicked` clears RUNNING, and not on this path.
+            let st = h.state.get() ^ state::RUNNING;
             h.state.set(st);
             if finished {
                 self.complete(ptr);
@@ -492,7 +513,7 @@ impl Core {
             }
             return st & state::SCHEDULED != 0;
         }
-        h.state.set(st);
+        h.state.set(st & !state::SCHEDULED);
         self.run_finished_or_cancelled(ptr);
         false
     }
@@ -528,6 +549,9 @@ impl Core {
         // finished task (raw I6).
         self.timers.with(|t| t.remove_own(ptr));
         h.set(state::DONE);
+        if self.main.get() == Some(ptr) {
+            self.remote.attention.fetch_or(MAIN_DONE, Ordering::Relaxed);
+        }
         h.awaiting.set(None);
         match h.awaiter.take() {
             Some(waker) => waker.wake(),
@@ -568,6 +592,11 @@ impl Core {
     /// Cancels and releases every task (new_event_loop, close, drop).
     pub(crate) fn discard_all(&self) {
         let _running = RunningGuard::enter(self);
+        // Counts as running: a destructor run here cannot run the loop
+        // (`drive` refuses), which would poll tasks whose future is half
+        // dropped (raw I7).
+        let _reset = ResetOnExit(self);
+        self.running.set(true);
         loop {
             let live: Vec<NonNull<Header>> =
                 self.tasks.borrow().iter().map(TaskPtr::as_raw).filter(|p| !raw::hdr(*p).has(state::DONE)).collect();
@@ -615,12 +644,30 @@ impl Drop for Core {
     }
 }
 
+/// Ends the firing of a timer however its wake ends (a foreign waker may
+/// panic): wakes are queued as usual again, and the timer leaves the heap.
+struct Firing<'a> {
+    core: &'a Core,
+    fired: Fired,
+}
+
+impl Drop for Firing<'_> {
+    fn drop(&mut self) {
+        self.core.urgent.set(None);
+        let left = self.core.timers.with(|t| t.fired(&self.fired));
+        // Dropped outside the queue's borrow (a foreign waker's drop is user code).
+        drop(left);
+    }
+}
+
 /// Leaves the loop reusable however `drive` exits (return or unwind).
 struct ResetOnExit<'a>(&'a Core);
 
 impl Drop for ResetOnExit<'_> {
     fn drop(&mut self) {
         self.0.current.set(None);
+        self.0.main.set(None);
+        self.0.remote.attention.fetch_and(!MAIN_DONE, Ordering::Relaxed);
         self.0.running.set(false);
     }
 }

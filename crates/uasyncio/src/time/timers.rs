@@ -117,12 +117,12 @@ struct Slot {
     seq: u32,
 }
 
-/// What a popped timer wakes.
+/// What a firing timer wakes.
 pub(crate) enum Fired {
-    /// The task of an own timer (its `TIMER` bit is cleared).
+    /// The task of an own timer.
     Task(NonNull<Header>),
-    /// The waker of a slot timer.
-    Waker(Waker),
+    /// The waker of a slot timer, taken out of the slot, and the timer's key.
+    Waker(TimerKey, Waker),
 }
 
 #[derive(Default)]
@@ -212,10 +212,7 @@ impl TimerQueue {
             return None;
         }
         let pos = self.slots[key.slot as usize].pos as usize;
-        match self.remove_at(pos) {
-            Fired::Waker(waker) => Some(waker),
-            Fired::Task(_) => unreachable!("a slot key names a slot entry"),
-        }
+        self.remove_at(pos)
     }
 
     /// Disarms the own timer of `task`, if it has one armed.
@@ -228,10 +225,42 @@ impl TimerQueue {
         }
     }
 
+    /// The earliest timer, to fire: its deadline and what it wakes. It stays
+    /// armed, in the heap, until [`fired`](Self::fired) (so the queue is not
+    /// empty while its task is woken); a slot timer's waker is taken out now.
+    pub(crate) fn first(&mut self) -> Option<(u64, Fired)> {
+        let entry = *self.heap.first()?;
+        let fired = match entry.who.as_task() {
+            Some(task) => Fired::Task(task),
+            None => {
+                let index = entry.who.slot_index();
+                let slot = &mut self.slots[index];
+                let key = TimerKey { slot: index as u32, generation: slot.generation };
+                Fired::Waker(key, slot.waker.take().expect("an armed slot holds a waker"))
+            }
+        };
+        Some((entry.deadline, fired))
+    }
+
+    /// Disarms a timer [`first`](Self::first) returned, unless something
+    /// disarmed it meanwhile. Returns a waker left in its slot (set again
+    /// while it fired) for the caller to drop outside any borrow.
+    pub(crate) fn fired(&mut self, fired: &Fired) -> Option<Waker> {
+        match fired {
+            Fired::Task(task) => {
+                self.remove_own(*task);
+                None
+            }
+            Fired::Waker(key, _) => self.remove(*key),
+        }
+    }
+
     /// Removes the earliest timer, returning its deadline and what it wakes.
-    pub(crate) fn pop(&mut self) -> Option<(u64, Fired)> {
-        let deadline = self.heap.first()?.deadline;
-        Some((deadline, self.remove_at(0)))
+    #[cfg(test)]
+    fn pop(&mut self) -> Option<(u64, Fired)> {
+        let (deadline, fired) = self.first()?;
+        assert!(self.fired(&fired).is_none());
+        Some((deadline, fired))
     }
 
     /// Drops every timer (the wakers of slot timers are returned to be
@@ -249,28 +278,29 @@ impl TimerQueue {
         wakers
     }
 
-    fn remove_at(&mut self, pos: usize) -> Fired {
+    /// Removes the entry at `pos`; returns a slot timer's waker (none if
+    /// [`first`](Self::first) took it).
+    fn remove_at(&mut self, pos: usize) -> Option<Waker> {
         let entry = self.heap.swap_remove(pos);
-        let fired = match entry.who.as_task() {
+        let waker = match entry.who.as_task() {
             Some(task) => {
                 raw::hdr(task).unset(state::TIMER);
-                Fired::Task(task)
+                None
             }
             None => {
                 let index = entry.who.slot_index();
                 let slot = &mut self.slots[index];
                 slot.pos = UNARMED;
                 slot.generation = slot.generation.wrapping_add(1);
-                let waker = slot.waker.take().expect("an armed slot holds a waker");
                 self.free.push(index as u32);
-                Fired::Waker(waker)
+                slot.waker.take()
             }
         };
         if pos < self.heap.len() {
             let pos = self.sift_up(pos);
             self.sift_down(pos);
         }
-        fired
+        waker
     }
 
     /// The insertion order of an entry.
@@ -354,7 +384,7 @@ mod tests {
     fn pop_all(q: &mut TimerQueue) -> Vec<(u64, u32)> {
         core::iter::from_fn(|| {
             q.pop().map(|(d, fired)| match fired {
-                Fired::Waker(w) => (d, w.data().addr() as u32),
+                Fired::Waker(_, w) => (d, w.data().addr() as u32),
                 Fired::Task(_) => unreachable!("no own timers here"),
             })
         })
