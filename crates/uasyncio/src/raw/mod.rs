@@ -366,20 +366,24 @@ impl<T> JoinHandle<T> {
     }
 }
 
+/// The task `waker` wakes, if it is one of our wakers (of any loop).
+#[inline]
+fn task_of(waker: &Waker) -> Option<NonNull<Header>> {
+    if core::ptr::eq(waker.vtable(), &WAKER_VTABLE) { NonNull::new(waker.data() as *mut Header) } else { None }
+}
+
 /// Whether `waker` is the waker of task `ptr` (one of ours, for that task).
 #[inline]
 pub(crate) fn is_waker_of(waker: &Waker, ptr: NonNull<Header>) -> bool {
-    core::ptr::eq(waker.vtable(), &WAKER_VTABLE) && core::ptr::eq(waker.data(), ptr.as_ptr().cast_const().cast())
+    task_of(waker) == Some(ptr)
 }
 
 /// If `waker` is a waker of a task of `core`, that task.
 pub(crate) fn local_task(waker: &Waker, core: &Core) -> Option<NonNull<Header>> {
-    if !core::ptr::eq(waker.vtable(), &WAKER_VTABLE) {
-        return None;
-    }
-    let ptr = NonNull::new(waker.data() as *mut Header)?;
-    let h = hdr(ptr);
-    (h.remote.is_local() && core::ptr::eq(h.remote.core.0, core)).then_some(ptr)
+    task_of(waker).filter(|&ptr| {
+        let h = hdr(ptr);
+        h.remote.is_local() && core::ptr::eq(h.remote.core.0, core)
+    })
 }
 
 fn vtable_of<F: Future + 'static>() -> &'static VTable {
@@ -686,9 +690,7 @@ pub(crate) fn core_of(h: &Header) -> Option<&Core> {
 /// its loop's inbox, so it is queued at the loop's next step (after the task
 /// running now has yielded), like MicroPython's wake at the next I/O poll.
 pub(crate) fn wake_at_next_step(waker: Waker) {
-    if core::ptr::eq(waker.vtable(), &WAKER_VTABLE)
-        && let Some(ptr) = NonNull::new(waker.data() as *mut Header)
-    {
+    if let Some(ptr) = task_of(&waker) {
         // The waker's own reference keeps the header alive here (I2).
         hdr(ptr).remote.push(TaskPtr::from_raw_ref(ptr));
         return;
@@ -716,11 +718,11 @@ impl Awaiter {
     /// the same task.
     pub(crate) fn register(&self, waker: &Waker) {
         let word = self.0.get();
-        let ours = core::ptr::eq(waker.vtable(), &WAKER_VTABLE);
+        let ours = task_of(waker);
         let same = if word.is_null() {
             false
         } else if word.addr() & FOREIGN == 0 {
-            ours && core::ptr::eq(waker.data(), word)
+            ours.is_some_and(|task| core::ptr::eq(task.as_ptr().cast_const().cast(), word))
         } else {
             // SAFETY: a FOREIGN word is a `Box<Waker>` owned by this cell,
             // alive until `take` (loop thread, I3: nothing else reads it now).
@@ -730,7 +732,7 @@ impl Awaiter {
             return;
         }
         let clone = waker.clone();
-        let new = if ours {
+        let new = if ours.is_some() {
             // A clone of one of our wakers is its task's pointer with one
             // counted reference (I2), which the word now holds.
             ManuallyDrop::new(clone).data()

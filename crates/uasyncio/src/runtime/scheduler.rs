@@ -110,10 +110,10 @@ impl Remote {
         drop(name);
     }
 
-    /// True if the inbox holds tasks or the main task finished.
+    /// The [`INBOX`] and [`MAIN_DONE`] bits now.
     #[inline]
-    fn needs_attention(&self) -> bool {
-        self.attention.load(Ordering::Relaxed) != 0
+    fn attention(&self) -> u8 {
+        self.attention.load(Ordering::Relaxed)
     }
 
     fn take_into(&self, out: &mut Vec<TaskPtr>) {
@@ -355,7 +355,7 @@ impl Core {
         // One catch for the whole run rather than one per poll: a panic that
         // escapes a task's poll lands here and fails that task alone.
         loop {
-            match raw::catch_payload(|| self.steps(main)) {
+            match raw::catch_payload(|| self.steps()) {
                 Ok(end) => return end,
                 Err(payload) => self.task_panicked(payload),
             }
@@ -377,16 +377,18 @@ impl Core {
         self.complete(ptr);
     }
 
-    fn steps(&self, main: Option<NonNull<Header>>) -> RunEnd {
+    /// The loop proper, for the task in `main` (none: `run_forever`).
+    fn steps(&self) -> RunEnd {
         // Steps in a row whose task only yielded (re-queued itself).
         let mut yield_streak = 0usize;
-        // Read once: the inbox flag is the only thing of the remote a step needs.
+        // Read once: the attention byte is the only thing of the remote a step needs.
         let remote = &*self.remote;
         loop {
             // One load for both: main finished (`complete` says so, so no
             // step reads main's state) and tasks woken from afar.
-            if remote.needs_attention() {
-                if remote.attention.load(Ordering::Relaxed) & MAIN_DONE != 0 {
+            let attention = remote.attention();
+            if attention != 0 {
+                if attention & MAIN_DONE != 0 {
                     return RunEnd::MainDone;
                 }
                 self.drain_remote_slow();
@@ -440,7 +442,7 @@ impl Core {
                 }
                 Entry::Stop => {
                     self.stop_queued.set(false);
-                    if main.is_none() {
+                    if self.main.get().is_none() {
                         return RunEnd::Stopped;
                     }
                 }
