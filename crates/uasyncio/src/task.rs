@@ -71,7 +71,12 @@ impl fmt::Display for TaskId {
 /// awaiting task was cancelled, or a [`wait_for`](crate::wait_for) timed out
 /// — cancels the task at once (its destructors run before the drop returns),
 /// as interrupting `await task` does in MicroPython (await `&mut task`
-/// instead to keep it running). The handle is
+/// instead to keep it running). A handle is "being awaited" from the moment
+/// a task polls it until that task is resumed for any reason: once a
+/// `wait_for(&mut task, t)` has returned, dropping `task` detaches it.
+/// Awaiting a task of another loop works, but is not linked: cancelling the
+/// awaiting task is not forwarded to it, and dropping its handle mid-await
+/// detaches it. The handle is
 /// single-owner; give others a [`TaskRef`] (from [`task_ref`](Self::task_ref)).
 ///
 /// ```
@@ -176,13 +181,18 @@ impl<T> Task<T> {
         TaskRef::new(self.raw.task().clone())
     }
 
-    fn unlink(&self) {
-        if let Some(awaiter) = self.linked.take() {
-            let h = awaiter.header();
-            if h.awaiting.get() == Some(self.raw.task().as_raw()) {
-                h.awaiting.set(None);
-            }
+    /// Undoes the link to the task awaiting this handle; returns whether it
+    /// was still live: that task is suspended in an await on this handle
+    /// (its `awaiting` still names this task: a link ends when the awaiting
+    /// task is polled again, see `Core::run_entry`).
+    fn unlink(&self) -> bool {
+        let Some(awaiter) = self.linked.take() else { return false };
+        let h = awaiter.header();
+        let live = h.awaiting.get() == Some(self.raw.task().as_raw());
+        if live {
+            h.awaiting.set(None);
         }
+        live
     }
 }
 
@@ -207,17 +217,32 @@ impl<T> Task<T> {
         Poll::Pending
     }
 
+    /// Links the running task as the one awaiting this handle: both ends
+    /// know (`awaiting` in the running task, `linked` here), and the handle
+    /// holds a counted reference to the awaiting task. Only tasks of one
+    /// loop are linked: awaiting a task of another loop works, but neither
+    /// forwards a cancellation nor cancels it when the await is interrupted.
     fn link_current(&mut self) {
         let Some(current) = context::with_running(|core| core.current.get()).flatten() else { return };
         let me = self.raw.task().as_raw();
         if current == me {
             return;
         }
-        raw::hdr(current).awaiting.set(Some(me));
         match self.linked.take() {
             Some(l) if l.as_raw() == current => self.linked.set(Some(l)),
-            _ => self.linked.set(Some(TaskPtr::from_raw_ref(current))),
+            previous => {
+                // Another task awaited this handle before (it was handed
+                // over): its link ends, so no link outlives this handle.
+                self.linked.set(previous);
+                self.unlink();
+                let current = TaskPtr::from_raw_ref(current);
+                if !raw::same_loop(current.header(), self.raw.task().header()) {
+                    return;
+                }
+                self.linked.set(Some(current));
+            }
         }
+        raw::hdr(current).awaiting.set(Some(me));
     }
 }
 
@@ -231,8 +256,7 @@ impl<T> Future for Task<T> {
 
 impl<T> Drop for Task<T> {
     fn drop(&mut self) {
-        let interrupted = self.linked.get_mut().is_some();
-        self.unlink();
+        let interrupted = self.unlink();
         let h = self.raw.task().header();
         drop(h.awaiter.take());
         h.unset(state::HANDLE);

@@ -378,6 +378,11 @@ pub(crate) fn is_waker_of(waker: &Waker, ptr: NonNull<Header>) -> bool {
     task_of(waker) == Some(ptr)
 }
 
+/// Whether two tasks belong to the same loop.
+pub(crate) fn same_loop(a: &Header, b: &Header) -> bool {
+    Arc::ptr_eq(&a.remote, &b.remote)
+}
+
 /// If `waker` is a waker of a task of `core`, that task.
 pub(crate) fn local_task(waker: &Waker, core: &Core) -> Option<NonNull<Header>> {
     task_of(waker).filter(|&ptr| {
@@ -532,15 +537,20 @@ unsafe fn dealloc_impl<F: Future>(ptr: NonNull<Header>) {
     } else {
         // SAFETY: the cell is initialised and dropped once, here.
         unsafe { ptr::drop_in_place(cell) };
-        if remote.is_local() {
-            let class = CellPool::class_of(Layout::new::<TaskCell<F, F::Output>>());
-            if let Some(class) = class {
+        if let Some(class) = CellPool::class_of(Layout::new::<TaskCell<F, F::Output>>()) {
+            // SAFETY: not null (it was a live cell).
+            let memory = unsafe { NonNull::new_unchecked(cell) }.cast();
+            if remote.is_local() {
                 // SAFETY: `allocate` took the cell from this pool with this
                 // class (POOLED); its contents are dropped; loop thread.
-                unsafe { remote.pool.free(NonNull::new_unchecked(cell).cast(), class) };
+                unsafe { remote.pool.free(memory, class) };
+            } else {
+                // Released on another thread (a waker kept there): handed
+                // back for the loop's thread to recycle.
+                // SAFETY: as above, from any thread.
+                unsafe { remote.pool.give_back(memory, class) };
             }
         }
-        // Elsewhere the cell is not recycled: its chunk frees it with the pool.
     }
     drop(remote);
 }

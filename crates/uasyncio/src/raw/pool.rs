@@ -15,15 +15,19 @@
 //! gone). Until then the pool keeps its high-water mark of cells.
 //!
 //! Threads: only the loop's own thread allocates and recycles (the callers
-//! guarantee it); a cell whose last reference goes away on another thread is
-//! not recycled, and its memory returns with its chunk. Without `std` every
-//! cell comes from the global allocator (an interrupt may free one, and
-//! there is no thread to tell apart).
+//! guarantee it). A cell whose last reference goes away on another thread
+//! (a waker kept by an I/O or timer thread) is handed back through a
+//! locked list ([`give_back`](CellPool::give_back)), which the loop's thread
+//! empties into the free lists the next time a class runs out of free
+//! cells: such cells are recycled too, and the pool stays at its high-water
+//! mark. Without `std` every cell comes from the global allocator (an
+//! interrupt may free one, and there is no thread to tell apart).
 
 use alloc::alloc::{Layout, alloc, dealloc, handle_alloc_error};
 use alloc::vec::Vec;
-use core::cell::UnsafeCell;
+use core::cell::{Cell, UnsafeCell};
 use core::ptr::{self, NonNull};
+use portable_atomic::{AtomicBool, Ordering};
 
 /// Size granularity of the classes (and the alignment every cell gets).
 const GRAIN: usize = 8;
@@ -39,6 +43,12 @@ const MAX_CHUNK: usize = 16 * 1024;
 
 struct FreeCell {
     next: *mut FreeCell,
+}
+
+/// A cell handed back from another thread, waiting in [`CellPool::returned`].
+struct ReturnedCell {
+    next: *mut ReturnedCell,
+    class: usize,
 }
 
 #[derive(Clone, Copy)]
@@ -60,12 +70,18 @@ struct State {
 /// Per-loop pool of task cells (see the module documentation).
 pub(crate) struct CellPool {
     state: UnsafeCell<State>,
+    /// Cells released on other threads (a list through the cells' own
+    /// memory), for the loop's thread to recycle.
+    returned: critical_section::Mutex<Cell<*mut ReturnedCell>>,
+    /// `returned` is not empty (read without the lock when a class runs dry).
+    any_returned: AtomicBool,
 }
 
 // SAFETY: `state` is touched only by `alloc`/`free`, whose callers guarantee
 // they run on the loop's own thread (one thread, and neither calls out to
 // other code while it holds the borrow), and by `Drop`, which has the pool
-// to itself.
+// to itself. `returned` is behind a critical-section lock, and the cells on
+// it belong to nobody else.
 unsafe impl Sync for CellPool {}
 // SAFETY: as above; the raw pointers are into chunks the pool owns.
 unsafe impl Send for CellPool {}
@@ -78,7 +94,11 @@ impl CellPool {
             end: ptr::null_mut(),
             next_chunk_cells: FIRST_CHUNK_CELLS,
         };
-        CellPool { state: UnsafeCell::new(State { classes: [empty; CLASSES], chunks: Vec::new() }) }
+        CellPool {
+            state: UnsafeCell::new(State { classes: [empty; CLASSES], chunks: Vec::new() }),
+            returned: critical_section::Mutex::new(Cell::new(ptr::null_mut())),
+            any_returned: AtomicBool::new(false),
+        }
     }
 
     /// The class of a cell layout, if cells of that layout are pooled.
@@ -109,6 +129,15 @@ impl CellPool {
             c.free = unsafe { cell.as_ref() }.next;
             return cell.cast();
         }
+        if self.any_returned.load(Ordering::Relaxed) {
+            // SAFETY: loop thread (caller); `state` is not borrowed across the call.
+            if let Some(cell) = unsafe { self.reclaim(class) } {
+                return cell;
+            }
+        }
+        // SAFETY: loop thread only (caller).
+        let state = unsafe { &mut *self.state.get() };
+        let c = &mut state.classes[class];
         let size = (class + 1) * GRAIN;
         if (c.end as usize) - (c.bump as usize) < size {
             state.new_chunk(class, size);
@@ -135,6 +164,55 @@ impl CellPool {
         // SAFETY: the cell is at least GRAIN bytes, aligned, and unused.
         unsafe { cell.as_ptr().write(FreeCell { next: c.free }) };
         c.free = cell.as_ptr();
+    }
+
+    /// Hands back a cell of `class` whose last reference went away on a
+    /// thread other than the loop's: the loop's thread recycles it later.
+    ///
+    /// # Safety
+    /// `cell` came from `alloc(class)` of this pool, its contents have been
+    /// dropped, and it is not used again. Any thread.
+    pub(crate) unsafe fn give_back(&self, cell: NonNull<u8>, class: usize) {
+        const { assert!(core::mem::size_of::<ReturnedCell>() <= 2 * GRAIN) };
+        debug_assert!(class >= 1, "a task cell is larger than a returned-cell link");
+        let cell = cell.cast::<ReturnedCell>();
+        critical_section::with(|cs| {
+            let list = self.returned.borrow(cs);
+            // SAFETY: the cell is at least 16 bytes (every task cell is:
+            // it starts with its header), aligned to GRAIN, and ours.
+            unsafe { cell.as_ptr().write(ReturnedCell { next: list.get(), class }) };
+            list.set(cell.as_ptr());
+            self.any_returned.store(true, Ordering::Relaxed);
+        });
+    }
+
+    /// Moves the cells handed back by other threads to their free lists, and
+    /// takes one of `class` if there is one.
+    ///
+    /// # Safety
+    /// The caller runs on the thread of the pool's loop and holds no borrow
+    /// of `state`.
+    #[cold]
+    #[inline(never)]
+    unsafe fn reclaim(&self, class: usize) -> Option<NonNull<u8>> {
+        let mut list = critical_section::with(|cs| {
+            self.any_returned.store(false, Ordering::Relaxed);
+            self.returned.borrow(cs).replace(ptr::null_mut())
+        });
+        while let Some(cell) = NonNull::new(list) {
+            // SAFETY: `give_back` wrote the link; the lock made it visible.
+            let ReturnedCell { next, class } = unsafe { cell.as_ptr().read() };
+            list = next;
+            // SAFETY: the cell came from `alloc(class)` of this pool and
+            // nobody uses it (`give_back`); loop thread (caller).
+            unsafe { self.free(cell.cast(), class) };
+        }
+        // SAFETY: loop thread (caller); the borrow ends here.
+        let c = unsafe { &mut (*self.state.get()).classes[class] };
+        let cell = NonNull::new(c.free)?;
+        // SAFETY: a free-list entry, as in `alloc`.
+        c.free = unsafe { cell.as_ref() }.next;
+        Some(cell.cast())
     }
 }
 

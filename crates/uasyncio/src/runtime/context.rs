@@ -1,16 +1,15 @@
 //! Where the current loop lives: thread-locals with `std`, statics without.
 
-use alloc::rc::Rc;
 use core::cell::{Cell, RefCell};
 
-use super::Core;
+use super::{Core, EventLoop};
 
 #[cfg(feature = "std")]
 std::thread_local! {
     /// The loop running on this thread right now (null outside `run*`).
     static RUNNING: Cell<*const Core> = const { Cell::new(core::ptr::null()) };
     /// The loop `get_event_loop()` returns on this thread.
-    static THREAD_LOOP: RefCell<Option<Rc<Core>>> = const { RefCell::new(None) };
+    static THREAD_LOOP: RefCell<Option<EventLoop>> = const { RefCell::new(None) };
     /// A process-unique id for this thread (cheaper than `thread::current()`).
     static THREAD_ID: Cell<u64> = const { Cell::new(0) };
 }
@@ -18,7 +17,7 @@ std::thread_local! {
 #[cfg(not(feature = "std"))]
 static RUNNING: crate::raw::LoopCell<Cell<*const Core>> = crate::raw::LoopCell(Cell::new(core::ptr::null()));
 #[cfg(not(feature = "std"))]
-static THREAD_LOOP: crate::raw::LoopCell<RefCell<Option<Rc<Core>>>> = crate::raw::LoopCell(RefCell::new(None));
+static THREAD_LOOP: crate::raw::LoopCell<RefCell<Option<EventLoop>>> = crate::raw::LoopCell(RefCell::new(None));
 
 /// This thread's id if `thread_id()` was ever called on it, else 0. The
 /// loop's thread always has its id (taken when the loop was made), so this
@@ -81,7 +80,7 @@ fn unsafe_deref<'a>(ptr: *const Core) -> &'a Core {
     crate::raw::deref_core(ptr)
 }
 
-pub(crate) fn with_thread_loop<R>(f: impl FnOnce(&mut Option<Rc<Core>>) -> R) -> R {
+pub(crate) fn with_thread_loop<R>(f: impl FnOnce(&mut Option<EventLoop>) -> R) -> R {
     #[cfg(feature = "std")]
     {
         THREAD_LOOP.with(|l| f(&mut l.borrow_mut()))

@@ -37,7 +37,10 @@ pub(crate) fn push_sparingly<T>(table: &mut Vec<T>, item: T) {
 ///
 /// Cheap to clone; it is `!Send` because the loop belongs to one thread.
 /// [`get_event_loop`] returns the thread's loop, [`new_event_loop`] replaces
-/// it with a fresh one.
+/// it with a fresh one. When the last handle goes (the thread's own loop
+/// counts as one until it is replaced or the thread ends), every task still
+/// on the loop is cancelled (destructors run) and released, as by
+/// [`close`](Self::close).
 ///
 /// ```
 /// let event_loop = uasyncio::new_event_loop_with(uasyncio::VirtualClock::new());
@@ -110,6 +113,7 @@ impl EventLoop {
         F: Future + 'static,
     {
         self.check_open();
+        self.core.refuse_if_running();
         let main = self.create_task(fut);
         main.raw().task().header().set(state::OBSERVED);
         match self.core.drive(Some(main.raw().task().as_raw())) {
@@ -131,6 +135,12 @@ impl EventLoop {
 
     /// Makes [`run_forever`](Self::run_forever) return once the tasks that are
     /// due now have run. Calling it again before that is harmless.
+    ///
+    /// A `stop()` made while the loop is not in `run_forever` (before it, or
+    /// while [`run_until_complete`](Self::run_until_complete) runs) is kept
+    /// for the next `run_forever`, which then runs the tasks due at its
+    /// start and returns (CPython's rule; MicroPython ignores such a stop).
+    /// `run_until_complete` itself is not ended by it.
     ///
     /// ```
     /// let event_loop = uasyncio::new_event_loop_with(uasyncio::VirtualClock::new());
@@ -155,15 +165,23 @@ impl EventLoop {
     /// assert!(task.done());
     /// ```
     pub fn close(&self) {
+        // `running` covers a loop run further out too (this loop's task runs
+        // another loop, whose task calls this), and a loop discarding its tasks.
         assert!(
-            crate::runtime::context::running_ptr() != Rc::as_ptr(&self.core),
-            "close() called from inside the running event loop; call it after run*() returns"
+            !self.core.is_running(),
+            "close() called while this event loop is running (or discarding its tasks); call it after \
+             run*() returns"
         );
-        self.core.discard_all();
         self.core.closed.set(true);
+        self.core.discard_all();
     }
 
     /// Creates a task on this loop; it first runs when the current task yields.
+    ///
+    /// # Panics
+    /// If the loop is closed, or is discarding its tasks (`close`,
+    /// `new_event_loop` or the last handle's drop, from a destructor of one
+    /// of its tasks): such a task would never run.
     ///
     /// ```
     /// let event_loop = uasyncio::new_event_loop_with(uasyncio::VirtualClock::new());
@@ -278,6 +296,18 @@ impl EventLoop {
     }
 }
 
+impl Drop for EventLoop {
+    fn drop(&mut self) {
+        // The last handle: discard every task here, while the loop is still
+        // shared (`&Core`), so the destructors that run may reach the loop.
+        // A destructor that takes a new handle (`get_event_loop()` inside a
+        // task's drop) keeps the loop alive, empty; its own drop comes back here.
+        if Rc::strong_count(&self.core) == 1 {
+            self.core.discard_all();
+        }
+    }
+}
+
 impl fmt::Debug for EventLoop {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("EventLoop").field("time_us", &self.core.now()).finish_non_exhaustive()
@@ -309,14 +339,16 @@ pub fn get_event_loop() -> EventLoop {
     if let Some(running) = context::with_running(Core::handle) {
         return running;
     }
-    context::with_thread_loop(|slot| match slot {
-        Some(core) if !core.closed.get() => EventLoop { core: core.clone() },
+    let (current, replaced) = context::with_thread_loop(|slot| match slot {
+        Some(event_loop) if !event_loop.core.closed.get() => (event_loop.clone(), None),
         _ => {
-            let core = Core::new(default_platform());
-            *slot = Some(core.clone());
-            EventLoop { core }
+            let event_loop = EventLoop { core: Core::new(default_platform()) };
+            (event_loop.clone(), slot.replace(event_loop))
         }
-    })
+    });
+    // Dropped outside the slot's borrow: its drop may discard tasks.
+    drop(replaced);
+    current
 }
 
 /// Replaces the thread's event loop with a fresh one on the default clock
@@ -351,12 +383,12 @@ fn new_event_loop_with_arc(platform: Arc<dyn Platform>) -> EventLoop {
         context::running_ptr().is_null(),
         "new_event_loop() called from inside a running event loop; call it before run*()"
     );
-    let core = Core::new(platform);
-    let old = context::with_thread_loop(|slot| slot.replace(core.clone()));
+    let event_loop = EventLoop { core: Core::new(platform) };
+    let old = context::with_thread_loop(|slot| slot.replace(event_loop.clone()));
     if let Some(old) = old {
-        old.discard_all();
+        old.core.discard_all();
     }
-    EventLoop { core }
+    event_loop
 }
 
 #[cfg(feature = "std")]

@@ -75,10 +75,12 @@ impl Remote {
                 return Some(task);
             }
             inbox.tasks.push(task);
+            // Under the lock: a loop that finds the inbox empty under the
+            // lock (`inbox_is_empty`) has seen every push before it.
+            self.attention.fetch_or(INBOX, Ordering::Release);
             None
         });
         if refused.is_none() {
-            self.attention.fetch_or(INBOX, Ordering::Release);
             self.platform.notify();
         }
         // A refused task (its loop is gone) is released here, outside the lock.
@@ -108,6 +110,12 @@ impl Remote {
     pub(crate) fn forget_name(&self, task: usize) {
         let name = critical_section::with(|cs| self.names.borrow_ref_mut(cs).remove(&task));
         drop(name);
+    }
+
+    /// Whether no wake from afar is waiting, asked under the inbox's lock:
+    /// the last word before the loop declares that nothing can wake it.
+    fn inbox_is_empty(&self) -> bool {
+        critical_section::with(|cs| self.inbox.borrow_ref(cs).tasks.is_empty())
     }
 
     /// The [`INBOX`] and [`MAIN_DONE`] bits now.
@@ -146,17 +154,28 @@ pub(crate) struct Core {
     /// Every task not yet released; each entry holds one reference.
     tasks: RefCell<Vec<TaskPtr>>,
     now: Cell<u64>,
-    seq: Cell<u64>,
+    /// The next timer id to hand out, and how many of this loop's block are left.
+    timer_ids: Cell<(u32, u32)>,
     /// Set while a fired timer wakes its task: that task goes to the front
     /// (the flag turns false when it did).
     urgent: Cell<Option<u64>>,
     urgent_queued: Cell<bool>,
     pub(crate) current: Cell<Option<NonNull<Header>>>,
     stop_queued: Cell<bool>,
+    /// A `stop()` reached while `run_until_complete` ran: kept for the next
+    /// `run_forever` (whose run it ends), not consumed.
+    stop_kept: Cell<bool>,
     /// The task `drive` runs until it is done (`run_until_complete`).
     main: Cell<Option<NonNull<Header>>>,
     running: Cell<bool>,
     pub(crate) closed: Cell<bool>,
+    /// Set while `discard_all` runs: tasks created then are refused.
+    discarding: Cell<bool>,
+    /// Set while tasks are being dropped at once (`cancel_now`,
+    /// `discard_all`): a task whose drop asks to drop another goes on
+    /// `drop_later` instead, so chains are dropped in a loop, not by recursion.
+    dropping: Cell<bool>,
+    drop_later: RefCell<Vec<TaskPtr>>,
     /// Waiters that something outside the loop may wake (ThreadSafeFlag, I/O).
     external: Cell<usize>,
     pub(crate) handler: RefCell<Option<ExceptionHandler>>,
@@ -175,14 +194,18 @@ impl Core {
             timers: QueueCell::default(),
             tasks: RefCell::default(),
             now: Cell::new(now),
-            seq: Cell::new(0),
+            timer_ids: Cell::new((0, 0)),
             urgent: Cell::new(None),
             urgent_queued: Cell::new(false),
             current: Cell::new(None),
             stop_queued: Cell::new(false),
+            stop_kept: Cell::new(false),
             main: Cell::new(None),
             running: Cell::new(false),
             closed: Cell::new(false),
+            discarding: Cell::new(false),
+            dropping: Cell::new(false),
+            drop_later: RefCell::default(),
             external: Cell::new(0),
             handler: RefCell::new(None),
             remote: Arc::new(Remote {
@@ -205,6 +228,12 @@ impl Core {
         EventLoop { core: self.this.upgrade().expect("event loop is being dropped") }
     }
 
+    /// Whether the loop is running (further out too, when another loop runs
+    /// inside one of its tasks), or discarding or dropping its tasks.
+    pub(crate) fn is_running(&self) -> bool {
+        self.running.get()
+    }
+
     /// The time of the current step (cached; see `refresh_now`).
     pub(crate) fn now(&self) -> u64 {
         self.now.get()
@@ -217,10 +246,27 @@ impl Core {
         now
     }
 
-    pub(crate) fn next_seq(&self) -> u64 {
-        let s = self.seq.get();
-        self.seq.set(s + 1);
-        s
+    /// A new timer id: the order of a timer among those of equal deadline,
+    /// and its identity. Ids increase within a loop, and no two loops of the
+    /// process hand out the same id (each takes blocks of ids from one
+    /// global counter) until 2^32 timers have been armed, so a `Sleep`
+    /// dropped while another loop runs can never disarm that loop's timer.
+    pub(crate) fn next_timer_id(&self) -> u32 {
+        let (next, left) = self.timer_ids.get();
+        if left == 0 {
+            return self.next_timer_block();
+        }
+        self.timer_ids.set((next.wrapping_add(1), left - 1));
+        next
+    }
+
+    #[cold]
+    fn next_timer_block(&self) -> u32 {
+        const BLOCK: u32 = 1 << 12;
+        static NEXT_BLOCK: portable_atomic::AtomicU32 = portable_atomic::AtomicU32::new(0);
+        let first = NEXT_BLOCK.fetch_add(BLOCK, Ordering::Relaxed);
+        self.timer_ids.set((first.wrapping_add(1), BLOCK - 1));
+        first
     }
 
     pub(crate) fn external_waiters_add(&self, delta: isize) {
@@ -228,10 +274,17 @@ impl Core {
     }
 
     /// Creates a task, queued to run after the current task yields.
+    ///
+    /// # Panics
+    /// If the loop is closed, or is discarding its tasks (a destructor run
+    /// by `close`, `new_event_loop` or the loop's drop creates a task).
     pub(crate) fn spawn<F>(&self, fut: F, name: Option<Box<str>>) -> JoinHandle<F::Output>
     where
         F: Future + 'static,
     {
+        if self.closed.get() | self.discarding.get() {
+            self.refuse_spawn();
+        }
         let id = self.next_id.get();
         self.next_id.set(id.wrapping_add(1));
         let initial = state::HANDLE | state::REGISTERED | state::SCHEDULED;
@@ -244,6 +297,31 @@ impl Core {
         }
         self.enqueue(ptr);
         handle
+    }
+
+    /// Panics if the loop is running (or discarding its tasks): runs cannot nest.
+    pub(crate) fn refuse_if_running(&self) {
+        if self.running.get() {
+            panic!(
+                "the event loop is already running: run(), run_until_complete() and run_forever() \
+                 cannot be nested; await the future or use create_task() instead"
+            );
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn refuse_spawn(&self) -> ! {
+        if self.closed.get() {
+            panic!(
+                "create_task() on a closed event loop: the task would never run; get a new loop with \
+                 new_event_loop() or get_event_loop()"
+            )
+        }
+        panic!(
+            "create_task() while the event loop is being closed or replaced (from a destructor run as \
+             its tasks are discarded): the task would never run"
+        )
     }
 
     /// Wakes a task of this loop (loop thread): queue it unless already queued or done.
@@ -296,6 +374,14 @@ impl Core {
     }
 
     /// Requests cancellation of `ptr` (and, as MicroPython does, of the task it awaits).
+    ///
+    /// The chain of awaited tasks is followed in a loop. Every link is a
+    /// task of this loop that is not done (`Task::link_current` links tasks
+    /// of one loop only, and a link goes when either end finishes or the
+    /// awaiting task is polled again), so a chain without a cycle is no
+    /// longer than the registry; a longer walk has gone round a cycle (tasks
+    /// awaiting each other), every task of which is marked by then, and
+    /// cancelling any one of them drops them all.
     pub(crate) fn cancel(&self, ptr: NonNull<Header>) -> bool {
         if raw::hdr(ptr).has(state::DONE) {
             return false;
@@ -304,13 +390,15 @@ impl Core {
             panic!("can't cancel self: a task cannot cancel itself (return from it instead)");
         }
         let mut target = ptr;
+        let mut steps_left = self.tasks.borrow().len();
         loop {
             let h = raw::hdr(target);
             h.set(state::CANCEL);
             match h.awaiting.get() {
-                Some(inner) if !raw::hdr(inner).has(state::DONE) => target = inner,
+                Some(inner) if steps_left > 0 && !raw::hdr(inner).has(state::DONE) => target = inner,
                 _ => break,
             }
+            steps_left -= 1;
         }
         self.schedule(target);
         true
@@ -319,6 +407,12 @@ impl Core {
     /// Cancels `ptr` right away: its future is dropped now, destructors and
     /// all (used when an `await` on it is interrupted). A task that is
     /// running cannot be dropped under itself; it is cancelled as usual.
+    ///
+    /// A chain of such drops (the dropped task was itself awaiting a task,
+    /// which it now drops, and so on) runs in a loop here, not by
+    /// recursion: the inner drops are queued on `drop_later` and done before
+    /// the outermost call returns. While the tasks are dropped, their loop is
+    /// the running one (their destructors see it), and cannot be run.
     pub(crate) fn cancel_now(&self, ptr: NonNull<Header>) {
         let h = raw::hdr(ptr);
         if h.has(state::DONE) {
@@ -328,6 +422,32 @@ impl Core {
             self.cancel(ptr);
             return;
         }
+        if self.dropping.get() {
+            self.drop_later.borrow_mut().push(TaskPtr::from_raw_ref(ptr));
+            return;
+        }
+        // Kept alive until the drops are done: a destructor may drop the
+        // last `EventLoop` of this loop (declared first, so dropped last).
+        let _alive = self.handle();
+        let _dropping = Dropping::enter(self);
+        self.drop_task(ptr);
+        while let Some(next) = self.pop_drop_later() {
+            let h = next.header();
+            if h.has(state::RUNNING) {
+                self.cancel(next.as_raw());
+            } else if !h.has(state::DONE) {
+                self.drop_task(next.as_raw());
+            }
+        }
+    }
+
+    fn pop_drop_later(&self) -> Option<TaskPtr> {
+        self.drop_later.borrow_mut().pop()
+    }
+
+    /// Drops the future of a task that is not done and not running, and
+    /// completes it as cancelled.
+    fn drop_task(&self, ptr: NonNull<Header>) {
         let previous = self.current.replace(Some(ptr));
         raw::cancel_task(ptr);
         self.current.set(previous);
@@ -339,15 +459,17 @@ impl Core {
     /// Runs steps until `main` is done (`Some`) or, for `run_forever`
     /// (`None`), until `stop()` or until nothing can ever run again.
     pub(crate) fn drive(&self, main: Option<NonNull<Header>>) -> RunEnd {
-        if self.running.replace(true) {
-            panic!(
-                "the event loop is already running: run(), run_until_complete() and run_forever() \
-                 cannot be nested; await the future or use create_task() instead"
-            );
-        }
+        self.refuse_if_running();
+        self.running.set(true);
         let _running = RunningGuard::enter(self);
         let _reset = ResetOnExit(self);
         self.main.set(main);
+        if main.is_none() && self.stop_kept.replace(false) {
+            // A stop() from before (see `stop_kept`): this run ends once the
+            // tasks due now have run.
+            let key = self.now.get();
+            self.ready.with(|r| r.push_back(Entry::Stop, key));
+        }
         if main.is_some_and(|m| raw::hdr(m).has(state::DONE)) {
             return RunEnd::MainDone;
         }
@@ -426,6 +548,10 @@ impl Core {
             let Some(entry) = self.ready.with(|r| r.pop_front()) else {
                 // Nothing due and no timer: only something outside can help.
                 if self.external.get() == 0 {
+                    if !remote.inbox_is_empty() {
+                        // A wake from afar landed since the attention check.
+                        continue;
+                    }
                     return RunEnd::Exhausted;
                 }
                 self.platform.wait(None);
@@ -441,10 +567,12 @@ impl Core {
                     }
                 }
                 Entry::Stop => {
-                    self.stop_queued.set(false);
                     if self.main.get().is_none() {
+                        self.stop_queued.set(false);
                         return RunEnd::Stopped;
                     }
+                    // For run_forever, not run_until_complete: kept.
+                    self.stop_kept.set(true);
                 }
             }
         }
@@ -503,6 +631,9 @@ impl Core {
             // The hot path: poll a live task. Queued, so SCHEDULED is set and
             // RUNNING is not: one `^` swaps them.
             h.state.set(st ^ (state::SCHEDULED | state::RUNNING));
+            // The task is resumed, so the await it was suspended at (if on a
+            // task) is over; awaiting a task again links it again.
+            h.awaiting.set(None);
             self.current.set(Some(ptr));
             let finished = raw::poll_task(ptr);
             self.current.set(None);
@@ -591,25 +722,35 @@ impl Core {
         drop(released);
     }
 
-    /// Cancels and releases every task (new_event_loop, close, drop).
+    /// Cancels and releases every task (new_event_loop, close, the drop
+    /// of the last `EventLoop`).
+    ///
+    /// Holds a counted reference to each task it touches (a task's drop can
+    /// release another task at once), refuses new tasks while it runs
+    /// (they would never run), and counts as running: a destructor run here
+    /// cannot run the loop (`drive` refuses), which would poll tasks whose
+    /// future is half dropped (raw I7).
     pub(crate) fn discard_all(&self) {
         let _running = RunningGuard::enter(self);
-        // Counts as running: a destructor run here cannot run the loop
-        // (`drive` refuses), which would poll tasks whose future is half
-        // dropped (raw I7).
         let _reset = ResetOnExit(self);
         self.running.set(true);
+        self.discarding.set(true);
+        // Drops of tasks asked for by the destructors run here are queued
+        // on `drop_later` (see `cancel_now`) and done by the passes below.
+        let _dropping = Dropping::enter(self);
         loop {
-            let live: Vec<NonNull<Header>> =
-                self.tasks.borrow().iter().map(TaskPtr::as_raw).filter(|p| !raw::hdr(*p).has(state::DONE)).collect();
-            if live.is_empty() {
+            let live: Vec<TaskPtr> =
+                self.tasks.borrow().iter().filter(|t| !t.header().has(state::DONE)).cloned().collect();
+            let later = core::mem::take(&mut *self.drop_later.borrow_mut());
+            if live.is_empty() && later.is_empty() {
                 break;
             }
-            for ptr in live {
-                let h = raw::hdr(ptr);
+            for task in live.iter().chain(&later) {
+                let h = task.header();
                 if h.has(state::DONE) {
                     continue;
                 }
+                let ptr = task.as_raw();
                 self.current.set(Some(ptr));
                 raw::cancel_task(ptr);
                 self.current.set(None);
@@ -621,6 +762,7 @@ impl Core {
         }
         self.ready.with(|r| r.clear());
         self.stop_queued.set(false);
+        self.stop_kept.set(false);
         let wakers = self.timers.with(|t| t.drain_wakers());
         drop(wakers);
         let tasks = core::mem::take(&mut *self.tasks.borrow_mut());
@@ -641,8 +783,40 @@ impl Core {
 
 impl Drop for Core {
     fn drop(&mut self) {
-        self.discard_all();
+        // The last `EventLoop` discarded every task before letting go (a
+        // discard here would run destructors that reach this loop through
+        // raw pointers while `self` is borrowed mutably).
+        debug_assert!(self.tasks.get_mut().is_empty(), "a loop is dropped with tasks registered");
         self.remote.close_inbox();
+    }
+}
+
+/// Marks the loop as dropping tasks at once (`cancel_now`, `discard_all`):
+/// drops asked for meanwhile wait on `drop_later`. While it lasts, the loop
+/// is the running one (the destructors run see it) and cannot be run.
+struct Dropping<'a> {
+    core: &'a Core,
+    _running: Option<RunningGuard>,
+    was_running: bool,
+}
+
+impl<'a> Dropping<'a> {
+    fn enter(core: &'a Core) -> Dropping<'a> {
+        core.dropping.set(true);
+        let entered = (super::context::running_ptr() != core as *const Core).then(|| RunningGuard::enter(core));
+        let was_running = core.running.replace(true);
+        Dropping { core, _running: entered, was_running }
+    }
+}
+
+impl Drop for Dropping<'_> {
+    fn drop(&mut self) {
+        self.core.running.set(self.was_running);
+        self.core.dropping.set(false);
+        // Left only if a panic cut the drops short: their tasks stay
+        // registered, to be cancelled as usual.
+        let left = core::mem::take(&mut *self.core.drop_later.borrow_mut());
+        drop(left);
     }
 }
 
@@ -671,6 +845,7 @@ impl Drop for ResetOnExit<'_> {
         self.0.main.set(None);
         self.0.remote.attention.fetch_and(!MAIN_DONE, Ordering::Relaxed);
         self.0.running.set(false);
+        self.0.discarding.set(false);
     }
 }
 

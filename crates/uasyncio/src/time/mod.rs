@@ -176,7 +176,7 @@ impl Sleep {
             if self.key == NEW {
                 let deadline = core.refresh_now().saturating_add(self.time_us);
                 self.time_us = deadline;
-                self.key = arm(core, deadline, core.next_seq() as u32, cx.waker());
+                self.key = arm(core, deadline, core.next_timer_id(), cx.waker());
                 return Poll::Pending;
             }
             let deadline = self.time_us;
@@ -245,7 +245,7 @@ fn rearm(core: &Core, key: TimerKey, deadline: u64, waker: &Waker) -> TimerKey {
     }
     if !core.timers.with(|t| t.is_armed(key)) {
         // Its timer is gone (its loop discarded every timer): arm anew.
-        return arm(core, deadline, core.next_seq() as u32, waker);
+        return arm(core, deadline, core.next_timer_id(), waker);
     }
     if !core.timers.with(|t| t.wakes(key, waker)) {
         let waker = waker.clone();

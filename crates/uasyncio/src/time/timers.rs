@@ -31,11 +31,15 @@ use crate::raw::{self, Header, state};
 use crate::runtime::push_sparingly;
 
 /// Identifies one armed timer; stale keys are harmless.
+///
+/// A key holds the timer's id (`seq`, from `Core::next_timer_id`), which no
+/// other timer of any loop has while it lives, so a key checked against a
+/// loop other than its own matches nothing there.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct TimerKey {
     /// A slot number, or [`OWN`] for a task's own timer.
     slot: u32,
-    /// The slot's generation, or the own timer's `seq`.
+    /// The timer's id (its `seq`).
     generation: u32,
 }
 
@@ -113,7 +117,7 @@ struct Slot {
     waker: Option<Waker>,
     /// Position in `heap` while armed, `UNARMED` otherwise.
     pos: u32,
-    generation: u32,
+    /// The id of the timer armed in the slot (its order and its key's generation).
     seq: u32,
 }
 
@@ -151,7 +155,7 @@ impl TimerQueue {
                     .ok()
                     .filter(|s| *s < SLOT_LIMIT)
                     .expect("more than 4 billion timers");
-                push_sparingly(&mut self.slots, Slot { waker: None, pos: UNARMED, generation: 0, seq: 0 });
+                push_sparingly(&mut self.slots, Slot { waker: None, pos: UNARMED, seq: 0 });
                 slot
             }
         };
@@ -160,7 +164,7 @@ impl TimerQueue {
         s.waker = Some(waker);
         s.pos = pos;
         s.seq = seq;
-        let key = TimerKey { slot, generation: s.generation };
+        let key = TimerKey { slot, generation: seq };
         self.push(HeapEntry { deadline, who: Who::slot(slot) });
         key
     }
@@ -191,8 +195,7 @@ impl TimerQueue {
 
     /// Whether slot key `key` is still armed (not fired, not removed).
     pub(crate) fn is_armed(&self, key: TimerKey) -> bool {
-        !key.is_own()
-            && self.slots.get(key.slot as usize).is_some_and(|s| s.pos != UNARMED && s.generation == key.generation)
+        !key.is_own() && self.slots.get(key.slot as usize).is_some_and(|s| s.pos != UNARMED && s.seq == key.generation)
     }
 
     /// True unless slot key `key` is armed with a waker that would not wake `waker`'s task.
@@ -235,7 +238,7 @@ impl TimerQueue {
             None => {
                 let index = entry.who.slot_index();
                 let slot = &mut self.slots[index];
-                let key = TimerKey { slot: index as u32, generation: slot.generation };
+                let key = TimerKey { slot: index as u32, generation: slot.seq };
                 Fired::Waker(key, slot.waker.take().expect("an armed slot holds a waker"))
             }
         };
@@ -291,7 +294,6 @@ impl TimerQueue {
                 let index = entry.who.slot_index();
                 let slot = &mut self.slots[index];
                 slot.pos = UNARMED;
-                slot.generation = slot.generation.wrapping_add(1);
                 self.free.push(index as u32);
                 slot.waker.take()
             }
