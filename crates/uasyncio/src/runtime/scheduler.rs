@@ -386,9 +386,18 @@ impl Core {
         if raw::hdr(ptr).has(state::DONE) {
             return false;
         }
-        if self.current.get() == Some(ptr) {
+        // The task that calls this is the running loop's current one (a
+        // loop run inside a task of this loop has its own).
+        if super::context::with_running(|running| running.current.get() == Some(ptr)) == Some(true) {
             panic!("can't cancel self: a task cannot cancel itself (return from it instead)");
         }
+        self.request_cancel(ptr);
+        true
+    }
+
+    /// Marks `ptr` and the chain of tasks it awaits as cancelled and queues
+    /// the innermost one (see [`cancel`](Self::cancel)).
+    fn request_cancel(&self, ptr: NonNull<Header>) {
         let mut target = ptr;
         let mut steps_left = self.tasks.borrow().len();
         loop {
@@ -401,7 +410,6 @@ impl Core {
             steps_left -= 1;
         }
         self.schedule(target);
-        true
     }
 
     /// Cancels `ptr` right away: its future is dropped now, destructors and
@@ -419,7 +427,7 @@ impl Core {
             return;
         }
         if h.has(state::RUNNING) {
-            self.cancel(ptr);
+            self.request_cancel(ptr);
             return;
         }
         if self.dropping.get() {
@@ -434,7 +442,7 @@ impl Core {
         while let Some(next) = self.pop_drop_later() {
             let h = next.header();
             if h.has(state::RUNNING) {
-                self.cancel(next.as_raw());
+                self.request_cancel(next.as_raw());
             } else if !h.has(state::DONE) {
                 self.drop_task(next.as_raw());
             }
