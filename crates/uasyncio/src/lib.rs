@@ -61,6 +61,22 @@
 //!   deadline whenever the loop would idle, or a board's own clock.
 //! - **Loops are per thread.** Each thread has its own current loop; only
 //!   [`ThreadSafeFlag::set`] (and wakers) may be used from other threads.
+//! - **A loop's end is its tasks' end.** [`EventLoop::close`],
+//!   [`new_event_loop`] (for the loop it replaces) and the drop of a loop's
+//!   last [`EventLoop`] handle cancel every task still on it (destructors
+//!   run) and release it. What would leave a task that can never run is
+//!   refused with a panic that says so: `create_task` on a closed loop or
+//!   from a destructor run while a loop discards its tasks, `close()` while
+//!   the loop runs (also from a loop nested in one of its tasks), and
+//!   running a loop inside a destructor it runs.
+//! - **Awaiting links one loop.** A task awaiting another task's handle is
+//!   linked to it while it is suspended there: cancelling it is forwarded
+//!   to the awaited task, and dropping the handle mid-await cancels that
+//!   task. The link ends as soon as the awaiting task is resumed (so after
+//!   `wait_for(&mut task, t)` has timed out, dropping `task` detaches it),
+//!   and tasks of two different loops are never linked (awaiting works,
+//!   nothing is forwarded). Cancelling a chain of awaiting tasks, however
+//!   long, or tasks awaiting each other, takes no recursion and returns.
 //! - **No deadlock hangs.** MicroPython idles forever when nothing can wake the
 //!   main task; here `run` panics with a message saying so. "Nothing can wake
 //!   it" means no task is due, no timer is pending and no

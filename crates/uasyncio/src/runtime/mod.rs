@@ -172,7 +172,7 @@ impl EventLoop {
             "close() called while this event loop is running (or discarding its tasks); call it after \
              run*() returns"
         );
-        self.core.closed.set(true);
+        self.core.set_closed();
         self.core.discard_all();
     }
 
@@ -290,7 +290,7 @@ impl EventLoop {
 
     fn check_open(&self) {
         assert!(
-            !self.core.closed.get(),
+            !self.core.is_closed(),
             "this event loop is closed; get a new one with new_event_loop() or get_event_loop()"
         );
     }
@@ -340,7 +340,7 @@ pub fn get_event_loop() -> EventLoop {
         return running;
     }
     let (current, replaced) = context::with_thread_loop(|slot| match slot {
-        Some(event_loop) if !event_loop.core.closed.get() => (event_loop.clone(), None),
+        Some(event_loop) if !event_loop.core.is_closed() => (event_loop.clone(), None),
         _ => {
             let event_loop = EventLoop { core: Core::new(default_platform()) };
             (event_loop.clone(), slot.replace(event_loop))

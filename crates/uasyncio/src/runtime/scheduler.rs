@@ -168,9 +168,11 @@ pub(crate) struct Core {
     /// The task `drive` runs until it is done (`run_until_complete`).
     main: Cell<Option<NonNull<Header>>>,
     running: Cell<bool>,
-    pub(crate) closed: Cell<bool>,
+    closed: Cell<bool>,
     /// Set while `discard_all` runs: tasks created then are refused.
     discarding: Cell<bool>,
+    /// `closed || discarding`: one test for `spawn`.
+    refuse_spawns: Cell<bool>,
     /// Set while tasks are being dropped at once (`cancel_now`,
     /// `discard_all`): a task whose drop asks to drop another goes on
     /// `drop_later` instead, so chains are dropped in a loop, not by recursion.
@@ -204,6 +206,7 @@ impl Core {
             running: Cell::new(false),
             closed: Cell::new(false),
             discarding: Cell::new(false),
+            refuse_spawns: Cell::new(false),
             dropping: Cell::new(false),
             drop_later: RefCell::default(),
             external: Cell::new(0),
@@ -226,6 +229,22 @@ impl Core {
 
     pub(crate) fn handle(&self) -> EventLoop {
         EventLoop { core: self.this.upgrade().expect("event loop is being dropped") }
+    }
+
+    /// Whether the loop is closed (`EventLoop::close`).
+    pub(crate) fn is_closed(&self) -> bool {
+        self.closed.get()
+    }
+
+    /// Closes the loop for good: no task can be created on it any more.
+    pub(crate) fn set_closed(&self) {
+        self.closed.set(true);
+        self.refuse_spawns.set(true);
+    }
+
+    fn set_discarding(&self, discarding: bool) {
+        self.discarding.set(discarding);
+        self.refuse_spawns.set(discarding || self.closed.get());
     }
 
     /// Whether the loop is running (further out too, when another loop runs
@@ -282,7 +301,7 @@ impl Core {
     where
         F: Future + 'static,
     {
-        if self.closed.get() | self.discarding.get() {
+        if self.refuse_spawns.get() {
             self.refuse_spawn();
         }
         let id = self.next_id.get();
@@ -742,7 +761,7 @@ impl Core {
         let _running = RunningGuard::enter(self);
         let _reset = ResetOnExit(self);
         self.running.set(true);
-        self.discarding.set(true);
+        self.set_discarding(true);
         // Drops of tasks asked for by the destructors run here are queued
         // on `drop_later` (see `cancel_now`) and done by the passes below.
         let _dropping = Dropping::enter(self);
@@ -853,7 +872,7 @@ impl Drop for ResetOnExit<'_> {
         self.0.main.set(None);
         self.0.remote.attention.fetch_and(!MAIN_DONE, Ordering::Relaxed);
         self.0.running.set(false);
-        self.0.discarding.set(false);
+        self.0.set_discarding(false);
     }
 }
 
