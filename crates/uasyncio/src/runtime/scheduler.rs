@@ -830,7 +830,7 @@ struct Dropping<'a> {
 impl<'a> Dropping<'a> {
     fn enter(core: &'a Core) -> Dropping<'a> {
         core.dropping.set(true);
-        let entered = (super::context::running_ptr() != core as *const Core).then(|| RunningGuard::enter(core));
+        let entered = (!core::ptr::eq(super::context::running_ptr(), core)).then(|| RunningGuard::enter(core));
         let was_running = core.running.replace(true);
         Dropping { core, _running: entered, was_running }
     }
