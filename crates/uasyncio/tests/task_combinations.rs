@@ -131,8 +131,7 @@ fn run(panic: Panic, handle: HandleDropped, cancel: Cancelled, awaited: Awaited)
         push(&log, format!("task done: {} at {}", task_ref.done(), ticks_ms()));
         drop(awaiter);
     });
-    let lines = log.borrow().clone();
-    lines
+    log.take()
 }
 
 /// What the rules say each combination logs.
