@@ -160,8 +160,15 @@ pub enum Echo {
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) enum Function {
     Gpio,
-    Pwm { freq: u32, duty_u16: u16 },
-    Adc { atten: crate::adc::Atten, width_bits: u8 },
+    Pwm {
+        freq: u32,
+        duty_u16: u16,
+    },
+    /// An ADC input reading full scale at `full_scale_mv` (its attenuation).
+    Adc {
+        full_scale_mv: u32,
+        width_bits: u8,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -203,8 +210,10 @@ struct EdgeWatch {
     wakers: Vec<Waker>,
 }
 
-/// A pin interrupt handler ([`Pin::irq`](crate::Pin::irq)).
-pub(crate) type IrqHandler = Rc<dyn Fn(&crate::Pin)>;
+/// A pin interrupt handler ([`Pin::irq`](crate::Pin::irq)), called with the
+/// board and the GPIO whose edge triggered it. It is handed the board rather
+/// than holding it, so a board that keeps it holds no handle to itself.
+pub(crate) type IrqHandler = Rc<dyn Fn(&Board, u8)>;
 /// Trigger bits of [`Pin::IRQ_FALLING`](crate::Pin::IRQ_FALLING) and
 /// [`Pin::IRQ_RISING`](crate::Pin::IRQ_RISING).
 pub(crate) const IRQ_FALLING: u8 = 1;
@@ -793,7 +802,7 @@ impl Board {
                 return;
             }
             for (gpio, handler) in fired {
-                handler(&crate::Pin::from_parts(gpio, self.clone()));
+                handler(self, gpio);
             }
         }
     }
