@@ -185,6 +185,7 @@ impl Board {
 
     /// The last `n` printed lines, with their times (for a live view, which
     /// shows no more than fit, without copying the whole trace each frame).
+    #[cfg(feature = "view")]
     pub(crate) fn last_lines(&self, n: usize) -> Vec<(u64, String)> {
         let state = self.state.borrow();
         let lines = &state.recorder.lines;
