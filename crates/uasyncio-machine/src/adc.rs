@@ -102,7 +102,12 @@ impl Adc {
         let atten = if board.has_attenuation() { Atten::Db0 } else { Atten::Db11 };
         board.configure(
             gpio,
-            PinConfig { mode: PinMode::In, pull: None, out: false, function: Function::Adc { atten, width_bits: 12 } },
+            PinConfig {
+                mode: PinMode::In,
+                pull: None,
+                out: false,
+                function: Function::Adc { full_scale_mv: atten.full_scale_mv(), width_bits: 12 },
+            },
         );
         Adc { gpio, board }
     }
@@ -136,8 +141,8 @@ impl Adc {
             panic!("ADC attenuation is not available on the {}", self.board.desc().name);
         }
         self.board.update(self.gpio, |c| {
-            if let Function::Adc { atten: a, .. } = &mut c.function {
-                *a = atten;
+            if let Function::Adc { full_scale_mv, .. } = &mut c.function {
+                *full_scale_mv = atten.full_scale_mv();
             }
         });
     }
@@ -164,10 +169,11 @@ impl Adc {
         });
     }
 
-    fn settings(&self) -> (Atten, u8) {
+    /// The full scale in mV and the width in bits.
+    fn settings(&self) -> (u32, u8) {
         match self.board.config(self.gpio).map(|c| c.function) {
-            Some(Function::Adc { atten, width_bits }) => (atten, width_bits),
-            _ => (Atten::Db11, 12),
+            Some(Function::Adc { full_scale_mv, width_bits }) => (full_scale_mv, width_bits),
+            _ => (Atten::Db11.full_scale_mv(), 12),
         }
     }
 
@@ -182,9 +188,9 @@ impl Adc {
     /// assert_eq!(pot.read_u16(), 16384);
     /// ```
     pub fn read_u16(&self) -> u16 {
-        let (atten, _) = self.settings();
+        let (full_scale_mv, _) = self.settings();
         let volts = u64::from(self.board.adc_u16(self.gpio)); // 65535 = 3.3 V
-        let reading = volts * 3300 / u64::from(atten.full_scale_mv());
+        let reading = volts * 3300 / u64::from(full_scale_mv);
         reading.min(65535) as u16
     }
 
@@ -215,8 +221,8 @@ impl Adc {
     /// assert_eq!(pot.read_uv(), 3_300_000);
     /// ```
     pub fn read_uv(&self) -> u32 {
-        let (atten, _) = self.settings();
-        let uv = u64::from(self.read_u16()) * u64::from(atten.full_scale_mv()) * 1000 / 65535;
+        let (full_scale_mv, _) = self.settings();
+        let uv = u64::from(self.read_u16()) * u64::from(full_scale_mv) * 1000 / 65535;
         uv as u32
     }
 }

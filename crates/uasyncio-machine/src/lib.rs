@@ -108,17 +108,34 @@
 //! implements `pwm::SetDutyCycle`; [`Delay`] is an embedded-hal-async
 //! `delay::DelayNs` on uasyncio timers. A driver written against those traits
 //! runs on the simulated board unchanged.
+//!
+//! # Features
+//!
+//! On by default, for the tutorial examples: `cli` ([`cli::App`], the
+//! examples' command line, with the three others), `view` (the live terminal
+//! view, on ratatui and crossterm), `vcd` and `svg` (the waveform writers). A
+//! driver author who needs only the pins turns them off; the board, [`Pin`],
+//! [`Pwm`], [`Adc`], [`Delay`], the trace and the runners stay, on
+//! embedded-hal, embedded-hal-async and the runtime alone:
+//!
+//! ```toml
+//! uasyncio-machine = { version = "0.1", default-features = false }
+//! ```
 
 mod adc;
 mod board;
+#[cfg(feature = "cli")]
 pub mod cli;
 mod delay;
 mod pin;
 mod pwm;
 mod run;
+#[cfg(feature = "svg")]
 pub mod svg;
 pub mod trace;
+#[cfg(feature = "vcd")]
 pub mod vcd;
+#[cfg(feature = "view")]
 pub mod view;
 
 pub use adc::{Adc, Atten};
@@ -146,5 +163,5 @@ macro_rules! println {
 
 /// The README's code blocks, compiled as doc tests so they stay true.
 #[doc = include_str!("../../../README.md")]
-#[cfg(doctest)]
+#[cfg(all(doctest, feature = "cli"))]
 pub struct ReadmeDoctests;

@@ -232,6 +232,7 @@ impl Pin {
     /// assert_eq!(board.trace().printed(), ["pressed at 300 ms", "pressed at 700 ms"]);
     /// ```
     pub fn irq(&self, trigger: Trigger, handler: impl Fn(&Pin) + 'static) {
+        let handler = move |board: &Board, gpio| handler(&Pin { gpio, board: board.clone() });
         self.board.set_irq(self.gpio, Some((trigger.0, Rc::new(handler))));
     }
 
@@ -247,10 +248,6 @@ impl Pin {
     /// ```
     pub fn clear_irq(&self) {
         self.board.set_irq(self.gpio, None);
-    }
-
-    pub(crate) fn from_parts(gpio: u8, board: Board) -> Pin {
-        Pin { gpio, board }
     }
 
     /// The GPIO number.
