@@ -378,6 +378,16 @@ impl fmt::Display for TaskRef {
     }
 }
 
+/// Ends the running task's await on a task handle, if it is in one: the
+/// future that awaited it was abandoned (`wait_for` timed out), so neither a
+/// cancellation of the running task nor a later drop of the handle reaches
+/// the awaited task through this link.
+pub(crate) fn end_current_await() {
+    if let Some(current) = context::with_running(|core| core.current.get()).flatten() {
+        raw::hdr(current).awaiting.set(None);
+    }
+}
+
 fn describe(task: &TaskPtr, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     let h = task.header();
     match h.name() {

@@ -193,7 +193,9 @@ fn every_combination_ends_as_the_rules_say() {
                     let got = run(panic, handle, cancel, awaited);
                     let want = expected(panic, handle, cancel);
                     if got != want {
-                        failures.push(format!("{panic:?} {handle:?} {cancel:?} {awaited:?}:\n  got  {got:?}\n  want {want:?}"));
+                        failures.push(format!(
+                            "{panic:?} {handle:?} {cancel:?} {awaited:?}:\n  got  {got:?}\n  want {want:?}"
+                        ));
                     }
                 }
             }

@@ -23,7 +23,10 @@ impl core::error::Error for TimeoutError {}
 ///
 /// If `fut` finishes first, its output is returned in `Ok` (a panic in it
 /// propagates). On timeout, `fut` is cancelled — dropped at its await point,
-/// its destructors run — and `Err(TimeoutError)` is returned. If the
+/// its destructors run — and `Err(TimeoutError)` is returned. A
+/// [`Task`](crate::Task) given by value is cancelled then; given as
+/// `&mut task`, it keeps running and is no longer awaited (dropping the
+/// handle afterwards detaches it). If the
 /// `wait_for` itself is cancelled, `fut` is dropped with it. Allocates nothing.
 ///
 /// ```
@@ -53,14 +56,24 @@ pub async fn wait_for_ms<F: Future>(fut: F, ms: impl IntoMillis) -> Result<F::Ou
 }
 
 async fn with_timeout_us<F: Future>(fut: F, timeout_us: u64) -> Result<F::Output, TimeoutError> {
-    let mut fut = pin!(fut);
+    let mut fut = pin!(Some(fut));
     let mut timeout = sleep_us(timeout_us);
     poll_fn(|cx| {
-        if let Poll::Ready(value) = fut.as_mut().poll(cx) {
+        let Some(inner) = fut.as_mut().as_pin_mut() else { return Poll::Ready(Err(TimeoutError)) };
+        if let Poll::Ready(value) = inner.poll(cx) {
             return Poll::Ready(Ok(value));
         }
         match core::pin::Pin::new(&mut timeout).poll(cx) {
-            Poll::Ready(()) => Poll::Ready(Err(TimeoutError)),
+            Poll::Ready(()) => {
+                // Dropped here, while the await on it is still in progress:
+                // a task handle given by value is cancelled (an interrupted
+                // await). Then the await is over: a handle given as `&mut`
+                // is no longer awaited (dropping it later detaches it, and
+                // cancelling this task is not forwarded to it).
+                fut.set(None);
+                crate::task::end_current_await();
+                Poll::Ready(Err(TimeoutError))
+            }
             Poll::Pending => Poll::Pending,
         }
     })
