@@ -56,15 +56,16 @@ use core::mem::ManuallyDrop;
 use core::pin::Pin;
 use core::ptr::{self, NonNull};
 use core::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
-use portable_atomic::{AtomicU32, Ordering};
 
 use crate::runtime::{Core, Remote};
 use crate::task::TaskError;
 
 mod pool;
 mod ready;
+pub(crate) mod sync;
 pub(crate) use pool::CellPool;
 pub(crate) use ready::{Entry, ReadyQueue};
+use sync::{AtomicU32, Ordering, StateCell};
 
 /// Task state bits (loop-thread only, I3).
 pub(crate) mod state {
@@ -130,7 +131,7 @@ pub(crate) struct Header {
     /// The ready-queue link; first, so a link's address is its task's.
     link: ready::Link,
     refs: AtomicU32,
-    pub(crate) state: Cell<u32>,
+    pub(crate) state: StateCell,
     /// Position in the loop's registry.
     pub(crate) index: Cell<u32>,
     pub(crate) id: u32,
@@ -215,7 +216,7 @@ unsafe fn release(ptr: NonNull<Header>) {
     // SAFETY: the caller's reference keeps the header alive until here.
     let header = unsafe { ptr.as_ref() };
     if header.refs.fetch_sub(1, Ordering::Release) == 1 {
-        portable_atomic::fence(Ordering::Acquire);
+        sync::fence(Ordering::Acquire);
         // SAFETY: that was the last reference; nobody else can see the cell.
         unsafe { (header.vtable.dealloc)(ptr) }
     }
@@ -322,7 +323,7 @@ impl<T> JoinHandle<T> {
             header: Header {
                 link: ready::Link::new(),
                 refs: AtomicU32::new(2),
-                state: Cell::new(initial_state),
+                state: StateCell::new(initial_state),
                 index: Cell::new(0),
                 id,
                 vtable: vtable_of::<F>(),

@@ -23,11 +23,11 @@
 //! mark. Without `std` every cell comes from the global allocator (an
 //! interrupt may free one, and there is no thread to tell apart).
 
+use super::sync::{AtomicBool, Lock, Ordering};
 use alloc::alloc::{Layout, alloc, dealloc, handle_alloc_error};
 use alloc::vec::Vec;
 use core::cell::{Cell, UnsafeCell};
 use core::ptr::{self, NonNull};
-use portable_atomic::{AtomicBool, Ordering};
 
 /// Size granularity of the classes (and the alignment every cell gets).
 const GRAIN: usize = 8;
@@ -72,7 +72,7 @@ pub(crate) struct CellPool {
     state: UnsafeCell<State>,
     /// Cells released on other threads (a list through the cells' own
     /// memory), for the loop's thread to recycle.
-    returned: critical_section::Mutex<Cell<*mut ReturnedCell>>,
+    returned: Lock<Cell<*mut ReturnedCell>>,
     /// `returned` is not empty (read without the lock when a class runs dry).
     any_returned: AtomicBool,
 }
@@ -80,7 +80,7 @@ pub(crate) struct CellPool {
 // SAFETY: `state` is touched only by `alloc`/`free`, whose callers guarantee
 // they run on the loop's own thread (one thread, and neither calls out to
 // other code while it holds the borrow), and by `Drop`, which has the pool
-// to itself. `returned` is behind a critical-section lock, and the cells on
+// to itself. `returned` is behind a lock (`sync::Lock`), and the cells on
 // it belong to nobody else.
 unsafe impl Sync for CellPool {}
 // SAFETY: as above; the raw pointers are into chunks the pool owns.
@@ -96,7 +96,7 @@ impl CellPool {
         };
         CellPool {
             state: UnsafeCell::new(State { classes: [empty; CLASSES], chunks: Vec::new() }),
-            returned: critical_section::Mutex::new(Cell::new(ptr::null_mut())),
+            returned: Lock::new(Cell::new(ptr::null_mut())),
             any_returned: AtomicBool::new(false),
         }
     }
@@ -176,8 +176,7 @@ impl CellPool {
         const { assert!(core::mem::size_of::<ReturnedCell>() <= 2 * GRAIN) };
         debug_assert!(class >= 1, "a task cell is larger than a returned-cell link");
         let cell = cell.cast::<ReturnedCell>();
-        critical_section::with(|cs| {
-            let list = self.returned.borrow(cs);
+        self.returned.with(|list| {
             // SAFETY: the cell is at least 16 bytes (every task cell is:
             // it starts with its header), aligned to GRAIN, and ours.
             unsafe { cell.as_ptr().write(ReturnedCell { next: list.get(), class }) };
@@ -195,9 +194,9 @@ impl CellPool {
     #[cold]
     #[inline(never)]
     unsafe fn reclaim(&self, class: usize) -> Option<NonNull<u8>> {
-        let mut list = critical_section::with(|cs| {
+        let mut list = self.returned.with(|list| {
             self.any_returned.store(false, Ordering::Relaxed);
-            self.returned.borrow(cs).replace(ptr::null_mut())
+            list.replace(ptr::null_mut())
         });
         while let Some(cell) = NonNull::new(list) {
             // SAFETY: `give_back` wrote the link; the lock made it visible.

@@ -4,8 +4,9 @@ use core::cell::{Cell, RefCell};
 
 use super::{Core, EventLoop};
 
+// Loom's thread-locals under `--cfg loom` (its threads share one OS thread).
 #[cfg(feature = "std")]
-std::thread_local! {
+crate::raw::sync::thread_local! {
     /// The loop running on this thread right now (null outside `run*`).
     static RUNNING: Cell<*const Core> = const { Cell::new(core::ptr::null()) };
     /// The loop `get_event_loop()` returns on this thread.
@@ -25,6 +26,12 @@ static THREAD_LOOP: crate::raw::LoopCell<RefCell<Option<EventLoop>>> = crate::ra
 #[cfg(feature = "std")]
 #[inline]
 pub(crate) fn thread_id_if_known() -> u64 {
+    // Loom drops all of a thread's locals at once when the thread ends,
+    // while the loop kept in `THREAD_LOOP` may still release tasks: from
+    // then on the thread reads as not known (a cell is handed back).
+    #[cfg(loom)]
+    return THREAD_ID.try_with(Cell::get).unwrap_or(0);
+    #[cfg(not(loom))]
     THREAD_ID.with(Cell::get)
 }
 

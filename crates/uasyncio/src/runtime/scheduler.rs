@@ -15,10 +15,10 @@ use alloc::vec::Vec;
 use core::cell::{Cell, RefCell};
 use core::future::Future;
 use core::ptr::NonNull;
-use portable_atomic::{AtomicU8, Ordering};
 
 use super::context::RunningGuard;
 use super::{EventLoop, ExceptionContext, ExceptionHandler};
+use crate::raw::sync::{AtomicU8, Lock, Ordering};
 use crate::raw::{self, Entry, Header, JoinHandle, QueueCell, ReadyQueue, TaskPtr, state};
 use crate::task::TaskRef;
 use crate::time::Platform;
@@ -33,7 +33,7 @@ pub(crate) struct Remote {
     /// Why the loop must look up from its steps ([`INBOX`], [`MAIN_DONE`]):
     /// one byte, so a step tests both with one load.
     attention: AtomicU8,
-    inbox: critical_section::Mutex<RefCell<Inbox>>,
+    inbox: Lock<RefCell<Inbox>>,
     platform: Arc<dyn Platform>,
     /// Where the loop's task cells come from (it outlives them: every task
     /// holds this `Remote`).
@@ -41,7 +41,7 @@ pub(crate) struct Remote {
     /// The names of the loop's named tasks, by header address. Here rather
     /// than in every header since few tasks have one; here rather than in the
     /// loop since a task (and its name) may outlive its loop.
-    names: critical_section::Mutex<RefCell<BTreeMap<usize, Box<str>>>>,
+    names: Lock<RefCell<BTreeMap<usize, Box<str>>>>,
 }
 
 #[derive(Default)]
@@ -69,8 +69,8 @@ impl Remote {
 
     /// Hands a task to the loop from anywhere, and wakes the loop's idle wait.
     pub(crate) fn push(&self, task: TaskPtr) {
-        let refused = critical_section::with(|cs| {
-            let mut inbox = self.inbox.borrow_ref_mut(cs);
+        let refused = self.inbox.with(|inbox| {
+            let mut inbox = inbox.borrow_mut();
             if inbox.closed {
                 return Some(task);
             }
@@ -89,8 +89,8 @@ impl Remote {
 
     /// The loop is going away: empty the inbox and refuse later wakes.
     fn close_inbox(&self) {
-        let tasks = critical_section::with(|cs| {
-            let mut inbox = self.inbox.borrow_ref_mut(cs);
+        let tasks = self.inbox.with(|inbox| {
+            let mut inbox = inbox.borrow_mut();
             inbox.closed = true;
             core::mem::take(&mut inbox.tasks)
         });
@@ -99,23 +99,23 @@ impl Remote {
     }
 
     pub(crate) fn set_name(&self, task: usize, name: Box<str>) {
-        critical_section::with(|cs| self.names.borrow_ref_mut(cs).insert(task, name));
+        self.names.with(|names| names.borrow_mut().insert(task, name));
     }
 
     pub(crate) fn name_of(&self, task: usize) -> Option<String> {
-        critical_section::with(|cs| self.names.borrow_ref(cs).get(&task).map(|n| String::from(&**n)))
+        self.names.with(|names| names.borrow().get(&task).map(|n| String::from(&**n)))
     }
 
     /// Forgets a name when its task's memory goes (on any thread).
     pub(crate) fn forget_name(&self, task: usize) {
-        let name = critical_section::with(|cs| self.names.borrow_ref_mut(cs).remove(&task));
+        let name = self.names.with(|names| names.borrow_mut().remove(&task));
         drop(name);
     }
 
     /// Whether no wake from afar is waiting, asked under the inbox's lock:
     /// the last word before the loop declares that nothing can wake it.
     fn inbox_is_empty(&self) -> bool {
-        critical_section::with(|cs| self.inbox.borrow_ref(cs).tasks.is_empty())
+        self.inbox.with(|inbox| inbox.borrow().tasks.is_empty())
     }
 
     /// The [`INBOX`] and [`MAIN_DONE`] bits now.
@@ -127,7 +127,7 @@ impl Remote {
     fn take_into(&self, out: &mut Vec<TaskPtr>) {
         if self.attention.load(Ordering::Acquire) & INBOX != 0 {
             self.attention.fetch_and(!INBOX, Ordering::Relaxed);
-            critical_section::with(|cs| out.append(&mut self.inbox.borrow_ref_mut(cs).tasks));
+            self.inbox.with(|inbox| out.append(&mut inbox.borrow_mut().tasks));
         }
     }
 }
@@ -216,9 +216,9 @@ impl Core {
                 #[cfg(feature = "std")]
                 owner: super::context::thread_id(),
                 attention: AtomicU8::new(0),
-                inbox: critical_section::Mutex::new(RefCell::new(Inbox::default())),
+                inbox: Lock::new(RefCell::new(Inbox::default())),
                 platform: platform.clone(),
-                names: critical_section::Mutex::new(RefCell::new(BTreeMap::new())),
+                names: Lock::new(RefCell::new(BTreeMap::new())),
                 pool: raw::CellPool::new(),
             }),
             platform,
@@ -897,7 +897,7 @@ mod tests {
             named.await.unwrap();
             refs
         });
-        let count = || critical_section::with(|cs| remote.names.borrow_ref(cs).len());
+        let count = || remote.names.with(|names| names.borrow().len());
         assert_eq!(count(), 2);
         // Discards the sleeping task (the loop stays this thread's loop).
         event_loop.close();

@@ -4,8 +4,8 @@ use core::cell::RefCell;
 use core::future::Future;
 use core::pin::Pin;
 use core::task::{Context, Poll, Waker};
-use portable_atomic::{AtomicBool, Ordering};
 
+use crate::raw::sync::{AtomicBool, Lock, Ordering};
 use crate::runtime::context;
 
 /// A self-clearing flag that may be set from another thread or an interrupt
@@ -32,7 +32,7 @@ use crate::runtime::context;
 pub struct ThreadSafeFlag {
     flag: AtomicBool,
     has_waiter: AtomicBool,
-    waker: critical_section::Mutex<RefCell<Option<Waker>>>,
+    waker: Lock<RefCell<Option<Waker>>>,
 }
 
 impl Default for ThreadSafeFlag {
@@ -48,11 +48,23 @@ impl ThreadSafeFlag {
     /// static FLAG: uasyncio::ThreadSafeFlag = uasyncio::ThreadSafeFlag::new();
     /// FLAG.set();
     /// ```
+    #[cfg(not(loom))]
     pub const fn new() -> Self {
         ThreadSafeFlag {
             flag: AtomicBool::new(false),
             has_waiter: AtomicBool::new(false),
-            waker: critical_section::Mutex::new(RefCell::new(None)),
+            waker: Lock::new(RefCell::new(None)),
+        }
+    }
+
+    /// A new, clear flag (not `const` under `--cfg loom`: loom's atomics
+    /// and locks are made at run time).
+    #[cfg(loom)]
+    pub fn new() -> Self {
+        ThreadSafeFlag {
+            flag: AtomicBool::new(false),
+            has_waiter: AtomicBool::new(false),
+            waker: Lock::new(RefCell::new(None)),
         }
     }
 
@@ -70,7 +82,7 @@ impl ThreadSafeFlag {
     /// ```
     pub fn set(&self) {
         self.flag.store(true, Ordering::Release);
-        let waker = critical_section::with(|cs| self.waker.borrow_ref_mut(cs).take());
+        let waker = self.waker.with(|waker| waker.borrow_mut().take());
         if let Some(waker) = waker {
             crate::raw::wake_at_next_step(waker);
         }
@@ -128,7 +140,7 @@ impl FlagWait<'_> {
     fn unregister(&mut self) {
         if self.registered {
             self.registered = false;
-            critical_section::with(|cs| self.flag.waker.borrow_ref_mut(cs).take());
+            self.flag.waker.with(|waker| waker.borrow_mut().take());
             self.flag.has_waiter.store(false, Ordering::Release);
             context::with_running(|core| core.external_waiters_add(-1));
         }
@@ -153,8 +165,8 @@ impl Future for FlagWait<'_> {
             self.registered = true;
             context::with_running(|core| core.external_waiters_add(1));
         }
-        critical_section::with(|cs| {
-            let mut slot = self.flag.waker.borrow_ref_mut(cs);
+        self.flag.waker.with(|slot| {
+            let mut slot = slot.borrow_mut();
             if !slot.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
                 *slot = Some(cx.waker().clone());
             }
