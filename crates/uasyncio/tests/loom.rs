@@ -1,0 +1,403 @@
+//! Loom models of the cross-thread protocol: wakes, `ThreadSafeFlag::set`
+//! and last releases of a task on another thread, against the loop's own
+//! steps, in every interleaving (up to a preemption bound).
+//!
+//! ```text
+//! RUSTFLAGS="--cfg loom" cargo test -p uasyncio --test loom --release
+//! ```
+//!
+//! Under `--cfg loom` the runtime's atomics, locks, thread-locals and the
+//! task state word are loom's (`src/raw/sync.rs`), so loom sees every
+//! access of the protocol: a lost wake shows as a loom deadlock (the loop
+//! idles in the platform's wait with nothing left to notify it) or as the
+//! "uasyncio deadlock" panic, a read of a task's state not ordered after the
+//! loop's last write as a causality violation, a leaked loop as a leaked
+//! loom `Arc`. `LOOM_MAX_PREEMPTIONS` overrides the bound set here (2).
+#![cfg(loom)]
+
+use std::cell::{Cell, RefCell};
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
+
+use loom::sync::atomic::{AtomicUsize, Ordering};
+use loom::sync::{Arc, Condvar, Mutex};
+use loom::thread::{self, JoinHandle};
+use uasyncio::{EventLoop, Platform, ThreadSafeFlag, create_task};
+
+/// Runs `model` in every interleaving loom explores within the bound.
+fn check(model: impl Fn() + Send + Sync + 'static) {
+    let mut builder = loom::model::Builder::new();
+    if builder.preemption_bound.is_none() {
+        builder.preemption_bound = Some(2);
+    }
+    builder.max_branches = 100_000;
+    let runs = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = runs.clone();
+    builder.check(move || {
+        counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        model();
+    });
+    println!("{} executions explored", runs.load(std::sync::atomic::Ordering::Relaxed));
+}
+
+/// A platform made of loom primitives: the idle wait with no deadline
+/// blocks on a loom condition variable until `notify` (so a wake that never
+/// notifies is a loom deadlock); time is virtual (a deadline is reached at
+/// once). It holds a loom `Arc`, so a loop that is never freed (its
+/// `Remote` kept alive by a task cell) is reported as a leak, and counts
+/// its own drop.
+struct LoomPlatform {
+    now: std::sync::atomic::AtomicU64,
+    notified: Mutex<bool>,
+    condvar: Condvar,
+    dropped: Arc<AtomicUsize>,
+}
+
+impl LoomPlatform {
+    fn new(dropped: Arc<AtomicUsize>) -> LoomPlatform {
+        LoomPlatform {
+            now: std::sync::atomic::AtomicU64::new(0),
+            notified: Mutex::new(false),
+            condvar: Condvar::new(),
+            dropped,
+        }
+    }
+}
+
+impl Platform for LoomPlatform {
+    fn now_us(&self) -> u64 {
+        self.now.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    fn wait(&self, deadline_us: Option<u64>) {
+        match deadline_us {
+            Some(deadline) => {
+                self.now.fetch_max(deadline, std::sync::atomic::Ordering::Relaxed);
+            }
+            None => {
+                let mut notified = self.notified.lock().unwrap();
+                while !*notified {
+                    notified = self.condvar.wait(notified).unwrap();
+                }
+                *notified = false;
+            }
+        }
+    }
+
+    fn notify(&self) {
+        *self.notified.lock().unwrap() = true;
+        self.condvar.notify_one();
+    }
+}
+
+impl Drop for LoomPlatform {
+    fn drop(&mut self) {
+        self.dropped.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// A fresh loop on a [`LoomPlatform`], installed as the thread's loop;
+/// the counter tells when its platform (so its `Remote`, so its pool and
+/// every task cell) is gone.
+fn new_loop() -> (EventLoop, Arc<AtomicUsize>) {
+    let dropped = Arc::new(AtomicUsize::new(0));
+    (uasyncio::new_event_loop_with(LoomPlatform::new(dropped.clone())), dropped)
+}
+
+/// What a [`Probe`] does with a clone of its waker on its first poll.
+type OnFirstPoll = Box<dyn FnOnce(Waker)>;
+
+/// A task's future, of a size of its own (so its cells are a pool class
+/// of their own: nothing else the models spawn is recycled into them).
+/// It records its address when polled (it lives in its task's cell, so
+/// equal addresses mean a recycled cell) and counts its drops, which must
+/// happen on the loop's thread (raw I4).
+struct Probe {
+    on_first_poll: Option<OnFirstPoll>,
+    /// Return `Pending` on the first poll (and `Ready` on the next one).
+    pend_once: bool,
+    polls: u32,
+    address: Rc<Cell<usize>>,
+    drops: Rc<Cell<usize>>,
+    loop_thread: thread::ThreadId,
+    _size: [u64; 24],
+}
+
+impl Probe {
+    fn new(address: &Rc<Cell<usize>>, drops: &Rc<Cell<usize>>) -> Probe {
+        Probe {
+            on_first_poll: None,
+            pend_once: false,
+            polls: 0,
+            address: address.clone(),
+            drops: drops.clone(),
+            loop_thread: thread::current().id(),
+            _size: [0; 24],
+        }
+    }
+
+    fn on_first_poll(mut self, pend_once: bool, f: impl FnOnce(Waker) + 'static) -> Probe {
+        self.on_first_poll = Some(Box::new(f));
+        self.pend_once = pend_once;
+        self
+    }
+}
+
+impl Future for Probe {
+    type Output = u32;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<u32> {
+        let this = self.get_mut();
+        this.address.set(this as *const Probe as usize);
+        this.polls += 1;
+        if this.polls == 1 {
+            if let Some(f) = this.on_first_poll.take() {
+                f(cx.waker().clone());
+            }
+            if this.pend_once {
+                return Poll::Pending;
+            }
+        }
+        Poll::Ready(this.polls)
+    }
+}
+
+impl Drop for Probe {
+    fn drop(&mut self) {
+        assert_eq!(thread::current().id(), self.loop_thread, "a task's future was dropped off its loop's thread");
+        self.drops.set(self.drops.get() + 1);
+    }
+}
+
+/// Yields once to the loop (the loop drains its inbox before the next step).
+async fn yield_now() {
+    let mut yielded = false;
+    std::future::poll_fn(move |cx| {
+        if yielded {
+            Poll::Ready(())
+        } else {
+            yielded = true;
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        }
+    })
+    .await
+}
+
+/// The join handle of a thread spawned inside a task, for the model to join.
+type Spawned = Rc<RefCell<Option<JoinHandle<()>>>>;
+
+fn join(spawned: &Spawned) {
+    spawned.borrow_mut().take().expect("the thread was spawned").join().unwrap();
+}
+
+/// How the other thread uses the waker it was handed.
+#[derive(Clone, Copy, Debug)]
+enum Use {
+    /// `wake()`: the wake consumes the waker (its reference).
+    Wake,
+    /// `wake_by_ref()`, then the flag, then the waker's drop.
+    WakeByRefThenDrop,
+    /// Only drop it.
+    Drop,
+}
+
+fn use_waker(waker: Waker, how: Use) {
+    match how {
+        Use::Wake => waker.wake(),
+        Use::WakeByRefThenDrop => {
+            waker.wake_by_ref();
+            drop(waker);
+        }
+        Use::Drop => drop(waker),
+    }
+}
+
+/// Model 1: a task hands a clone of its waker to another thread, which
+/// wakes it and then sets a `ThreadSafeFlag` the main task waits on (so the
+/// loop idles for an outside event, not into the deadlock check), and drops
+/// the waker (possibly the task's last reference: the loop may have
+/// finished the task already). The wake is never lost (the task runs a
+/// second time and completes), its future is dropped once, on the loop's
+/// thread, and its cell is recycled by the next spawn of the same size,
+/// whichever thread released it last.
+fn woken_from_afar(how: Use) {
+    check(move || {
+        let (event_loop, _) = new_loop();
+        let address = Rc::new(Cell::new(0));
+        let drops = Rc::new(Cell::new(0));
+        let spawned: Spawned = Rc::default();
+        let flag = Arc::new(ThreadSafeFlag::new());
+        let (a, d, s, f) = (address.clone(), drops.clone(), spawned.clone(), flag.clone());
+        let polls = event_loop.run_until_complete(async move {
+            let task = create_task(Probe::new(&a, &d).on_first_poll(true, move |waker| {
+                *s.borrow_mut() = Some(thread::spawn(move || {
+                    let kept = match how {
+                        Use::Wake => {
+                            waker.wake();
+                            None
+                        }
+                        Use::WakeByRefThenDrop | Use::Drop => {
+                            waker.wake_by_ref();
+                            Some(waker)
+                        }
+                    };
+                    f.set();
+                    drop(kept);
+                }));
+            }));
+            flag.wait().await;
+            task.await.unwrap()
+        });
+        assert_eq!(polls, 2, "the task ran again after its wake");
+        join(&spawned);
+        assert_eq!(drops.get(), 1);
+        let first = address.get();
+        // The cell came back to the pool (from whichever thread released
+        // it): the next task of that size gets it.
+        let again = Rc::new(Cell::new(0));
+        let (a, d) = (again.clone(), drops.clone());
+        event_loop.run_until_complete(async move { create_task(Probe::new(&a, &d)).await.unwrap() });
+        assert_eq!(again.get(), first, "the cell was not recycled");
+        assert_eq!(drops.get(), 2);
+    });
+}
+
+#[test]
+fn a_wake_from_another_thread_runs_the_task_and_its_cell_is_recycled() {
+    woken_from_afar(Use::Wake);
+}
+
+#[test]
+fn a_wake_by_ref_then_a_drop_on_another_thread_runs_the_task_and_its_cell_is_recycled() {
+    woken_from_afar(Use::WakeByRefThenDrop);
+}
+
+/// Model 2: a `ThreadSafeFlag` set from another thread while a task waits
+/// on it (the main task, or a task the main task awaits), the set landing
+/// anywhere from before the first wait to during the loop's idle wait: the
+/// run completes, never with the deadlock panic, and the wait cleared the
+/// flag.
+fn flag_set_from_afar(waiter_is_main: bool) {
+    check(move || {
+        let (event_loop, _) = new_loop();
+        let flag = Arc::new(ThreadSafeFlag::new());
+        let setter = {
+            let flag = flag.clone();
+            thread::spawn(move || flag.set())
+        };
+        let f = flag.clone();
+        event_loop.run_until_complete(async move {
+            if waiter_is_main {
+                f.wait().await;
+            } else {
+                create_task(async move { f.wait().await }).await.unwrap();
+            }
+        });
+        setter.join().unwrap();
+        assert_eq!(format!("{:?}", *flag), "ThreadSafeFlag { set: false }", "the wait cleared the flag");
+    });
+}
+
+#[test]
+fn a_flag_set_from_another_thread_ends_the_main_tasks_wait() {
+    flag_set_from_afar(true);
+}
+
+#[test]
+fn a_flag_set_from_another_thread_ends_a_child_tasks_wait() {
+    flag_set_from_afar(false);
+}
+
+/// Model 3: a task's waker goes to another thread, which uses it while the
+/// loop finishes its run, is closed, dropped and replaced: the wake lands in
+/// the open inbox (the task runs, or is discarded), in the inbox of a
+/// closed loop (emptied when the loop goes) or is refused. Whatever the
+/// order, the future is dropped once, on the loop's thread, and once the
+/// thread is done nothing of the old loop is left: its platform (held by
+/// the loop and by its `Remote`, which every cell holds) is dropped.
+fn used_after_the_loop_is_gone(how: Use) {
+    check(move || {
+        let (event_loop, platform_dropped) = new_loop();
+        let address = Rc::new(Cell::new(0));
+        let drops = Rc::new(Cell::new(0));
+        let spawned: Spawned = Rc::default();
+        let (a, d, s) = (address.clone(), drops.clone(), spawned.clone());
+        event_loop.run_until_complete(async move {
+            // Detached: the waker on the other thread and the registry hold it.
+            drop(create_task(Probe::new(&a, &d).on_first_poll(true, move |waker| {
+                *s.borrow_mut() = Some(thread::spawn(move || use_waker(waker, how)));
+            })));
+            yield_now().await;
+        });
+        event_loop.close();
+        drop(event_loop);
+        // Replaces the thread's loop: the old one is dropped here.
+        let (replacement, _) = new_loop();
+        join(&spawned);
+        assert_eq!(drops.get(), 1, "the future was dropped once");
+        assert_eq!(platform_dropped.load(Ordering::Relaxed), 1, "the old loop is still alive (leaked)");
+        drop(replacement);
+    });
+}
+
+#[test]
+fn a_wake_racing_the_loops_end_leaks_nothing() {
+    used_after_the_loop_is_gone(Use::Wake);
+}
+
+#[test]
+fn a_waker_dropped_racing_the_loops_end_leaks_nothing() {
+    used_after_the_loop_is_gone(Use::Drop);
+}
+
+/// Model 4: a finished task's last reference (a waker kept by another
+/// thread) goes on that thread while the loop spawns a task of the same
+/// size: the pool's list of handed-back cells against its allocation. The
+/// two tasks spawned (one racing the release, one after it) get distinct
+/// cells, one of which is the finished task's: it was recycled, whichever
+/// came first.
+fn released_while_spawning(how: Use) {
+    check(move || {
+        let (event_loop, _) = new_loop();
+        let drops = Rc::new(Cell::new(0));
+        let d = drops.clone();
+        let (first, racing, after) = event_loop.run_until_complete(async move {
+            let spawned: Spawned = Rc::default();
+            let s = spawned.clone();
+            let first = Rc::new(Cell::new(0));
+            // Finishes on its first poll, having handed a waker to the thread.
+            let task = create_task(Probe::new(&first, &d).on_first_poll(false, move |waker| {
+                *s.borrow_mut() = Some(thread::spawn(move || use_waker(waker, how)));
+            }));
+            assert_eq!(task.await, Ok(1));
+            // The waker on the thread holds the cell now (or nothing does).
+            let racing = Rc::new(Cell::new(0));
+            let racing_task = create_task(Probe::new(&racing, &d));
+            yield_now().await;
+            join(&spawned);
+            // A wake that reached the inbox is released at the next step.
+            yield_now().await;
+            let after = Rc::new(Cell::new(0));
+            let after_task = create_task(Probe::new(&after, &d));
+            assert_eq!(after_task.await, Ok(1));
+            assert_eq!(racing_task.await, Ok(1));
+            (first.get(), racing.get(), after.get())
+        });
+        assert_ne!(racing, after, "two live tasks got the same cell");
+        assert!(first == racing || first == after, "the released cell was not recycled");
+        assert_eq!(drops.get(), 3);
+    });
+}
+
+#[test]
+fn a_last_release_on_another_thread_racing_a_spawn_recycles_the_cell() {
+    released_while_spawning(Use::Drop);
+}
+
+#[test]
+fn a_wake_of_a_finished_task_racing_a_spawn_recycles_the_cell() {
+    released_while_spawning(Use::Wake);
+}
