@@ -12,7 +12,8 @@
 //! idles in the platform's wait with nothing left to notify it) or as the
 //! "uasyncio deadlock" panic, a read of a task's state not ordered after the
 //! loop's last write as a causality violation, a leaked loop as a leaked
-//! loom `Arc`. `LOOM_MAX_PREEMPTIONS` overrides the bound set here (2).
+//! loom `Arc`. `LOOM_MAX_PREEMPTIONS` overrides the bounds set here (5,
+//! and 3 for the model with three threads).
 #![cfg(loom)]
 
 use std::cell::{Cell, RefCell};
@@ -26,11 +27,20 @@ use loom::sync::{Arc, Condvar, Mutex};
 use loom::thread::{self, JoinHandle};
 use uasyncio::{EventLoop, Platform, ThreadSafeFlag, create_task};
 
-/// Runs `model` in every interleaving loom explores within the bound.
+/// The preemption bound of the models (`LOOM_MAX_PREEMPTIONS` overrides it
+/// for all): the models are small, and explored this far in about a second.
+const PREEMPTIONS: usize = 5;
+
+/// Runs `model` in every interleaving loom explores within [`PREEMPTIONS`].
 fn check(model: impl Fn() + Send + Sync + 'static) {
+    check_within(PREEMPTIONS, model);
+}
+
+/// Runs `model` in every interleaving loom explores within `preemptions`.
+fn check_within(preemptions: usize, model: impl Fn() + Send + Sync + 'static) {
     let mut builder = loom::model::Builder::new();
     if builder.preemption_bound.is_none() {
-        builder.preemption_bound = Some(2);
+        builder.preemption_bound = Some(preemptions);
     }
     builder.max_branches = 100_000;
     let runs = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
@@ -275,6 +285,50 @@ fn a_wake_by_ref_then_a_drop_on_another_thread_runs_the_task_and_its_cell_is_rec
     woken_from_afar(Use::WakeByRefThenDrop);
 }
 
+/// Model 1b: two threads each get a clone of a task's waker, wake it and
+/// set their own flag (the main task waits on both), concurrently: the two
+/// wakes may land together in the inbox, or one after the task has
+/// finished; the two releases race each other and the loop's. The task
+/// runs exactly twice, its future is dropped once, and its cell is freed
+/// once and recycled.
+#[test]
+fn wakes_from_two_threads_run_the_task_once_and_free_it_once() {
+    // Three threads: 107 503 executions within 3 preemptions (~10 s), 1.7
+    // million within 4.
+    check_within(3, || {
+        let (event_loop, _) = new_loop();
+        let address = Rc::new(Cell::new(0));
+        let drops = Rc::new(Cell::new(0));
+        let spawned: Rc<RefCell<Vec<JoinHandle<()>>>> = Rc::default();
+        let flags = [Arc::new(ThreadSafeFlag::new()), Arc::new(ThreadSafeFlag::new())];
+        let (a, d, s, f) = (address.clone(), drops.clone(), spawned.clone(), flags.clone());
+        let polls = event_loop.run_until_complete(async move {
+            let task = create_task(Probe::new(&a, &d).on_first_poll(true, move |waker| {
+                for flag in f {
+                    let waker = waker.clone();
+                    s.borrow_mut().push(thread::spawn(move || {
+                        waker.wake();
+                        flag.set();
+                    }));
+                }
+            }));
+            for flag in &flags {
+                flag.wait().await;
+            }
+            task.await.unwrap()
+        });
+        assert_eq!(polls, 2);
+        for thread in spawned.take() {
+            thread.join().unwrap();
+        }
+        assert_eq!(drops.get(), 1);
+        let again = Rc::new(Cell::new(0));
+        let (a, d) = (again.clone(), drops.clone());
+        event_loop.run_until_complete(async move { create_task(Probe::new(&a, &d)).await.unwrap() });
+        assert_eq!(again.get(), address.get(), "the cell was not recycled");
+    });
+}
+
 /// Model 2: a `ThreadSafeFlag` set from another thread while a task waits
 /// on it (the main task, or a task the main task awaits), the set landing
 /// anywhere from before the first wait to during the loop's idle wait: the
@@ -309,6 +363,33 @@ fn a_flag_set_from_another_thread_ends_the_main_tasks_wait() {
 #[test]
 fn a_flag_set_from_another_thread_ends_a_child_tasks_wait() {
     flag_set_from_afar(false);
+}
+
+/// Model 2b: the flag is set from another thread while the task waiting on
+/// it is cancelled (its wait is dropped, taking its waker back under the
+/// flag's lock, while `set` may be taking that waker to wake it); then the
+/// main task waits on the same flag. However the set and the cancellation
+/// interleave, the waiter ends cancelled, and the main task's wait ends
+/// (the set is never lost to the cancelled waiter): no deadlock panic.
+#[test]
+fn a_flag_set_racing_the_cancellation_of_its_waiter_is_not_lost() {
+    check(|| {
+        let (event_loop, _) = new_loop();
+        let flag = Arc::new(ThreadSafeFlag::new());
+        let spawned: Spawned = Rc::default();
+        let s = spawned.clone();
+        event_loop.run_until_complete(async move {
+            let f = flag.clone();
+            let waiter = create_task(async move { f.wait().await });
+            yield_now().await; // the waiter registers its waker
+            let f = flag.clone();
+            *s.borrow_mut() = Some(thread::spawn(move || f.set()));
+            assert!(waiter.cancel());
+            assert!(waiter.await.unwrap_err().is_cancelled());
+            flag.wait().await;
+        });
+        join(&spawned);
+    });
 }
 
 /// Model 3: a task's waker goes to another thread, which uses it while the
