@@ -392,6 +392,63 @@ fn a_flag_set_racing_the_cancellation_of_its_waiter_is_not_lost() {
     });
 }
 
+/// A platform whose `notify` and idle `wait` do not synchronise with each
+/// other: a relaxed flag, as a board's "set a flag, send an event" may be
+/// (the trait asks only that a wait ends after a notify). Its wait spins,
+/// yielding to loom; once `quiet` is set nothing will notify any more, so
+/// a wait that finds no notification then would spin forever: the model
+/// fails there, with the wake lost.
+struct WeakPlatform {
+    notified: loom::sync::atomic::AtomicBool,
+    quiet: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Platform for WeakPlatform {
+    fn now_us(&self) -> u64 {
+        0
+    }
+
+    fn wait(&self, deadline_us: Option<u64>) {
+        assert_eq!(deadline_us, None, "these models arm no timer");
+        // Swaps, not a store and a swap: see `raw::sync::AtomicBool`.
+        while !self.notified.swap(false, Ordering::Relaxed) {
+            assert!(
+                !self.quiet.load(std::sync::atomic::Ordering::Relaxed),
+                "the loop waits for a notification that will never come (a lost wake)"
+            );
+            thread::yield_now();
+        }
+    }
+
+    fn notify(&self) {
+        self.notified.swap(true, Ordering::Relaxed);
+    }
+}
+
+/// Model 2c: model 2 on a [`WeakPlatform`]: the loop must find the wake in
+/// its inbox without relying on the platform's wait to order it after the
+/// set (it asks the inbox under its lock before idling).
+#[test]
+fn a_flag_set_from_another_thread_is_not_lost_on_a_weakly_ordered_platform() {
+    check(|| {
+        // A std atomic: loom runs one thread at a time, so it tells what happened.
+        let quiet = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let platform = WeakPlatform { notified: loom::sync::atomic::AtomicBool::new(false), quiet: quiet.clone() };
+        let event_loop = uasyncio::new_event_loop_with(platform);
+        let flag = Arc::new(ThreadSafeFlag::new());
+        let setter = {
+            let flag = flag.clone();
+            thread::spawn(move || {
+                flag.set();
+                quiet.store(true, std::sync::atomic::Ordering::Relaxed);
+            })
+        };
+        let f = flag.clone();
+        event_loop.run_until_complete(async move { f.wait().await });
+        setter.join().unwrap();
+    });
+}
+
 /// Model 3: a task's waker goes to another thread, which uses it while the
 /// loop finishes its run, is closed, dropped and replaced: the wake lands in
 /// the open inbox (the task runs, or is discarded), in the inbox of a

@@ -574,11 +574,16 @@ impl Core {
             }
             let Some(entry) = self.ready.with(|r| r.pop_front()) else {
                 // Nothing due and no timer: only something outside can help.
+                // A wake from afar may have landed since the attention check
+                // (whose relaxed load may not see it yet): asked under the
+                // inbox's lock, before declaring a deadlock and before idling.
+                // Found there, the next attention check sees it (the lock
+                // orders the push before it), whether or not the platform's
+                // `notify` and `wait` order anything themselves.
+                if !remote.inbox_is_empty() {
+                    continue;
+                }
                 if self.external.get() == 0 {
-                    if !remote.inbox_is_empty() {
-                        // A wake from afar landed since the attention check.
-                        continue;
-                    }
                     return RunEnd::Exhausted;
                 }
                 self.platform.wait(None);
