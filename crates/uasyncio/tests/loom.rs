@@ -42,7 +42,7 @@ fn check_within(preemptions: usize, model: impl Fn() + Send + Sync + 'static) {
     if builder.preemption_bound.is_none() {
         builder.preemption_bound = Some(preemptions);
     }
-    builder.max_branches = 100_000;
+    builder.max_branches = builder.max_branches.max(100_000);
     let runs = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let counter = runs.clone();
     builder.check(move || {
@@ -462,11 +462,17 @@ fn used_after_the_loop_is_gone(how: Use) {
         let address = Rc::new(Cell::new(0));
         let drops = Rc::new(Cell::new(0));
         let spawned: Spawned = Rc::default();
-        let (a, d, s) = (address.clone(), drops.clone(), spawned.clone());
+        let (a, d, s, gone) = (address.clone(), drops.clone(), spawned.clone(), platform_dropped.clone());
         event_loop.run_until_complete(async move {
             // Detached: the waker on the other thread and the registry hold it.
             drop(create_task(Probe::new(&a, &d).on_first_poll(true, move |waker| {
-                *s.borrow_mut() = Some(thread::spawn(move || use_waker(waker, how)));
+                *s.borrow_mut() = Some(thread::spawn(move || {
+                    // The waker holds the cell, which holds the loop's
+                    // `Remote` (and its platform): not freed yet, however
+                    // far the loop's end has gone.
+                    assert_eq!(gone.load(Ordering::Acquire), 0, "the loop was freed under a live waker");
+                    use_waker(waker, how);
+                }));
             })));
             yield_now().await;
         });
