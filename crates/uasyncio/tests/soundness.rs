@@ -1290,3 +1290,43 @@ fn f11_stop_before_run_until_complete_is_kept_for_run_forever() {
 // 11 (c), the race of a waker used only from another thread with the
 // deadlock check, is left to the loom model of the waker/inbox protocol: a
 // stress test of it here would either be flaky or never fail.
+
+// ---------------------------------------------------------------------------
+// Beyond the list (found while fixing it).
+
+/// A `ThreadSafeFlag` wait first polled in one loop and then awaited in
+/// another counts as a waiter something outside can wake in the loop it
+/// waits in now: that loop idles until another thread sets the flag,
+/// instead of reporting a deadlock (the count used to stay with the first
+/// loop). Uses a static flag, which `ThreadSafeFlag::new` being `const`
+/// allows.
+///
+/// Expected: `["first loop polled the wait: pending", "second loop: the flag was set"]`.
+#[test]
+fn a_flag_wait_moved_to_another_loop_counts_there() {
+    static FLAG: uasyncio::ThreadSafeFlag = uasyncio::ThreadSafeFlag::new();
+    let lines = within("flag wait moved", 20, || {
+        let out = log();
+        let first = detached_loop();
+        let second = detached_loop();
+        let mut wait = Box::pin(FLAG.wait());
+        let l = out.clone();
+        let wait = first.run_until_complete(async move {
+            let pending = poll_fn(|cx| Poll::Ready(wait.as_mut().poll(cx).is_pending())).await;
+            push(&l, format!("first loop polled the wait: {}", if pending { "pending" } else { "ready" }));
+            wait
+        });
+        let setter = std::thread::spawn(|| {
+            std::thread::sleep(Duration::from_millis(if cfg!(miri) { 1 } else { 50 }));
+            FLAG.set();
+        });
+        let l = out.clone();
+        second.run_until_complete(async move {
+            wait.await;
+            push(&l, "second loop: the flag was set");
+        });
+        setter.join().unwrap();
+        lines(&out)
+    });
+    assert_eq!(lines, ["first loop polled the wait: pending", "second loop: the flag was set"]);
+}

@@ -33,6 +33,11 @@ pub(crate) struct Remote {
     /// Why the loop must look up from its steps ([`INBOX`], [`MAIN_DONE`]):
     /// one byte, so a step tests both with one load.
     attention: AtomicU8,
+    /// Waiters that something outside the loop may wake (ThreadSafeFlag,
+    /// I/O): while there are any, a loop with nothing to do idles instead of
+    /// declaring a deadlock. Each waiter counts on the loop it waits in and
+    /// holds this `Remote` until it uncounts (possibly on another thread).
+    external: portable_atomic::AtomicUsize,
     inbox: Lock<RefCell<Inbox>>,
     platform: Arc<dyn Platform>,
     /// Where the loop's task cells come from (it outlives them: every task
@@ -112,6 +117,21 @@ impl Remote {
         drop(name);
     }
 
+    /// Counts a waiter that something outside the loop may wake.
+    pub(crate) fn add_external_waiter(&self) {
+        self.external.fetch_add(1, portable_atomic::Ordering::Relaxed);
+    }
+
+    /// Uncounts a waiter counted by [`add_external_waiter`](Self::add_external_waiter).
+    pub(crate) fn remove_external_waiter(&self) {
+        let previous = self.external.fetch_sub(1, portable_atomic::Ordering::Relaxed);
+        debug_assert!(previous > 0, "an outside waiter uncounted twice");
+    }
+
+    fn external_waiters(&self) -> usize {
+        self.external.load(portable_atomic::Ordering::Relaxed)
+    }
+
     /// Whether no wake from afar is waiting, asked under the inbox's lock:
     /// the last word before the loop declares that nothing can wake it.
     fn inbox_is_empty(&self) -> bool {
@@ -178,8 +198,6 @@ pub(crate) struct Core {
     /// `drop_later` instead, so chains are dropped in a loop, not by recursion.
     dropping: Cell<bool>,
     drop_later: RefCell<Vec<TaskPtr>>,
-    /// Waiters that something outside the loop may wake (ThreadSafeFlag, I/O).
-    external: Cell<usize>,
     pub(crate) handler: RefCell<Option<ExceptionHandler>>,
     pub(crate) remote: Arc<Remote>,
     pub(crate) platform: Arc<dyn Platform>,
@@ -209,13 +227,13 @@ impl Core {
             refuse_spawns: Cell::new(false),
             dropping: Cell::new(false),
             drop_later: RefCell::default(),
-            external: Cell::new(0),
             handler: RefCell::new(None),
             remote: Arc::new(Remote {
                 core: raw::LoopPtr(this.as_ptr()),
                 #[cfg(feature = "std")]
                 owner: super::context::thread_id(),
                 attention: AtomicU8::new(0),
+                external: portable_atomic::AtomicUsize::new(0),
                 inbox: Lock::new(RefCell::new(Inbox::default())),
                 platform: platform.clone(),
                 names: Lock::new(RefCell::new(BTreeMap::new())),
@@ -286,10 +304,6 @@ impl Core {
         let first = NEXT_BLOCK.fetch_add(BLOCK, Ordering::Relaxed);
         self.timer_ids.set((first.wrapping_add(1), BLOCK - 1));
         first
-    }
-
-    pub(crate) fn external_waiters_add(&self, delta: isize) {
-        self.external.set(self.external.get().saturating_add_signed(delta));
     }
 
     /// Creates a task, queued to run after the current task yields.
@@ -583,7 +597,7 @@ impl Core {
                 if !remote.inbox_is_empty() {
                     continue;
                 }
-                if self.external.get() == 0 {
+                if remote.external_waiters() == 0 {
                     return RunEnd::Exhausted;
                 }
                 self.platform.wait(None);
@@ -809,7 +823,6 @@ impl Core {
         let mut inbox = Vec::new();
         self.remote.take_into(&mut inbox);
         drop(inbox);
-        self.external.set(0);
     }
 }
 

@@ -1,12 +1,13 @@
 //! `ThreadSafeFlag`: the one primitive other threads and interrupts may set.
 
+use alloc::sync::Arc;
 use core::cell::RefCell;
 use core::future::Future;
 use core::pin::Pin;
 use core::task::{Context, Poll, Waker};
 
 use crate::raw::sync::{AtomicBool, Lock, Ordering};
-use crate::runtime::context;
+use crate::runtime::{Remote, context};
 
 /// A self-clearing flag that may be set from another thread or an interrupt
 /// handler (MicroPython's `asyncio.ThreadSafeFlag`).
@@ -114,7 +115,7 @@ impl ThreadSafeFlag {
     /// });
     /// ```
     pub fn wait(&self) -> FlagWait<'_> {
-        FlagWait { flag: self, registered: false }
+        FlagWait { flag: self, registered: false, counted_on: None }
     }
 
     fn take(&self) -> bool {
@@ -132,8 +133,12 @@ impl core::fmt::Debug for ThreadSafeFlag {
 #[must_use = "futures do nothing unless awaited"]
 pub struct FlagWait<'a> {
     flag: &'a ThreadSafeFlag,
-    /// We are the flag's waiter and counted as an outside-wakeable waiter.
+    /// We are the flag's waiter.
     registered: bool,
+    /// The loop that counts us as a waiter something outside may wake (so
+    /// it idles rather than report a deadlock): the one we were last polled
+    /// in. Uncounted there, wherever we are dropped.
+    counted_on: Option<Arc<Remote>>,
 }
 
 impl FlagWait<'_> {
@@ -142,7 +147,24 @@ impl FlagWait<'_> {
             self.registered = false;
             self.flag.waker.with(|waker| waker.borrow_mut().take());
             self.flag.has_waiter.store(false, Ordering::Release);
-            context::with_running(|core| core.external_waiters_add(-1));
+        }
+        if let Some(remote) = self.counted_on.take() {
+            remote.remove_external_waiter();
+        }
+    }
+
+    /// Counts us on the loop we are polled in now (moving the count if we
+    /// were polled in another loop before).
+    fn count_on_running_loop(&mut self) {
+        let running = context::with_running(|core| core.remote.clone());
+        if running.as_ref().map(Arc::as_ptr) == self.counted_on.as_ref().map(Arc::as_ptr) {
+            return;
+        }
+        if let Some(remote) = &running {
+            remote.add_external_waiter();
+        }
+        if let Some(old) = core::mem::replace(&mut self.counted_on, running) {
+            old.remove_external_waiter();
         }
     }
 }
@@ -163,8 +185,8 @@ impl Future for FlagWait<'_> {
                 );
             }
             self.registered = true;
-            context::with_running(|core| core.external_waiters_add(1));
         }
+        self.count_on_running_loop();
         self.flag.waker.with(|slot| {
             let mut slot = slot.borrow_mut();
             if !slot.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
@@ -183,5 +205,15 @@ impl Future for FlagWait<'_> {
 impl Drop for FlagWait<'_> {
     fn drop(&mut self) {
         self.unregister();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// A flag's wait may be sent to another thread (it holds no `Rc`).
+    #[test]
+    fn a_flag_wait_is_send_and_sync() {
+        fn send_sync<T: Send + Sync>() {}
+        send_sync::<super::FlagWait<'static>>();
     }
 }
