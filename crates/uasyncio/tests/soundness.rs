@@ -1311,6 +1311,7 @@ fn a_flag_wait_moved_to_another_loop_counts_there() {
         let second = detached_loop();
         let mut wait = Box::pin(FLAG.wait());
         let l = out.clone();
+        #[allow(clippy::async_yields_async)] // handing the pending wait over is the point
         let wait = first.run_until_complete(async move {
             let pending = poll_fn(|cx| Poll::Ready(wait.as_mut().poll(cx).is_pending())).await;
             push(&l, format!("first loop polled the wait: {}", if pending { "pending" } else { "ready" }));
