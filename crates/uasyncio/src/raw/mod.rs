@@ -45,10 +45,10 @@
 //!   with the loop marked running, so no `drive` can start in a destructor.
 //!   So `poll` needs no check of `FUTURE`.
 
+use crate::raw::sync::Arc;
 use alloc::alloc::Layout;
 use alloc::boxed::Box;
 use alloc::string::String;
-use alloc::sync::Arc;
 use core::cell::{Cell, UnsafeCell};
 use core::future::Future;
 use core::marker::PhantomData;

@@ -22,6 +22,14 @@ pub(crate) use loom::sync::atomic::{AtomicU8, AtomicU32, Ordering, fence};
 #[cfg(not(loom))]
 pub(crate) use portable_atomic::{AtomicBool, AtomicU8, AtomicU32, Ordering, fence};
 
+/// `alloc`'s `Arc` where the chip has pointer-sized compare-and-swap; on
+/// chips without it (Cortex-M0+) `alloc::sync` does not exist and
+/// portable-atomic-util's `Arc` counts under a critical section instead.
+#[cfg(target_has_atomic = "ptr")]
+pub(crate) use alloc::sync::Arc;
+#[cfg(not(target_has_atomic = "ptr"))]
+pub(crate) use portable_atomic_util::Arc;
+
 /// `thread_local!` with `const { … }` initialisers, as `std` takes them,
 /// made into loom's (whose macro takes a plain expression).
 /// Loom's `AtomicBool`, whose `store` is a `swap` with the result dropped.

@@ -3,10 +3,10 @@
 pub(crate) mod context;
 mod scheduler;
 
+use crate::raw::sync::Arc;
 use alloc::boxed::Box;
 use alloc::rc::Rc;
 use alloc::string::String;
-use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::fmt;
 use core::future::Future;
@@ -375,7 +375,13 @@ pub fn new_event_loop() -> EventLoop {
 /// # Panics
 /// If called from inside a running loop.
 pub fn new_event_loop_with(platform: impl Platform) -> EventLoop {
-    new_event_loop_with_arc(Arc::new(platform))
+    // Without compare-and-swap the `Arc` is portable-atomic-util's, which
+    // cannot coerce to `dyn` itself: it goes through a `Box`.
+    #[cfg(target_has_atomic = "ptr")]
+    let platform: Arc<dyn Platform> = Arc::new(platform);
+    #[cfg(not(target_has_atomic = "ptr"))]
+    let platform: Arc<dyn Platform> = Arc::from(alloc::boxed::Box::new(platform) as alloc::boxed::Box<dyn Platform>);
+    new_event_loop_with_arc(platform)
 }
 
 fn new_event_loop_with_arc(platform: Arc<dyn Platform>) -> EventLoop {

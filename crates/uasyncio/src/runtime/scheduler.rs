@@ -6,11 +6,11 @@
 //! step runs whichever is due first: the front task, or the earliest timer. Nothing is
 //! allocated per step: the queues only grow to their high-water mark.
 
+use crate::raw::sync::Arc;
 use alloc::boxed::Box;
 use alloc::collections::BTreeMap;
 use alloc::rc::{Rc, Weak};
 use alloc::string::String;
-use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::cell::{Cell, RefCell};
 use core::future::Future;

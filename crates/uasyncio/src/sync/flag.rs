@@ -1,6 +1,6 @@
 //! `ThreadSafeFlag`: the one primitive other threads and interrupts may set.
 
-use alloc::sync::Arc;
+use crate::raw::sync::Arc;
 use core::cell::RefCell;
 use core::future::Future;
 use core::pin::Pin;
