@@ -45,3 +45,55 @@ done
 
 step "no_std core: clippy for thumbv6m-none-eabi (no CAS, no 64-bit atomics)"
 cargo clippy -p uasyncio --no-default-features --target thumbv6m-none-eabi -- -D warnings
+
+step "the simulated board's timeline of the shared two_leds (pins firmware/expected/two_leds.txt)"
+cargo test -p uasyncio-tutorials
+
+step "QEMU (apt: qemu-system-arm)"
+if ! command -v qemu-system-arm >/dev/null; then
+    sudo_cmd=""
+    [ "$(id -u)" = 0 ] || sudo_cmd="sudo"
+    $sudo_cmd apt-get update -qq
+    # A qemu-utils from bookworm-backports (if installed) requires the
+    # matching qemu-system-*; take that suite when apt knows it.
+    if apt-cache policy qemu-utils 2>/dev/null | grep -q '~bpo' &&
+        apt-cache policy 2>/dev/null | grep -q 'bookworm-backports'; then
+        $sudo_cmd apt-get install -y -qq --no-install-recommends -t bookworm-backports qemu-system-arm
+    else
+        $sudo_cmd apt-get install -y -qq --no-install-recommends qemu-system-arm
+    fi
+fi
+qemu-system-arm --version | head -1
+
+# The firmware is a workspace of its own (firmware/Cargo.toml), excluded from
+# the host workspace; it shares CARGO_TARGET_DIR with it.
+step "Cortex-M firmware: clippy and build (thumbv7m-none-eabi, release)"
+(
+    cd firmware
+    cargo fmt --check
+    cargo clippy --release --target thumbv7m-none-eabi -- -D warnings
+    cargo build --release --target thumbv7m-none-eabi -p lm3s6965-tutorials
+)
+
+step "Cortex-M firmware under qemu-system-arm -machine lm3s6965evb: two_leds + timer interrupt flag"
+firmware="$target_dir/thumbv7m-none-eabi/release/lm3s6965-tutorials"
+log="$target_dir/lm3s6965-tutorials.log"
+status=0
+# QEMU's own CPU time shows whether the firmware idles: a loop that polled
+# instead of sleeping in WFI would keep the emulator busy the whole run.
+TIMEFORMAT='%U %S %R'
+{ time timeout 30 qemu-system-arm -cpu cortex-m3 -machine lm3s6965evb -nographic \
+    -semihosting-config enable=on,target=native -kernel "$firmware" >"$log" 2>&1 || status=$?; } 2>"$log.time"
+cat "$log"
+read -r user_s sys_s real_s <"$log.time"
+echo "qemu: ${real_s}s wall, ${user_s}s user + ${sys_s}s system CPU"
+if [ "$status" != 0 ]; then
+    echo "baremetal: the firmware exited with status $status (124: it did not finish in 30 s)"
+    exit 1
+fi
+grep -q '^done at ' "$log" || { echo "baremetal: the firmware did not print 'done'"; exit 1; }
+python3 firmware/compare_timeline.py firmware/expected/two_leds.txt "$log" \
+    --late-ms 50 --timer-ms 700 --timer-flags 5
+awk -v u="$user_s" -v s="$sys_s" -v r="$real_s" 'BEGIN {
+    if (u + s > 0.5 * r) { printf "baremetal: QEMU was busy %.0f%% of the run: the firmware does not idle\n", 100 * (u + s) / r; exit 1 }
+}'

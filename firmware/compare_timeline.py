@@ -1,0 +1,85 @@
+#!/usr/bin/env python3
+"""Compares the timeline a firmware printed under QEMU with the simulated board's.
+
+    compare_timeline.py EXPECTED LOG [--late-ms N] [--timer-ms P --timer-flags K]
+
+EXPECTED holds `<us> us <pin> <level>` lines (firmware/expected/*.txt, pinned
+by crates/uasyncio-tutorials/tests/two_leds.rs against the simulated board).
+LOG is what the firmware printed. Per pin, the edges must be the same levels
+in the same order, each at or after its simulated time (a sleep never ends
+early) and at most --late-ms after it (real time under an emulator: each wake
+is a little late, and a blinker's lateness adds up over its periods). The
+two pins are compared separately: edges due at the same instant may come in
+either order on a real clock.
+
+With --timer-ms, the log must also hold `<us> us timer flag <n> after
+interrupt <n>` for n = 1..K: the task awaiting the interrupt's flag woke once
+per interrupt, each time before the next. Their spacing, on the loop's clock,
+is at most 10 % over P ms and at least half of it: under QEMU, SysTick ticks
+are lost when the host stalls the emulator for over a millisecond (the
+pending exception is raised twice before the core can take it), so the
+loop's clock can fall behind the timer's, never get ahead.
+"""
+import argparse
+import re
+import sys
+
+EDGE = re.compile(r"^(\d+) us (\S+) ([01])$")
+FLAG = re.compile(r"^(\d+) us timer flag (\d+) after interrupt (\d+)$")
+
+
+def edges(lines):
+    per_pin = {}
+    for line in lines:
+        m = EDGE.match(line.strip())
+        if m:
+            per_pin.setdefault(m[2], []).append((int(m[1]), int(m[3])))
+    return per_pin
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("expected")
+    parser.add_argument("log")
+    parser.add_argument("--late-ms", type=float, default=50.0)
+    parser.add_argument("--timer-ms", type=float)
+    parser.add_argument("--timer-flags", type=int, default=0)
+    args = parser.parse_args()
+    log = open(args.log).read().splitlines()
+    expected = edges(open(args.expected).read().splitlines())
+    actual = edges(log)
+    errors = []
+    if sorted(actual) != sorted(expected):
+        errors.append(f"pins: expected {sorted(expected)}, printed {sorted(actual)}")
+    worst = 0.0
+    for pin, want in expected.items():
+        got = actual.get(pin, [])
+        if [level for _, level in got] != [level for _, level in want]:
+            errors.append(f"{pin}: levels {[l for _, l in got]}, expected {[l for _, l in want]}")
+            continue
+        for (t_got, level), (t_want, _) in zip(got, want):
+            late_ms = (t_got - t_want) / 1000
+            worst = max(worst, late_ms)
+            if not 0 <= late_ms <= args.late_ms:
+                errors.append(f"{pin} -> {level}: at {t_got} us, expected {t_want} us (+0..{args.late_ms} ms)")
+    n_edges = sum(len(v) for v in expected.values())
+    print(f"timeline: {n_edges} edges on {len(expected)} pins, latest {worst:.3f} ms after the simulated time")
+    if args.timer_ms:
+        matches = [m for m in map(FLAG.match, log) if m]
+        flags = [(int(m[1]), int(m[2])) for m in matches]
+        interrupts = [int(m[3]) for m in matches]
+        if [n for _, n in flags] != list(range(1, args.timer_flags + 1)) or interrupts != [n for _, n in flags]:
+            errors.append(f"timer flags: printed {[n for _, n in flags]} after interrupts {interrupts}, expected 1..{args.timer_flags} after 1..{args.timer_flags}")
+        else:
+            gaps = [(b - a) / 1000 for (a, _), (b, _) in zip(flags, flags[1:])]
+            print(f"timer flags: {len(flags)}, {' '.join(f'{g:.1f}' for g in gaps)} ms apart")
+            for gap in gaps:
+                if not args.timer_ms / 2 <= gap <= args.timer_ms * 1.1:
+                    errors.append(f"timer flags {gap} ms apart, expected {args.timer_ms / 2}..{args.timer_ms * 1.1} ms")
+    for error in errors:
+        print("MISMATCH:", error)
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,185 @@
+//! Tutorial 1 (two LEDs) as firmware for the LM3S6965 (Cortex-M3), run under
+//! `qemu-system-arm -machine lm3s6965evb -semihosting`.
+//!
+//! - The program is `uasyncio_tutorials::two_leds`, the same source the
+//!   simulated board runs. QEMU's board has no LEDs to look at, so the pins
+//!   are [`LoggedPin`]s: each change is printed over semihosting as
+//!   `<µs> us <pin> <level>`, the timeline `scripts/baremetal.sh` compares
+//!   with the simulated board's (`firmware/expected/two_leds.txt`).
+//! - A hardware timer (GPTM Timer 0A, periodic) interrupts every 700 ms; its
+//!   handler sets a `ThreadSafeFlag` that a task awaits, printing
+//!   `<µs> us timer flag <n> after interrupt <k>` for the first five (k = n:
+//!   one wake per interrupt).
+//! - The clock is SysTick, the idle wait `WFI` (`uasyncio-cortex-m`).
+//!
+//! After 5.25 s it prints `done` and exits QEMU (semihosting exit status 0;
+//! a panic prints its message and exits with status 1).
+#![no_std]
+#![no_main]
+
+use core::ptr::{read_volatile, write_volatile};
+use core::sync::atomic::{AtomicU32, Ordering};
+
+use cortex_m_rt::{entry, exception};
+use cortex_m_semihosting::{debug, hprintln};
+use embedded_hal::digital::{ErrorType, OutputPin, StatefulOutputPin};
+use lm3s6965::interrupt;
+use uasyncio::{ThreadSafeFlag, create_task, sleep};
+
+/// The system clock (core, SysTick, timers) as QEMU models it after reset:
+/// its 200 MHz PLL divided by RCC's SYSDIV reset value plus one (16), 12.5 MHz.
+/// (Measured: at 12 MHz the loop's clock ran 3.5 % ahead of the host's.)
+const CORE_HZ: u32 = 12_500_000;
+/// How long the program runs: every LED edge up to 5 s, none after.
+const RUN_SECS: f64 = 5.25;
+/// The timer interrupt's period, and how many of its flags the task awaits.
+const TIMER_MS: u32 = 700;
+const TIMER_FLAGS: u32 = 5;
+
+#[global_allocator]
+static HEAP: embedded_alloc::LlffHeap = embedded_alloc::LlffHeap::empty();
+const HEAP_BYTES: usize = 16 * 1024;
+
+/// Set by the Timer 0A interrupt, awaited by `timer_flags`.
+static TIMER_FLAG: ThreadSafeFlag = ThreadSafeFlag::new();
+/// Timer 0A interrupts so far: the task's n-th wake should follow the n-th.
+static TIMER_INTERRUPTS: AtomicU32 = AtomicU32::new(0);
+
+/// An output pin with no hardware behind it: it prints each change with the
+/// loop's time, over semihosting.
+struct LoggedPin {
+    name: &'static str,
+    high: bool,
+}
+
+impl LoggedPin {
+    fn new(name: &'static str) -> LoggedPin {
+        LoggedPin { name, high: false }
+    }
+
+    fn set(&mut self, high: bool) {
+        if high != self.high {
+            self.high = high;
+            hprintln!("{} us {} {}", uasyncio::time::now_us(), self.name, u8::from(high));
+        }
+    }
+}
+
+impl ErrorType for LoggedPin {
+    type Error = core::convert::Infallible;
+}
+
+impl OutputPin for LoggedPin {
+    fn set_low(&mut self) -> Result<(), Self::Error> {
+        self.set(false);
+        Ok(())
+    }
+
+    fn set_high(&mut self) -> Result<(), Self::Error> {
+        self.set(true);
+        Ok(())
+    }
+}
+
+impl StatefulOutputPin for LoggedPin {
+    fn is_set_high(&mut self) -> Result<bool, Self::Error> {
+        Ok(self.high)
+    }
+
+    fn is_set_low(&mut self) -> Result<bool, Self::Error> {
+        Ok(!self.high)
+    }
+}
+
+/// LM3S6965 registers used here (datasheet: System Control, GPTM, NVIC).
+mod reg {
+    /// Run-mode clock gating 1: bit 16 clocks Timer 0.
+    pub const SYSCTL_RCGC1: *mut u32 = 0x400F_E104 as *mut u32;
+    const TIMER0: usize = 0x4003_0000;
+    pub const GPTM_CFG: *mut u32 = TIMER0 as *mut u32;
+    pub const GPTM_TAMR: *mut u32 = (TIMER0 + 0x004) as *mut u32;
+    pub const GPTM_CTL: *mut u32 = (TIMER0 + 0x00C) as *mut u32;
+    pub const GPTM_IMR: *mut u32 = (TIMER0 + 0x018) as *mut u32;
+    pub const GPTM_ICR: *mut u32 = (TIMER0 + 0x024) as *mut u32;
+    pub const GPTM_TAILR: *mut u32 = (TIMER0 + 0x028) as *mut u32;
+}
+
+/// Starts Timer 0A as a 32-bit periodic timer interrupting every `ms`.
+fn start_timer0(ms: u32) {
+    // SAFETY: the addresses are the LM3S6965's own registers, and nothing
+    // else in this firmware touches System Control or Timer 0.
+    unsafe {
+        write_volatile(reg::SYSCTL_RCGC1, read_volatile(reg::SYSCTL_RCGC1) | 1 << 16);
+        write_volatile(reg::GPTM_CTL, 0); // stopped while configured
+        write_volatile(reg::GPTM_CFG, 0); // 32-bit
+        write_volatile(reg::GPTM_TAMR, 0x2); // periodic
+        write_volatile(reg::GPTM_TAILR, CORE_HZ / 1000 * ms - 1);
+        write_volatile(reg::GPTM_IMR, 1); // time-out interrupt
+        write_volatile(reg::GPTM_CTL, 1); // enable Timer A
+        cortex_m::peripheral::NVIC::unmask(interrupt::TIMER_0A);
+    }
+}
+
+fn stop_timer0() {
+    cortex_m::peripheral::NVIC::mask(interrupt::TIMER_0A);
+    // SAFETY: as in `start_timer0`.
+    unsafe { write_volatile(reg::GPTM_CTL, 0) };
+}
+
+#[interrupt]
+fn TIMER_0A() {
+    // SAFETY: as in `start_timer0`; writing 1 clears the time-out interrupt.
+    unsafe { write_volatile(reg::GPTM_ICR, 1) };
+    TIMER_INTERRUPTS.fetch_add(1, Ordering::Relaxed);
+    TIMER_FLAG.set();
+}
+
+#[exception]
+fn SysTick() {
+    uasyncio_cortex_m::on_systick();
+}
+
+/// Awaits the timer interrupt's flag `TIMER_FLAGS` times, then stops it.
+async fn timer_flags() {
+    start_timer0(TIMER_MS);
+    for n in 1..=TIMER_FLAGS {
+        TIMER_FLAG.wait().await;
+        let interrupts = TIMER_INTERRUPTS.load(Ordering::Relaxed);
+        hprintln!("{} us timer flag {} after interrupt {}", uasyncio::time::now_us(), n, interrupts);
+    }
+    stop_timer0();
+}
+
+#[entry]
+fn main() -> ! {
+    {
+        use core::mem::MaybeUninit;
+        static mut HEAP_MEM: [MaybeUninit<u8>; HEAP_BYTES] = [MaybeUninit::uninit(); HEAP_BYTES];
+        // SAFETY: called once, before any allocation; the memory is ours alone.
+        unsafe { HEAP.init(core::ptr::addr_of_mut!(HEAP_MEM) as usize, HEAP_BYTES) }
+    }
+    let core = cortex_m::Peripherals::take().expect("core peripherals taken once");
+    let platform = uasyncio_cortex_m::SysTickPlatform::start(core.SYST, CORE_HZ);
+    let event_loop = uasyncio::new_event_loop_with(platform);
+    hprintln!("two_leds on lm3s6965: SysTick at {} Hz, WFI idle", CORE_HZ);
+    event_loop.run_until_complete(async {
+        uasyncio_tutorials::two_leds(LoggedPin::new("GPIO14"), LoggedPin::new("GPIO12")).await;
+        let timer = create_task(timer_flags());
+        sleep(RUN_SECS).await;
+        assert!(timer.done(), "the timer task has not seen its {TIMER_FLAGS} flags");
+    });
+    hprintln!("done at {} us", event_loop.time_us());
+    debug::exit(debug::EXIT_SUCCESS);
+    loop {
+        cortex_m::asm::wfi();
+    }
+}
+
+#[panic_handler]
+fn panic(info: &core::panic::PanicInfo) -> ! {
+    hprintln!("panic: {}", info);
+    debug::exit(debug::EXIT_FAILURE);
+    loop {
+        cortex_m::asm::wfi();
+    }
+}
