@@ -49,8 +49,8 @@ cargo clippy -p uasyncio --no-default-features --target thumbv6m-none-eabi -- -D
 step "the simulated board's timeline of the shared two_leds (pins firmware/expected/two_leds.txt)"
 cargo test -p uasyncio-tutorials
 
-step "QEMU (apt: qemu-system-arm)"
-if ! command -v qemu-system-arm >/dev/null; then
+step "QEMU (apt: qemu-system-arm, qemu-system-misc)"
+if ! command -v qemu-system-arm >/dev/null || ! command -v qemu-system-riscv32 >/dev/null; then
     sudo_cmd=""
     [ "$(id -u)" = 0 ] || sudo_cmd="sudo"
     $sudo_cmd apt-get update -qq
@@ -58,12 +58,13 @@ if ! command -v qemu-system-arm >/dev/null; then
     # matching qemu-system-*; take that suite when apt knows it.
     if apt-cache policy qemu-utils 2>/dev/null | grep -q '~bpo' &&
         apt-cache policy 2>/dev/null | grep -q 'bookworm-backports'; then
-        $sudo_cmd apt-get install -y -qq --no-install-recommends -t bookworm-backports qemu-system-arm
+        $sudo_cmd apt-get install -y -qq --no-install-recommends -t bookworm-backports qemu-system-arm qemu-system-misc
     else
-        $sudo_cmd apt-get install -y -qq --no-install-recommends qemu-system-arm
+        $sudo_cmd apt-get install -y -qq --no-install-recommends qemu-system-arm qemu-system-misc
     fi
 fi
 qemu-system-arm --version | head -1
+qemu-system-riscv32 --version | head -1
 
 # The firmware is a workspace of its own (firmware/Cargo.toml), excluded from
 # the host workspace; it shares CARGO_TARGET_DIR with it.
@@ -71,29 +72,49 @@ step "Cortex-M firmware: clippy and build (thumbv7m-none-eabi, release)"
 (
     cd firmware
     cargo fmt --check
-    cargo clippy --release --target thumbv7m-none-eabi -- -D warnings
+    cargo clippy --release --target thumbv7m-none-eabi -p uasyncio-cortex-m -p lm3s6965-tutorials -- -D warnings
     cargo build --release --target thumbv7m-none-eabi -p lm3s6965-tutorials
 )
 
+# run_firmware NAME QEMU-COMMAND...: runs it (30 s at most), prints its
+# output, fails unless it exits 0 having printed `done`, and checks that it
+# idled: QEMU's own CPU time would be the whole run if the firmware polled
+# instead of sleeping in WFI.
+run_firmware() {
+    local name="$1"
+    shift
+    log="$target_dir/$name.log"
+    local status=0 user_s sys_s real_s
+    local TIMEFORMAT='%U %S %R'
+    { time timeout 30 "$@" >"$log" 2>&1 </dev/null || status=$?; } 2>"$log.time"
+    cat "$log"
+    read -r user_s sys_s real_s <"$log.time"
+    echo "qemu: ${real_s}s wall, ${user_s}s user + ${sys_s}s system CPU"
+    if [ "$status" != 0 ]; then
+        echo "baremetal: $name exited with status $status (124: it did not finish in 30 s)"
+        return 1
+    fi
+    grep -q '^done at ' "$log" || { echo "baremetal: $name did not print 'done'"; return 1; }
+    awk -v u="$user_s" -v s="$sys_s" -v r="$real_s" -v name="$name" 'BEGIN {
+        if (u + s > 0.5 * r) { printf "baremetal: QEMU was busy %.0f%% of the run: %s does not idle\n", 100 * (u + s) / r, name; exit 1 }
+    }'
+}
+
 step "Cortex-M firmware under qemu-system-arm -machine lm3s6965evb: two_leds + timer interrupt flag"
-firmware="$target_dir/thumbv7m-none-eabi/release/lm3s6965-tutorials"
-log="$target_dir/lm3s6965-tutorials.log"
-status=0
-# QEMU's own CPU time shows whether the firmware idles: a loop that polled
-# instead of sleeping in WFI would keep the emulator busy the whole run.
-TIMEFORMAT='%U %S %R'
-{ time timeout 30 qemu-system-arm -cpu cortex-m3 -machine lm3s6965evb -nographic \
-    -semihosting-config enable=on,target=native -kernel "$firmware" >"$log" 2>&1 || status=$?; } 2>"$log.time"
-cat "$log"
-read -r user_s sys_s real_s <"$log.time"
-echo "qemu: ${real_s}s wall, ${user_s}s user + ${sys_s}s system CPU"
-if [ "$status" != 0 ]; then
-    echo "baremetal: the firmware exited with status $status (124: it did not finish in 30 s)"
-    exit 1
-fi
-grep -q '^done at ' "$log" || { echo "baremetal: the firmware did not print 'done'"; exit 1; }
+run_firmware lm3s6965-tutorials qemu-system-arm -cpu cortex-m3 -machine lm3s6965evb -nographic \
+    -semihosting-config enable=on,target=native \
+    -kernel "$target_dir/thumbv7m-none-eabi/release/lm3s6965-tutorials"
 python3 firmware/compare_timeline.py firmware/expected/two_leds.txt "$log" \
     --late-ms 50 --timer-ms 700 --timer-flags 5
-awk -v u="$user_s" -v s="$sys_s" -v r="$real_s" 'BEGIN {
-    if (u + s > 0.5 * r) { printf "baremetal: QEMU was busy %.0f%% of the run: the firmware does not idle\n", 100 * (u + s) / r; exit 1 }
-}'
+
+step "RISC-V firmware: clippy and build (riscv32imac-unknown-none-elf, release)"
+(
+    cd firmware
+    cargo clippy --release --target riscv32imac-unknown-none-elf -p uasyncio-riscv -p qemu-virt-riscv-tutorials -- -D warnings
+    cargo build --release --target riscv32imac-unknown-none-elf -p qemu-virt-riscv-tutorials
+)
+
+step "RISC-V firmware under qemu-system-riscv32 -machine virt: two_leds"
+run_firmware qemu-virt-riscv-tutorials qemu-system-riscv32 -machine virt -bios none -nographic \
+    -kernel "$target_dir/riscv32imac-unknown-none-elf/release/qemu-virt-riscv-tutorials"
+python3 firmware/compare_timeline.py firmware/expected/two_leds.txt "$log" --late-ms 50

@@ -1,0 +1,149 @@
+//! Tutorial 1 (two LEDs) as firmware for QEMU's RISC-V `virt` board
+//! (RV32IMAC, machine mode), run under
+//! `qemu-system-riscv32 -machine virt -bios none`.
+//!
+//! - The program is `uasyncio_tutorials::two_leds`, the same source the
+//!   simulated board runs. The board has no LEDs, so the pins are
+//!   [`LoggedPin`]s: each change is printed on the UART (a 16550 at
+//!   0x1000_0000, QEMU's serial console) as `<µs> us <pin> <level>`, the
+//!   timeline `scripts/baremetal.sh` compares with the simulated board's
+//!   (`firmware/expected/two_leds.txt`).
+//! - The clock is the CLINT's `mtime` (10 MHz on `virt`), the alarm its
+//!   `mtimecmp`, the idle wait `WFI` (`uasyncio-riscv`).
+//!
+//! After 5.25 s it prints `done` and powers QEMU off through the `virt`
+//! board's test device (exit status 0; a panic prints its message and exits
+//! with status 1).
+#![no_std]
+#![no_main]
+
+use core::fmt::Write;
+use core::ptr::write_volatile;
+
+use embedded_hal::digital::{ErrorType, OutputPin, StatefulOutputPin};
+use riscv::interrupt::Interrupt;
+use uasyncio::sleep;
+
+/// QEMU `virt`'s CLINT: `mtime`, hart 0's `mtimecmp`, and their rate.
+const MTIME: usize = 0x0200_BFF8;
+const MTIMECMP0: usize = 0x0200_4000;
+const MTIME_HZ: u32 = 10_000_000;
+/// The 16550 UART's transmit register (QEMU needs no set-up to print).
+const UART_THR: *mut u8 = 0x1000_0000 as *mut u8;
+/// The SiFive test device: writing here powers the machine off.
+const TEST_DEVICE: *mut u32 = 0x0010_0000 as *mut u32;
+const TEST_PASS: u32 = 0x5555;
+const TEST_FAIL: u32 = 0x3333;
+/// How long the program runs: every LED edge up to 5 s, none after.
+const RUN_SECS: f64 = 5.25;
+
+#[global_allocator]
+static HEAP: embedded_alloc::LlffHeap = embedded_alloc::LlffHeap::empty();
+const HEAP_BYTES: usize = 16 * 1024;
+
+/// The console: QEMU's 16550 UART, written byte by byte.
+struct Uart;
+
+impl Write for Uart {
+    fn write_str(&mut self, s: &str) -> core::fmt::Result {
+        for byte in s.bytes() {
+            // SAFETY: the `virt` board's UART transmit register; QEMU's
+            // model takes a byte whenever it is written.
+            unsafe { write_volatile(UART_THR, byte) };
+        }
+        Ok(())
+    }
+}
+
+macro_rules! println {
+    ($($arg:tt)*) => {{
+        let _ = writeln!(Uart, $($arg)*);
+    }};
+}
+
+/// Ends the QEMU run with a pass (`ok`) or a failure exit status.
+fn exit(ok: bool) -> ! {
+    let code = if ok { TEST_PASS } else { 1 << 16 | TEST_FAIL };
+    // SAFETY: the `virt` board's test device; the write powers off.
+    unsafe { write_volatile(TEST_DEVICE, code) };
+    loop {
+        riscv::asm::wfi();
+    }
+}
+
+/// An output pin with no hardware behind it: it prints each change with the
+/// loop's time on the UART.
+struct LoggedPin {
+    name: &'static str,
+    high: bool,
+}
+
+impl LoggedPin {
+    fn new(name: &'static str) -> LoggedPin {
+        LoggedPin { name, high: false }
+    }
+
+    fn set(&mut self, high: bool) {
+        if high != self.high {
+            self.high = high;
+            println!("{} us {} {}", uasyncio::time::now_us(), self.name, u8::from(high));
+        }
+    }
+}
+
+impl ErrorType for LoggedPin {
+    type Error = core::convert::Infallible;
+}
+
+impl OutputPin for LoggedPin {
+    fn set_low(&mut self) -> Result<(), Self::Error> {
+        self.set(false);
+        Ok(())
+    }
+
+    fn set_high(&mut self) -> Result<(), Self::Error> {
+        self.set(true);
+        Ok(())
+    }
+}
+
+impl StatefulOutputPin for LoggedPin {
+    fn is_set_high(&mut self) -> Result<bool, Self::Error> {
+        Ok(self.high)
+    }
+
+    fn is_set_low(&mut self) -> Result<bool, Self::Error> {
+        Ok(!self.high)
+    }
+}
+
+#[riscv_rt::core_interrupt(Interrupt::MachineTimer)]
+fn machine_timer() {
+    uasyncio_riscv::on_machine_timer();
+}
+
+#[riscv_rt::entry]
+fn main() -> ! {
+    {
+        use core::mem::MaybeUninit;
+        static mut HEAP_MEM: [MaybeUninit<u8>; HEAP_BYTES] = [MaybeUninit::uninit(); HEAP_BYTES];
+        // SAFETY: called once, before any allocation; the memory is ours alone.
+        unsafe { HEAP.init(core::ptr::addr_of_mut!(HEAP_MEM) as usize, HEAP_BYTES) }
+    }
+    // SAFETY: the `virt` board's CLINT registers for hart 0, used by nothing else.
+    let platform = unsafe { uasyncio_riscv::MtimePlatform::new(MTIME, MTIMECMP0, MTIME_HZ) };
+    let event_loop = uasyncio::new_event_loop_with(platform);
+    println!("two_leds on qemu virt (rv32imac): mtime at {} Hz, WFI idle", MTIME_HZ);
+    event_loop.run_until_complete(async {
+        uasyncio_tutorials::two_leds(LoggedPin::new("GPIO14"), LoggedPin::new("GPIO12")).await;
+        sleep(RUN_SECS).await;
+    });
+    println!("done at {} us", event_loop.time_us());
+    exit(true)
+}
+
+#[panic_handler]
+fn panic(info: &core::panic::PanicInfo) -> ! {
+    println!("panic: {}", info);
+    exit(false)
+}
