@@ -76,17 +76,17 @@ step "Cortex-M firmware: clippy and build (thumbv7m-none-eabi, release)"
     cargo build --release --target thumbv7m-none-eabi -p lm3s6965-tutorials
 )
 
-# run_firmware NAME QEMU-COMMAND...: runs it (30 s at most), prints its
-# output, fails unless it exits 0 having printed `done`, and checks that it
-# idled: QEMU's own CPU time would be the whole run if the firmware polled
-# instead of sleeping in WFI.
+# run_firmware NAME QEMU-COMMAND...: runs it (30 s at most, standard input
+# as given) into $target_dir/NAME.log, prints its output, fails unless it
+# exits 0 having printed `done`, and checks that it idled: QEMU's own CPU
+# time would be the whole run if the firmware polled instead of sleeping.
 run_firmware() {
     local name="$1"
     shift
-    log="$target_dir/$name.log"
+    local log="$target_dir/$name.log"
     local status=0 user_s sys_s real_s
     local TIMEFORMAT='%U %S %R'
-    { time timeout 30 "$@" >"$log" 2>&1 </dev/null || status=$?; } 2>"$log.time"
+    { time timeout 30 "$@" >"$log" 2>&1 || status=$?; } 2>"$log.time"
     cat "$log"
     read -r user_s sys_s real_s <"$log.time"
     echo "qemu: ${real_s}s wall, ${user_s}s user + ${sys_s}s system CPU"
@@ -103,8 +103,8 @@ run_firmware() {
 step "Cortex-M firmware under qemu-system-arm -machine lm3s6965evb: two_leds + timer interrupt flag"
 run_firmware lm3s6965-tutorials qemu-system-arm -cpu cortex-m3 -machine lm3s6965evb -nographic \
     -semihosting-config enable=on,target=native \
-    -kernel "$target_dir/thumbv7m-none-eabi/release/lm3s6965-tutorials"
-python3 firmware/compare_timeline.py firmware/expected/two_leds.txt "$log" \
+    -kernel "$target_dir/thumbv7m-none-eabi/release/lm3s6965-tutorials" </dev/null
+python3 firmware/compare_timeline.py firmware/expected/two_leds.txt "$target_dir/lm3s6965-tutorials.log" \
     --late-ms 50 --timer-ms 700 --timer-flags 5
 
 step "RISC-V firmware: clippy and build (riscv32imac-unknown-none-elf, release)"
@@ -114,7 +114,19 @@ step "RISC-V firmware: clippy and build (riscv32imac-unknown-none-elf, release)"
     cargo build --release --target riscv32imac-unknown-none-elf -p qemu-virt-riscv-tutorials
 )
 
-step "RISC-V firmware under qemu-system-riscv32 -machine virt: two_leds"
-run_firmware qemu-virt-riscv-tutorials qemu-system-riscv32 -machine virt -bios none -nographic \
-    -kernel "$target_dir/riscv32imac-unknown-none-elf/release/qemu-virt-riscv-tutorials"
-python3 firmware/compare_timeline.py firmware/expected/two_leds.txt "$log" --late-ms 50
+step "RISC-V firmware under qemu-system-riscv32 -machine virt: two_leds + UART interrupt flag"
+# Types `a` at 1 s and `b` at 2 s on the serial console; stdin stays open
+# until after the firmware's 5.25 s run.
+{ sleep 1; printf a; sleep 1; printf b; sleep 4.5; } |
+    run_firmware qemu-virt-riscv-tutorials qemu-system-riscv32 -machine virt -bios none -nographic \
+        -kernel "$target_dir/riscv32imac-unknown-none-elf/release/qemu-virt-riscv-tutorials"
+rv_log="$target_dir/qemu-virt-riscv-tutorials.log"
+python3 firmware/compare_timeline.py firmware/expected/two_leds.txt "$rv_log" --late-ms 50
+# One wake per byte typed, in order (each a second apart, so never merged).
+if [ "$(grep -c ' us uart flag ' "$rv_log")" != 2 ] ||
+    ! grep -q " us uart flag 1 after byte 1 'a'$" "$rv_log" ||
+    ! grep -q " us uart flag 2 after byte 2 'b'$" "$rv_log"; then
+    echo "baremetal: the UART task did not wake once for each byte typed"
+    exit 1
+fi
+echo "uart flags: 2, one per byte typed"

@@ -8,6 +8,11 @@
 //!   0x1000_0000, QEMU's serial console) as `<µs> us <pin> <level>`, the
 //!   timeline `scripts/baremetal.sh` compares with the simulated board's
 //!   (`firmware/expected/two_leds.txt`).
+//! - The UART's receive interrupt (through the PLIC) sets a
+//!   `ThreadSafeFlag` that a task awaits: for each wake it prints
+//!   `<µs> us uart flag <n> after byte <k> '<c>'`, until two bytes came.
+//!   `scripts/baremetal.sh` types `a`, then `b` a second later, on QEMU's
+//!   standard input (the serial console).
 //! - The clock is the CLINT's `mtime` (10 MHz on `virt`), the alarm its
 //!   `mtimecmp`, the idle wait `WFI` (`uasyncio-riscv`).
 //!
@@ -18,11 +23,12 @@
 #![no_main]
 
 use core::fmt::Write;
-use core::ptr::write_volatile;
+use core::ptr::{read_volatile, write_volatile};
+use core::sync::atomic::{AtomicU32, Ordering};
 
 use embedded_hal::digital::{ErrorType, OutputPin, StatefulOutputPin};
 use riscv::interrupt::Interrupt;
-use uasyncio::sleep;
+use uasyncio::{ThreadSafeFlag, create_task, sleep};
 
 /// QEMU `virt`'s CLINT: `mtime`, hart 0's `mtimecmp`, and their rate.
 const MTIME: usize = 0x0200_BFF8;
@@ -30,12 +36,30 @@ const MTIMECMP0: usize = 0x0200_4000;
 const MTIME_HZ: u32 = 10_000_000;
 /// The 16550 UART's transmit register (QEMU needs no set-up to print).
 const UART_THR: *mut u8 = 0x1000_0000 as *mut u8;
+/// The UART's interrupt enable (bit 0: received data) and line status
+/// (bit 0: data ready) registers; the received byte is read at `UART_THR`.
+const UART_IER: *mut u8 = 0x1000_0001 as *mut u8;
+const UART_LSR: *const u8 = 0x1000_0005 as *const u8;
+/// The PLIC: the UART is source 10; hart 0's machine-mode context is 0.
+const PLIC_PRIORITY_UART: *mut u32 = (0x0C00_0000 + 4 * 10) as *mut u32;
+const PLIC_ENABLE_CTX0: *mut u32 = 0x0C00_2000 as *mut u32;
+const PLIC_THRESHOLD_CTX0: *mut u32 = 0x0C20_0000 as *mut u32;
+const PLIC_CLAIM_CTX0: *mut u32 = 0x0C20_0004 as *mut u32;
+const UART_IRQ: u32 = 10;
 /// The SiFive test device: writing here powers the machine off.
 const TEST_DEVICE: *mut u32 = 0x0010_0000 as *mut u32;
 const TEST_PASS: u32 = 0x5555;
 const TEST_FAIL: u32 = 0x3333;
 /// How long the program runs: every LED edge up to 5 s, none after.
 const RUN_SECS: f64 = 5.25;
+
+/// Set by the UART interrupt, awaited by `uart_flags`.
+static UART_FLAG: ThreadSafeFlag = ThreadSafeFlag::new();
+/// Bytes received so far, and the last one.
+static RX_COUNT: AtomicU32 = AtomicU32::new(0);
+static RX_LAST: AtomicU32 = AtomicU32::new(0);
+/// How many bytes `uart_flags` waits for.
+const RX_BYTES: u32 = 2;
 
 #[global_allocator]
 static HEAP: embedded_alloc::LlffHeap = embedded_alloc::LlffHeap::empty();
@@ -122,6 +146,46 @@ fn machine_timer() {
     uasyncio_riscv::on_machine_timer();
 }
 
+#[riscv_rt::core_interrupt(Interrupt::MachineExternal)]
+fn machine_external() {
+    // SAFETY: the `virt` board's PLIC and UART registers, used by nothing
+    // else while the UART interrupt is enabled.
+    unsafe {
+        let source = read_volatile(PLIC_CLAIM_CTX0);
+        while read_volatile(UART_LSR) & 1 != 0 {
+            RX_LAST.store(u32::from(read_volatile(UART_THR)), Ordering::Relaxed);
+            RX_COUNT.fetch_add(1, Ordering::Relaxed);
+        }
+        write_volatile(PLIC_CLAIM_CTX0, source);
+    }
+    UART_FLAG.set();
+}
+
+/// Routes the UART's receive interrupt to this hart (machine mode).
+fn enable_uart_rx_interrupt() {
+    // SAFETY: as in `machine_external`.
+    unsafe {
+        write_volatile(PLIC_PRIORITY_UART, 1);
+        write_volatile(PLIC_THRESHOLD_CTX0, 0);
+        write_volatile(PLIC_ENABLE_CTX0, 1 << UART_IRQ);
+        write_volatile(UART_IER, 1);
+        riscv::register::mie::set_mext();
+    }
+}
+
+/// Awaits the UART interrupt's flag until `RX_BYTES` bytes came.
+async fn uart_flags() {
+    enable_uart_rx_interrupt();
+    let mut wakes = 0;
+    while RX_COUNT.load(Ordering::Relaxed) < RX_BYTES {
+        UART_FLAG.wait().await;
+        wakes += 1;
+        let count = RX_COUNT.load(Ordering::Relaxed);
+        let byte = RX_LAST.load(Ordering::Relaxed) as u8 as char;
+        println!("{} us uart flag {} after byte {} '{}'", uasyncio::time::now_us(), wakes, count, byte);
+    }
+}
+
 #[riscv_rt::entry]
 fn main() -> ! {
     {
@@ -136,7 +200,9 @@ fn main() -> ! {
     println!("two_leds on qemu virt (rv32imac): mtime at {} Hz, WFI idle", MTIME_HZ);
     event_loop.run_until_complete(async {
         uasyncio_tutorials::two_leds(LoggedPin::new("GPIO14"), LoggedPin::new("GPIO12")).await;
+        let uart = create_task(uart_flags());
         sleep(RUN_SECS).await;
+        assert!(uart.done(), "the UART task has not seen its {RX_BYTES} bytes");
     });
     println!("done at {} us", event_loop.time_us());
     exit(true)
