@@ -160,7 +160,7 @@ fn main() -> ! {
     }
     let core = cortex_m::Peripherals::take().expect("core peripherals taken once");
     let platform = uasyncio_cortex_m::SysTickPlatform::start(core.SYST, CORE_HZ);
-    let event_loop = uasyncio::new_event_loop_with(platform);
+    let event_loop = uasyncio::new_event_loop_with(platform.clone());
     hprintln!("two_leds on lm3s6965: SysTick at {} Hz, WFI idle", CORE_HZ);
     event_loop.run_until_complete(async {
         uasyncio_tutorials::two_leds(LoggedPin::new("GPIO14"), LoggedPin::new("GPIO12")).await;
@@ -168,10 +168,23 @@ fn main() -> ! {
         sleep(RUN_SECS).await;
         assert!(timer.done(), "the timer task has not seen its {TIMER_FLAGS} flags");
     });
+    clock_never_steps_back(&platform);
     hprintln!("done at {} us", event_loop.time_us());
     debug::exit(debug::EXIT_SUCCESS);
     loop {
         cortex_m::asm::wfi();
+    }
+}
+
+/// Reads the clock back to back across a few dozen of its ticks or alarms:
+/// it must never step back (a wrap read half before, half after).
+fn clock_never_steps_back(platform: &impl uasyncio::Platform) {
+    let start = platform.now_us();
+    let mut last = start;
+    while last - start < 20_000 {
+        let now = platform.now_us();
+        assert!(now >= last, "the clock stepped back from {last} us to {now} us");
+        last = now;
     }
 }
 

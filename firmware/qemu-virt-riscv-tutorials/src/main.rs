@@ -196,7 +196,7 @@ fn main() -> ! {
     }
     // SAFETY: the `virt` board's CLINT registers for hart 0, used by nothing else.
     let platform = unsafe { uasyncio_riscv::MtimePlatform::new(MTIME, MTIMECMP0, MTIME_HZ) };
-    let event_loop = uasyncio::new_event_loop_with(platform);
+    let event_loop = uasyncio::new_event_loop_with(platform.clone());
     println!("two_leds on qemu virt (rv32imac): mtime at {} Hz, WFI idle", MTIME_HZ);
     event_loop.run_until_complete(async {
         uasyncio_tutorials::two_leds(LoggedPin::new("GPIO14"), LoggedPin::new("GPIO12")).await;
@@ -204,8 +204,21 @@ fn main() -> ! {
         sleep(RUN_SECS).await;
         assert!(uart.done(), "the UART task has not seen its {RX_BYTES} bytes");
     });
+    clock_never_steps_back(&platform);
     println!("done at {} us", event_loop.time_us());
     exit(true)
+}
+
+/// Reads the clock back to back across a few dozen of its ticks or alarms:
+/// it must never step back (a wrap read half before, half after).
+fn clock_never_steps_back(platform: &impl uasyncio::Platform) {
+    let start = platform.now_us();
+    let mut last = start;
+    while last - start < 20_000 {
+        let now = platform.now_us();
+        assert!(now >= last, "the clock stepped back from {last} us to {now} us");
+        last = now;
+    }
 }
 
 #[panic_handler]

@@ -56,6 +56,9 @@ pub fn on_systick() {
 ///   millisecond meanwhile, but the loop itself does not run.
 /// - `notify`: sets a flag under a critical section; the interrupt that
 ///   called it has already woken the core.
+///
+/// Copies read the same timer (its state is per chip, not per value).
+#[derive(Clone)]
 pub struct SysTickPlatform {
     /// Core clock cycles per SysTick period (the reload value plus one).
     cycles_per_tick: u32,
@@ -87,18 +90,21 @@ impl SysTickPlatform {
     }
 
     fn now_us_in(&self, cs: critical_section::CriticalSection<'_>) -> u64 {
-        let ticks = TICKS.borrow(cs).get();
-        let reload = self.cycles_per_tick - 1;
-        let mut elapsed = reload - SYST::get_current();
-        let mut extra = 0;
+        let mut current = SYST::get_current();
         // Wrapped since the handler last ran (it is held off by the mask):
         // count that millisecond too, with the value read after the wrap.
-        if cortex_m::peripheral::SCB::is_pendst_pending() {
-            elapsed = reload - SYST::get_current();
-            extra = 1;
+        let pending = cortex_m::peripheral::SCB::is_pendst_pending();
+        if pending {
+            current = SYST::get_current();
         }
+        // SysTick counts reload, …, 1, 0 and pends its exception on reaching
+        // 0: from then on that millisecond is over (its tick pending or
+        // counted), so 0 reads as the start of the next one, like the reload
+        // value after it; the time never steps back.
+        let elapsed = if current == 0 { 0 } else { self.cycles_per_tick - 1 - current };
+        let ticks = TICKS.borrow(cs).get() + u64::from(pending);
         let sub_us = u64::from(elapsed) * 1_000_000 / u64::from(self.cycles_per_tick * TICK_HZ);
-        (ticks + extra) * 1_000_000 / u64::from(TICK_HZ) + sub_us
+        ticks * 1_000_000 / u64::from(TICK_HZ) + sub_us
     }
 }
 

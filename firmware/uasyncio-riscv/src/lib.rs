@@ -72,6 +72,9 @@ pub fn on_machine_timer() {
 ///   until the deadline or another interrupt.
 /// - `notify`: sets a flag under a critical section; the interrupt that
 ///   called it has already woken the hart.
+///
+/// Copies read the same timer (its state is per chip, not per value).
+#[derive(Clone)]
 pub struct MtimePlatform {
     mtime: usize,
     mtimecmp: usize,
