@@ -68,12 +68,17 @@ qemu-system-riscv32 --version | head -1
 
 # The firmware is a workspace of its own (firmware/Cargo.toml), excluded from
 # the host workspace; it shares CARGO_TARGET_DIR with it.
-step "Cortex-M firmware: clippy and build (thumbv7m-none-eabi, release)"
+# thumbv6m too: its code runs on QEMU's Cortex-M3 (ARMv6-M is a subset of
+# ARMv7-M), and exercises the runtime's paths for chips without
+# compare-and-swap (critical-section atomics, portable-atomic-util's Arc).
+step "Cortex-M firmware: clippy and build (thumbv7m-none-eabi and thumbv6m-none-eabi, release)"
 (
     cd firmware
     cargo fmt --check
-    cargo clippy --release --target thumbv7m-none-eabi -p uasyncio-cortex-m -p lm3s6965-tutorials -- -D warnings
-    cargo build --release --target thumbv7m-none-eabi -p lm3s6965-tutorials
+    for target in thumbv7m-none-eabi thumbv6m-none-eabi; do
+        cargo clippy --release --target "$target" -p uasyncio-cortex-m -p lm3s6965-tutorials -- -D warnings
+        cargo build --release --target "$target" -p lm3s6965-tutorials
+    done
 )
 
 # run_firmware NAME QEMU-COMMAND...: runs it (30 s at most, standard input
@@ -113,22 +118,27 @@ footprint() {
 }
 
 lm3s6965=(qemu-system-arm -cpu cortex-m3 -machine lm3s6965evb -nographic
-    -semihosting-config enable=on,target=native
-    -kernel "$target_dir/thumbv7m-none-eabi/release/lm3s6965-tutorials")
+    -semihosting-config enable=on,target=native)
 
 # Emulated time: with -icount (one instruction per ns, no sleeping) QEMU's
 # clocks follow the instructions run, not the host, and jump over idle
 # time: the run takes a fraction of a second and its times do not depend on
 # the host's load, so the checks are tight.
-step "Cortex-M firmware under qemu-system-arm -machine lm3s6965evb, emulated time (-icount): two_leds + timer interrupt flag"
-IDLE_CHECK=0 run_firmware lm3s6965-tutorials-icount "${lm3s6965[@]}" -icount shift=0,sleep=off </dev/null
-python3 firmware/compare_timeline.py firmware/expected/two_leds.txt "$target_dir/lm3s6965-tutorials-icount.log" \
-    --late-ms 10 --timer-ms 700 --timer-flags 5 --timer-tolerance 0.01
+step "Cortex-M firmware (thumbv7m, thumbv6m) under qemu-system-arm -machine lm3s6965evb, emulated time (-icount): two_leds + timer interrupt flag"
+for target in thumbv7m-none-eabi thumbv6m-none-eabi; do
+    echo "--- built for $target"
+    IDLE_CHECK=0 run_firmware "lm3s6965-tutorials-icount-$target" "${lm3s6965[@]}" -icount shift=0,sleep=off \
+        -kernel "$target_dir/$target/release/lm3s6965-tutorials" </dev/null
+    python3 firmware/compare_timeline.py firmware/expected/two_leds.txt \
+        "$target_dir/lm3s6965-tutorials-icount-$target.log" \
+        --late-ms 10 --timer-ms 700 --timer-flags 5 --timer-tolerance 0.01
+done
 
 # Real time: the firmware sleeps in WFI between deadlines (QEMU's CPU time
 # shows it), SysTick keeps the host's pace.
-step "Cortex-M firmware under qemu-system-arm -machine lm3s6965evb, real time: two_leds + timer interrupt flag"
-run_firmware lm3s6965-tutorials "${lm3s6965[@]}" </dev/null
+step "Cortex-M firmware (thumbv7m) under qemu-system-arm -machine lm3s6965evb, real time: two_leds + timer interrupt flag"
+run_firmware lm3s6965-tutorials "${lm3s6965[@]}" \
+    -kernel "$target_dir/thumbv7m-none-eabi/release/lm3s6965-tutorials" </dev/null
 python3 firmware/compare_timeline.py firmware/expected/two_leds.txt "$target_dir/lm3s6965-tutorials.log" \
     --late-ms 50 --timer-ms 700 --timer-flags 5
 footprint "$target_dir/thumbv7m-none-eabi/release/lm3s6965-tutorials"

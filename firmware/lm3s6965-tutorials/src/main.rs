@@ -17,8 +17,8 @@
 #![no_std]
 #![no_main]
 
+use core::cell::Cell;
 use core::ptr::{read_volatile, write_volatile};
-use core::sync::atomic::{AtomicU32, Ordering};
 
 use cortex_m_rt::{entry, exception};
 use cortex_m_semihosting::{debug, hprintln};
@@ -43,7 +43,8 @@ const HEAP_BYTES: usize = 16 * 1024;
 /// Set by the Timer 0A interrupt, awaited by `timer_flags`.
 static TIMER_FLAG: ThreadSafeFlag = ThreadSafeFlag::new();
 /// Timer 0A interrupts so far: the task's n-th wake should follow the n-th.
-static TIMER_INTERRUPTS: AtomicU32 = AtomicU32::new(0);
+/// (A critical section, not an atomic add: thumbv6m has none.)
+static TIMER_INTERRUPTS: critical_section::Mutex<Cell<u32>> = critical_section::Mutex::new(Cell::new(0));
 
 /// An output pin with no hardware behind it: it prints each change with the
 /// loop's time, over semihosting.
@@ -130,7 +131,10 @@ fn stop_timer0() {
 fn TIMER_0A() {
     // SAFETY: as in `start_timer0`; writing 1 clears the time-out interrupt.
     unsafe { write_volatile(reg::GPTM_ICR, 1) };
-    TIMER_INTERRUPTS.fetch_add(1, Ordering::Relaxed);
+    critical_section::with(|cs| {
+        let count = TIMER_INTERRUPTS.borrow(cs);
+        count.set(count.get() + 1);
+    });
     TIMER_FLAG.set();
 }
 
@@ -144,7 +148,7 @@ async fn timer_flags() {
     start_timer0(TIMER_MS);
     for n in 1..=TIMER_FLAGS {
         TIMER_FLAG.wait().await;
-        let interrupts = TIMER_INTERRUPTS.load(Ordering::Relaxed);
+        let interrupts = critical_section::with(|cs| TIMER_INTERRUPTS.borrow(cs).get());
         hprintln!("{} us timer flag {} after interrupt {}", uasyncio::time::now_us(), n, interrupts);
     }
     stop_timer0();
