@@ -107,6 +107,16 @@ run_firmware() {
     }'
 }
 
+# far_deadline LOG WAKE: the firmware's bad-input check ran: a sleep(u64::MAX)
+# was the only timer while an interrupt (WAKE, as printed) woke the loop.
+far_deadline() {
+    if ! grep -q "^[0-9]* us far deadline pending, woken by $2\$" "$1"; then
+        echo "baremetal: no wake by $2 with a far deadline pending in $1"
+        return 1
+    fi
+    echo "far deadline: the loop idled on sleep(u64::MAX) and woke for $2"
+}
+
 # footprint ELF: flash (vectors, code, read-only data, initialised data) and
 # static RAM (initialised and zeroed data, including the 16 KiB heap), from
 # the section sizes (information only; no budget is enforced yet).
@@ -124,7 +134,7 @@ lm3s6965=(qemu-system-arm -cpu cortex-m3 -machine lm3s6965evb -nographic
 # clocks follow the instructions run, not the host, and jump over idle
 # time: the run takes a fraction of a second and its times do not depend on
 # the host's load, so the checks are tight.
-step "Cortex-M firmware (thumbv7m, thumbv6m) under qemu-system-arm -machine lm3s6965evb, emulated time (-icount): two_leds + timer interrupt flag"
+step "Cortex-M firmware (thumbv7m, thumbv6m) under qemu-system-arm -machine lm3s6965evb, emulated time (-icount): two_leds + timer interrupt flag + far deadline"
 for target in thumbv7m-none-eabi thumbv6m-none-eabi; do
     echo "--- built for $target"
     IDLE_CHECK=0 run_firmware "lm3s6965-tutorials-icount-$target" "${lm3s6965[@]}" -icount shift=0,sleep=off \
@@ -132,15 +142,17 @@ for target in thumbv7m-none-eabi thumbv6m-none-eabi; do
     python3 firmware/compare_timeline.py firmware/expected/two_leds.txt \
         "$target_dir/lm3s6965-tutorials-icount-$target.log" \
         --late-ms 10 --timer-ms 700 --timer-flags 5 --timer-tolerance 0.01
+    far_deadline "$target_dir/lm3s6965-tutorials-icount-$target.log" "timer interrupt 6"
 done
 
 # Real time: the firmware sleeps in WFI between deadlines (QEMU's CPU time
 # shows it), SysTick keeps the host's pace.
-step "Cortex-M firmware (thumbv7m) under qemu-system-arm -machine lm3s6965evb, real time: two_leds + timer interrupt flag"
+step "Cortex-M firmware (thumbv7m) under qemu-system-arm -machine lm3s6965evb, real time: two_leds + timer interrupt flag + far deadline"
 run_firmware lm3s6965-tutorials "${lm3s6965[@]}" \
     -kernel "$target_dir/thumbv7m-none-eabi/release/lm3s6965-tutorials" </dev/null
 python3 firmware/compare_timeline.py firmware/expected/two_leds.txt "$target_dir/lm3s6965-tutorials.log" \
     --late-ms 50 --timer-ms 700 --timer-flags 5
+far_deadline "$target_dir/lm3s6965-tutorials.log" "timer interrupt 6"
 footprint "$target_dir/thumbv7m-none-eabi/release/lm3s6965-tutorials"
 
 step "RISC-V firmware: clippy and build (riscv32imac-unknown-none-elf, release)"
@@ -150,10 +162,10 @@ step "RISC-V firmware: clippy and build (riscv32imac-unknown-none-elf, release)"
     cargo build --release --target riscv32imac-unknown-none-elf -p qemu-virt-riscv-tutorials
 )
 
-step "RISC-V firmware under qemu-system-riscv32 -machine virt: two_leds + UART interrupt flag"
-# Types `a` at 1 s and `b` at 2 s on the serial console; stdin stays open
-# until after the firmware's 5.25 s run.
-{ sleep 1; printf a; sleep 1; printf b; sleep 4.5; } |
+step "RISC-V firmware under qemu-system-riscv32 -machine virt: two_leds + UART interrupt flag + far deadline"
+# Types `a` at 1 s and `b` at 2 s on the serial console, and `c` at 6.5 s
+# for the far-deadline check; stdin stays open until after the run.
+{ sleep 1; printf a; sleep 1; printf b; sleep 4.5; printf c; sleep 1; } |
     run_firmware qemu-virt-riscv-tutorials qemu-system-riscv32 -machine virt -bios none -nographic \
         -kernel "$target_dir/riscv32imac-unknown-none-elf/release/qemu-virt-riscv-tutorials"
 rv_log="$target_dir/qemu-virt-riscv-tutorials.log"
@@ -166,4 +178,5 @@ if [ "$(grep -c ' us uart flag ' "$rv_log")" != 2 ] ||
     exit 1
 fi
 echo "uart flags: 2, one per byte typed"
+far_deadline "$rv_log" "byte 'c'"
 footprint "$target_dir/riscv32imac-unknown-none-elf/release/qemu-virt-riscv-tutorials"

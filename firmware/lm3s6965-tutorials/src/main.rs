@@ -12,7 +12,11 @@
 //!   one wake per interrupt).
 //! - The clock is SysTick, the idle wait `WFI` (`uasyncio-cortex-m`).
 //!
-//! After 5.25 s it prints `done` and exits QEMU (semihosting exit status 0;
+//! - Then, on a fresh loop, a `sleep(u64::MAX)` as the only timer while a
+//!   task waits for one more timer interrupt: it prints
+//!   `<µs> us far deadline pending, woken by timer interrupt 6`.
+//!
+//! After that (about 5.95 s) it prints `done` and exits QEMU (semihosting exit status 0;
 //! a panic prints its message and exits with status 1).
 #![no_std]
 #![no_main]
@@ -154,6 +158,26 @@ async fn timer_flags() {
     stop_timer0();
 }
 
+/// Bad input: a deadline beyond any clock's range (`sleep(u64::MAX)` µs) is
+/// the only timer, on a fresh loop (the blinkers discarded), while a task
+/// waits for one more timer interrupt: the loop must idle on the far
+/// deadline without overflowing or waking early, and wake for the interrupt.
+fn far_deadline_and_an_interrupt(platform: &uasyncio_cortex_m::SysTickPlatform) {
+    let event_loop = uasyncio::new_event_loop_with(platform.clone());
+    event_loop.run_until_complete(async {
+        let far = create_task(async {
+            sleep(u64::MAX).await;
+            panic!("a sleep of u64::MAX us ended");
+        });
+        start_timer0(TIMER_MS);
+        TIMER_FLAG.wait().await;
+        stop_timer0();
+        let interrupts = critical_section::with(|cs| TIMER_INTERRUPTS.borrow(cs).get());
+        hprintln!("{} us far deadline pending, woken by timer interrupt {}", uasyncio::time::now_us(), interrupts);
+        assert!(far.cancel(), "the far sleeper is still pending");
+    });
+}
+
 #[entry]
 fn main() -> ! {
     {
@@ -173,7 +197,8 @@ fn main() -> ! {
         assert!(timer.done(), "the timer task has not seen its {TIMER_FLAGS} flags");
     });
     clock_never_steps_back(&platform);
-    hprintln!("done at {} us", event_loop.time_us());
+    far_deadline_and_an_interrupt(&platform);
+    hprintln!("done at {} us", uasyncio::get_event_loop().time_us());
     debug::exit(debug::EXIT_SUCCESS);
     loop {
         cortex_m::asm::wfi();

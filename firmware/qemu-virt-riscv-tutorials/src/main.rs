@@ -16,7 +16,11 @@
 //! - The clock is the CLINT's `mtime` (10 MHz on `virt`), the alarm its
 //!   `mtimecmp`, the idle wait `WFI` (`uasyncio-riscv`).
 //!
-//! After 5.25 s it prints `done` and powers QEMU off through the `virt`
+//! - Then, on a fresh loop, a `sleep(u64::MAX)` as the only timer while a
+//!   task waits for the next byte (`c`, typed at 6.5 s): it prints
+//!   `<µs> us far deadline pending, woken by byte 'c'`.
+//!
+//! After that it prints `done` and powers QEMU off through the `virt`
 //! board's test device (exit status 0; a panic prints its message and exits
 //! with status 1).
 #![no_std]
@@ -186,6 +190,27 @@ async fn uart_flags() {
     }
 }
 
+/// Bad input: a deadline beyond any clock's range (`sleep(u64::MAX)` µs, an
+/// `mtimecmp` past the counter's end) is the only timer, on a fresh loop
+/// (the blinkers discarded), while a task waits for the next byte typed:
+/// the loop must idle on the far deadline without overflowing or waking
+/// early, and wake for the UART interrupt.
+fn far_deadline_and_an_interrupt(platform: &uasyncio_riscv::MtimePlatform) {
+    let event_loop = uasyncio::new_event_loop_with(platform.clone());
+    event_loop.run_until_complete(async {
+        let far = create_task(async {
+            sleep(u64::MAX).await;
+            panic!("a sleep of u64::MAX us ended");
+        });
+        while RX_COUNT.load(Ordering::Relaxed) <= RX_BYTES {
+            UART_FLAG.wait().await;
+        }
+        let byte = RX_LAST.load(Ordering::Relaxed) as u8 as char;
+        println!("{} us far deadline pending, woken by byte '{}'", uasyncio::time::now_us(), byte);
+        assert!(far.cancel(), "the far sleeper is still pending");
+    });
+}
+
 #[riscv_rt::entry]
 fn main() -> ! {
     {
@@ -205,7 +230,8 @@ fn main() -> ! {
         assert!(uart.done(), "the UART task has not seen its {RX_BYTES} bytes");
     });
     clock_never_steps_back(&platform);
-    println!("done at {} us", event_loop.time_us());
+    far_deadline_and_an_interrupt(&platform);
+    println!("done at {} us", uasyncio::get_event_loop().time_us());
     exit(true)
 }
 
