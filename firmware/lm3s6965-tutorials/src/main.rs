@@ -1,4 +1,4 @@
-//! Tutorial 1 (two LEDs) as firmware for the LM3S6965 (Cortex-M3), run under
+//! Tutorials 1 and 4 (two LEDs, the lecture lab) as firmware for the LM3S6965 (Cortex-M3), run under
 //! `qemu-system-arm -machine lm3s6965evb -semihosting`.
 //!
 //! - The program is `uasyncio_tutorials::two_leds`, the same source the
@@ -11,13 +11,16 @@
 //!   `<µs> us timer flag <n> after interrupt <k>` for the first five (k = n:
 //!   one wake per interrupt).
 //! - The clock is SysTick, the idle wait `WFI` (`uasyncio-cortex-m`).
-//!
 //! - Then, on a fresh loop, a `sleep(u64::MAX)` as the only timer while a
 //!   task waits for one more timer interrupt: it prints
 //!   `<µs> us far deadline pending, woken by timer interrupt 6`.
+//! - Then `uasyncio_tutorials::lecture_lab` on a fresh loop, its times
+//!   printed from its start: red on GPIO 25, green on GPIO 26, and a
+//!   [`ScriptedButton`] pressed at 12.01 s for 0.2 s (as in the simulated
+//!   board's test); compared with `firmware/expected/lecture_lab.txt`.
 //!
-//! After that (about 5.95 s) it prints `done` and exits QEMU (semihosting exit status 0;
-//! a panic prints its message and exits with status 1).
+//! After that (about 18 s in) it prints `done` and exits QEMU (semihosting
+//! exit status 0; a panic prints its message and exits with status 1).
 #![no_std]
 #![no_main]
 
@@ -50,8 +53,56 @@ static TIMER_FLAG: ThreadSafeFlag = ThreadSafeFlag::new();
 /// (A critical section, not an atomic add: thumbv6m has none.)
 static TIMER_INTERRUPTS: critical_section::Mutex<Cell<u32>> = critical_section::Mutex::new(Cell::new(0));
 
+/// Where the current program's time 0 is on the loop's clock: the pins and
+/// lines print their times from there, as the simulated board does.
+static ORIGIN_US: critical_section::Mutex<core::cell::Cell<u64>> =
+    critical_section::Mutex::new(core::cell::Cell::new(0));
+
+/// The loop's time since the current program started.
+fn program_time_us() -> u64 {
+    uasyncio::time::now_us() - critical_section::with(|cs| ORIGIN_US.borrow(cs).get())
+}
+
+/// An input pin with no hardware behind it: a button pulled up, pressed
+/// (low) from `press_us` to `release_us` of program time.
+struct ScriptedButton {
+    press_us: u64,
+    release_us: u64,
+}
+
+impl ErrorType for ScriptedButton {
+    type Error = core::convert::Infallible;
+}
+
+impl embedded_hal::digital::InputPin for ScriptedButton {
+    fn is_high(&mut self) -> Result<bool, Self::Error> {
+        let now = program_time_us();
+        Ok(!(self.press_us..self.release_us).contains(&now))
+    }
+
+    fn is_low(&mut self) -> Result<bool, Self::Error> {
+        self.is_high().map(|high| !high)
+    }
+}
+
+/// Tutorial 4 on a fresh loop (program time 0 at its start): red on GPIO 25,
+/// green on GPIO 26, the button on GPIO 27 pressed at 12.01 s for 0.2 s, as
+/// in the simulated board's test.
+fn lecture_lab(platform: &uasyncio_cortex_m::SysTickPlatform) {
+    let event_loop = uasyncio::new_event_loop_with(platform.clone());
+    let origin = event_loop.time_us();
+    critical_section::with(|cs| ORIGIN_US.borrow(cs).set(origin));
+    hprintln!("lecture_lab from {} us", origin);
+    event_loop.run_until_complete(uasyncio_tutorials::lecture_lab(
+        LoggedPin::new("GPIO25"),
+        LoggedPin::new("GPIO26"),
+        ScriptedButton { press_us: 12_010_000, release_us: 12_210_000 },
+        |line| hprintln!("{} us print {}", program_time_us(), line),
+    ));
+}
+
 /// An output pin with no hardware behind it: it prints each change with the
-/// loop's time, over semihosting.
+/// program's time, over semihosting.
 struct LoggedPin {
     name: &'static str,
     high: bool,
@@ -65,7 +116,7 @@ impl LoggedPin {
     fn set(&mut self, high: bool) {
         if high != self.high {
             self.high = high;
-            hprintln!("{} us {} {}", uasyncio::time::now_us(), self.name, u8::from(high));
+            hprintln!("{} us {} {}", program_time_us(), self.name, u8::from(high));
         }
     }
 }
@@ -198,6 +249,7 @@ fn main() -> ! {
     });
     clock_never_steps_back(&platform);
     far_deadline_and_an_interrupt(&platform);
+    lecture_lab(&platform);
     hprintln!("done at {} us", uasyncio::get_event_loop().time_us());
     debug::exit(debug::EXIT_SUCCESS);
     loop {

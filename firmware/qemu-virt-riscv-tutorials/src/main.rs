@@ -1,4 +1,4 @@
-//! Tutorial 1 (two LEDs) as firmware for QEMU's RISC-V `virt` board
+//! Tutorials 1 and 4 (two LEDs, the lecture lab) as firmware for QEMU's RISC-V `virt` board
 //! (RV32IMAC, machine mode), run under
 //! `qemu-system-riscv32 -machine virt -bios none`.
 //!
@@ -15,12 +15,15 @@
 //!   standard input (the serial console).
 //! - The clock is the CLINT's `mtime` (10 MHz on `virt`), the alarm its
 //!   `mtimecmp`, the idle wait `WFI` (`uasyncio-riscv`).
-//!
 //! - Then, on a fresh loop, a `sleep(u64::MAX)` as the only timer while a
 //!   task waits for the next byte (`c`, typed at 6.5 s): it prints
 //!   `<µs> us far deadline pending, woken by byte 'c'`.
+//! - Then `uasyncio_tutorials::lecture_lab` on a fresh loop, its times
+//!   printed from its start: red on GPIO 25, green on GPIO 26, and a
+//!   [`ScriptedButton`] pressed at 12.01 s for 0.2 s (as in the simulated
+//!   board's test); compared with `firmware/expected/lecture_lab.txt`.
 //!
-//! After that it prints `done` and powers QEMU off through the `virt`
+//! After that (about 18.5 s in) it prints `done` and powers QEMU off through the `virt`
 //! board's test device (exit status 0; a panic prints its message and exits
 //! with status 1).
 #![no_std]
@@ -99,8 +102,56 @@ fn exit(ok: bool) -> ! {
     }
 }
 
+/// Where the current program's time 0 is on the loop's clock: the pins and
+/// lines print their times from there, as the simulated board does.
+static ORIGIN_US: critical_section::Mutex<core::cell::Cell<u64>> =
+    critical_section::Mutex::new(core::cell::Cell::new(0));
+
+/// The loop's time since the current program started.
+fn program_time_us() -> u64 {
+    uasyncio::time::now_us() - critical_section::with(|cs| ORIGIN_US.borrow(cs).get())
+}
+
+/// An input pin with no hardware behind it: a button pulled up, pressed
+/// (low) from `press_us` to `release_us` of program time.
+struct ScriptedButton {
+    press_us: u64,
+    release_us: u64,
+}
+
+impl ErrorType for ScriptedButton {
+    type Error = core::convert::Infallible;
+}
+
+impl embedded_hal::digital::InputPin for ScriptedButton {
+    fn is_high(&mut self) -> Result<bool, Self::Error> {
+        let now = program_time_us();
+        Ok(!(self.press_us..self.release_us).contains(&now))
+    }
+
+    fn is_low(&mut self) -> Result<bool, Self::Error> {
+        self.is_high().map(|high| !high)
+    }
+}
+
+/// Tutorial 4 on a fresh loop (program time 0 at its start): red on GPIO 25,
+/// green on GPIO 26, the button on GPIO 27 pressed at 12.01 s for 0.2 s, as
+/// in the simulated board's test.
+fn lecture_lab(platform: &uasyncio_riscv::MtimePlatform) {
+    let event_loop = uasyncio::new_event_loop_with(platform.clone());
+    let origin = event_loop.time_us();
+    critical_section::with(|cs| ORIGIN_US.borrow(cs).set(origin));
+    println!("lecture_lab from {} us", origin);
+    event_loop.run_until_complete(uasyncio_tutorials::lecture_lab(
+        LoggedPin::new("GPIO25"),
+        LoggedPin::new("GPIO26"),
+        ScriptedButton { press_us: 12_010_000, release_us: 12_210_000 },
+        |line| println!("{} us print {}", program_time_us(), line),
+    ));
+}
+
 /// An output pin with no hardware behind it: it prints each change with the
-/// loop's time on the UART.
+/// program's time on the UART.
 struct LoggedPin {
     name: &'static str,
     high: bool,
@@ -114,7 +165,7 @@ impl LoggedPin {
     fn set(&mut self, high: bool) {
         if high != self.high {
             self.high = high;
-            println!("{} us {} {}", uasyncio::time::now_us(), self.name, u8::from(high));
+            println!("{} us {} {}", program_time_us(), self.name, u8::from(high));
         }
     }
 }
@@ -231,6 +282,7 @@ fn main() -> ! {
     });
     clock_never_steps_back(&platform);
     far_deadline_and_an_interrupt(&platform);
+    lecture_lab(&platform);
     println!("done at {} us", uasyncio::get_event_loop().time_us());
     exit(true)
 }
