@@ -117,6 +117,16 @@ far_deadline() {
     echo "far deadline: the loop idled on sleep(u64::MAX) and woke for $2"
 }
 
+# early_flag LOG: the firmware's other bad-input check ran: a ThreadSafeFlag
+# set by an interrupt before the loop existed made the first wait return.
+early_flag() {
+    if ! grep -q "^[0-9]* us early flag: set by an interrupt before the loop existed\$" "$1"; then
+        echo "baremetal: the flag set before the loop existed was not seen in $1"
+        return 1
+    fi
+    echo "early flag: set by an interrupt before the loop existed, seen by the first wait"
+}
+
 # footprint ELF: flash (vectors, code, read-only data, initialised data) and
 # static RAM (initialised and zeroed data, including the 16 KiB heap), from
 # the section sizes (information only; no budget is enforced yet).
@@ -148,6 +158,7 @@ for target in thumbv7m-none-eabi thumbv6m-none-eabi; do
         "$target_dir/lm3s6965-tutorials-icount-$target.log" \
         --late-ms 10 --timer-ms 700 --timer-flags 5 --timer-tolerance 0.01
     far_deadline "$target_dir/lm3s6965-tutorials-icount-$target.log" "timer interrupt 6"
+    early_flag "$target_dir/lm3s6965-tutorials-icount-$target.log"
     python3 firmware/compare_timeline.py firmware/expected/lecture_lab.txt \
         "$target_dir/lm3s6965-tutorials-icount-$target.log" $lecture_lab_checks --late-ms 50
 done
@@ -162,6 +173,7 @@ run_firmware lm3s6965-tutorials "${lm3s6965[@]}" \
 python3 firmware/compare_timeline.py firmware/expected/two_leds.txt "$target_dir/lm3s6965-tutorials.log" \
     --late-ms 100 --timer-ms 700 --timer-flags 5
 far_deadline "$target_dir/lm3s6965-tutorials.log" "timer interrupt 6"
+early_flag "$target_dir/lm3s6965-tutorials.log"
 python3 firmware/compare_timeline.py firmware/expected/lecture_lab.txt "$target_dir/lm3s6965-tutorials.log" \
     $lecture_lab_checks --late-ms 100
 footprint "$target_dir/thumbv7m-none-eabi/release/lm3s6965-tutorials"

@@ -11,6 +11,9 @@
 //!   `<µs> us timer flag <n> after interrupt <k>` for the first five (k = n:
 //!   one wake per interrupt).
 //! - The clock is SysTick, the idle wait `WFI` (`uasyncio-cortex-m`).
+//! - Before the loop exists, UART0's interrupt (pended by software) sets a
+//!   `ThreadSafeFlag`; the timer task's first wait on it returns at once:
+//!   `<µs> us early flag: set by an interrupt before the loop existed`.
 //! - Then, on a fresh loop, a `sleep(u64::MAX)` as the only timer while a
 //!   task waits for one more timer interrupt: it prints
 //!   `<µs> us far deadline pending, woken by timer interrupt 6`.
@@ -46,6 +49,9 @@ const TIMER_FLAGS: u32 = 5;
 #[global_allocator]
 static HEAP: embedded_alloc::LlffHeap = embedded_alloc::LlffHeap::empty();
 const HEAP_BYTES: usize = 16 * 1024;
+
+/// Set by an interrupt (UART0's, pended by software) before the loop exists.
+static EARLY_FLAG: ThreadSafeFlag = ThreadSafeFlag::new();
 
 /// Set by the Timer 0A interrupt, awaited by `timer_flags`.
 static TIMER_FLAG: ThreadSafeFlag = ThreadSafeFlag::new();
@@ -193,6 +199,21 @@ fn TIMER_0A() {
     TIMER_FLAG.set();
 }
 
+#[interrupt]
+fn UART0() {
+    EARLY_FLAG.set();
+}
+
+/// Bad input: an interrupt sets a flag before any loop exists (UART0's
+/// handler, pended by software; QEMU's UART is not otherwise used).
+fn set_a_flag_before_the_loop_exists() {
+    // SAFETY: UART0's handler only sets `EARLY_FLAG`, which is safe anywhere.
+    unsafe { cortex_m::peripheral::NVIC::unmask(interrupt::UART0) };
+    cortex_m::peripheral::NVIC::pend(interrupt::UART0);
+    cortex_m::asm::isb(); // the handler has run
+    cortex_m::peripheral::NVIC::mask(interrupt::UART0);
+}
+
 #[exception]
 fn SysTick() {
     uasyncio_cortex_m::on_systick();
@@ -200,6 +221,9 @@ fn SysTick() {
 
 /// Awaits the timer interrupt's flag `TIMER_FLAGS` times, then stops it.
 async fn timer_flags() {
+    // Set by an interrupt before the loop existed: the wait returns at once.
+    EARLY_FLAG.wait().await;
+    hprintln!("{} us early flag: set by an interrupt before the loop existed", program_time_us());
     start_timer0(TIMER_MS);
     for n in 1..=TIMER_FLAGS {
         TIMER_FLAG.wait().await;
@@ -238,6 +262,7 @@ fn main() -> ! {
         unsafe { HEAP.init(core::ptr::addr_of_mut!(HEAP_MEM) as usize, HEAP_BYTES) }
     }
     let core = cortex_m::Peripherals::take().expect("core peripherals taken once");
+    set_a_flag_before_the_loop_exists();
     let platform = uasyncio_cortex_m::SysTickPlatform::start(core.SYST, CORE_HZ);
     let event_loop = uasyncio::new_event_loop_with(platform.clone());
     hprintln!("two_leds on lm3s6965: SysTick at {} Hz, WFI idle", CORE_HZ);
