@@ -54,8 +54,19 @@ if ! command -v qemu-system-arm >/dev/null || ! command -v qemu-system-riscv32 >
     sudo_cmd=""
     [ "$(id -u)" = 0 ] || sudo_cmd="sudo"
     $sudo_cmd apt-get update -qq
-    # A qemu-utils from bookworm-backports (if installed) requires the
-    # matching qemu-system-*; take that suite when apt knows it.
+    # A qemu-utils from bookworm-backports (this machine image ships one)
+    # requires the matching qemu-system-*: take that suite, telling apt
+    # about it first if it does not know it.
+    if apt-cache policy qemu-utils 2>/dev/null | grep -q '~bpo' &&
+        ! apt-cache policy 2>/dev/null | grep -q 'bookworm-backports'; then
+        # The same archive as the machine's own bookworm entry, suite
+        # bookworm-backports.
+        awk 'BEGIN { RS = ""; ORS = "\n\n" } /Suites:[^\n]*bookworm( |$|-updates)/ {
+                sub(/Suites:[^\n]*/, "Suites: bookworm-backports"); print; exit }' \
+            /etc/apt/sources.list.d/debian.sources |
+            $sudo_cmd tee /etc/apt/sources.list.d/bookworm-backports.sources >/dev/null
+        $sudo_cmd apt-get update -qq
+    fi
     if apt-cache policy qemu-utils 2>/dev/null | grep -q '~bpo' &&
         apt-cache policy 2>/dev/null | grep -q 'bookworm-backports'; then
         $sudo_cmd apt-get install -y -qq --no-install-recommends -t bookworm-backports qemu-system-arm qemu-system-misc
