@@ -12,6 +12,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 repo_root="$PWD"
 export CARGO_TERM_COLOR=never
 target_dir="${CARGO_TARGET_DIR:-$repo_root/target}"
+# The firmware workspace (firmware/) builds into the same directory.
+export CARGO_TARGET_DIR="$target_dir"
 
 targets=(thumbv6m-none-eabi thumbv7m-none-eabi thumbv7em-none-eabihf riscv32imac-unknown-none-elf)
 
