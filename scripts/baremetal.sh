@@ -84,7 +84,9 @@ qemu-system-riscv32 --version | head -1
 # thumbv6m too: its code runs on QEMU's Cortex-M3 (ARMv6-M is a subset of
 # ARMv7-M), and exercises the runtime's paths for chips without
 # compare-and-swap (critical-section atomics, portable-atomic-util's Arc).
-step "Cortex-M firmware: clippy and build (thumbv7m-none-eabi and thumbv6m-none-eabi, release)"
+# The footprint firmwares (two_leds alone, on uasyncio and on embassy) are
+# built for thumbv7m only.
+step "Cortex-M firmware: clippy and build (thumbv7m-none-eabi and thumbv6m-none-eabi, release; footprint firmwares on thumbv7m)"
 (
     cd firmware
     cargo fmt --check
@@ -92,6 +94,9 @@ step "Cortex-M firmware: clippy and build (thumbv7m-none-eabi and thumbv6m-none-
         cargo clippy --release --target "$target" -p uasyncio-cortex-m -p lm3s6965-tutorials -- -D warnings
         cargo build --release --target "$target" -p lm3s6965-tutorials
     done
+    footprint_crates=(-p lm3s6965-board -p two-leds-uasyncio -p two-leds-embassy)
+    cargo clippy --release --target thumbv7m-none-eabi "${footprint_crates[@]}" -- -D warnings
+    cargo build --release --target thumbv7m-none-eabi "${footprint_crates[@]}"
 )
 
 # run_firmware NAME QEMU-COMMAND...: runs it (40 s at most, standard input
@@ -200,6 +205,34 @@ early_flag "$target_dir/lm3s6965-tutorials.log"
 python3 firmware/compare_timeline.py firmware/expected/lecture_lab.txt "$target_dir/lm3s6965-tutorials.log" \
     $lecture_lab_checks --late-ms 100
 footprint "$target_dir/thumbv7m-none-eabi/release/lm3s6965-tutorials"
+
+# The footprint: two_leds alone on uasyncio (emulated time: a fraction of a
+# second) and on embassy-executor + embassy-time (real time: embassy's
+# thread executor idles in WFE, which QEMU runs as a busy loop, so under
+# -icount its 5 s would be 5 billion instructions; it also makes QEMU busy
+# in real time, so no idle check). Same pins, prints, panic handler,
+# profile; both timelines compared with the simulated board's.
+step "footprint: two_leds on uasyncio and on embassy (thumbv7m, qemu-system-arm -machine lm3s6965evb), heap exhaustion"
+fw="$target_dir/thumbv7m-none-eabi/release"
+IDLE_CHECK=0 run_firmware two-leds-uasyncio "${lm3s6965[@]}" -icount shift=0,sleep=off -kernel "$fw/two-leds-uasyncio" </dev/null
+python3 firmware/compare_timeline.py firmware/expected/two_leds.txt "$target_dir/two-leds-uasyncio.log" --late-ms 10
+IDLE_CHECK=0 run_firmware two-leds-embassy "${lm3s6965[@]}" -kernel "$fw/two-leds-embassy" </dev/null
+python3 firmware/compare_timeline.py firmware/expected/two_leds.txt "$target_dir/two-leds-embassy.log" --late-ms 100
+python3 firmware/footprint.py "$fw/two-leds-uasyncio" "$target_dir/two-leds-uasyncio.log" \
+    "$fw/two-leds-embassy" "$target_dir/two-leds-embassy.log"
+# Bad input: the heap runs out (tasks created until an allocation fails):
+# a panic that says so, over semihosting, and exit status 1.
+oom_log="$target_dir/out-of-heap.log"
+oom_status=0
+timeout 40 "${lm3s6965[@]}" -icount shift=0,sleep=off -kernel "$fw/out-of-heap" </dev/null >"$oom_log" 2>&1 || oom_status=$?
+cat "$oom_log"
+if [ "$oom_status" != 1 ] ||
+    ! grep -q '^heap exhausted: [0-9]* B (align [0-9]*) asked with [0-9]* of 1024 B in use; give the firmware a larger heap arena$' "$oom_log" ||
+    ! grep -q '^task 2 created, ' "$oom_log"; then
+    echo "baremetal: heap exhaustion did not end in its panic message and exit status 1 (status $oom_status)"
+    exit 1
+fi
+echo "heap exhaustion: a panic saying so, exit status 1"
 
 step "RISC-V firmware: clippy and build (riscv32imac-unknown-none-elf, release)"
 (
