@@ -45,15 +45,19 @@ where
     G: StatefulOutputPin + 'static,
     B: StatefulOutputPin + 'static,
 {
-    create_task(blink(green, 0.5));
-    create_task(blink(blue, 1.0));
+    create_task(blink(green, 500));
+    create_task(blink(blue, 1000));
 }
 
-/// `led.value(not led.value())`, then `await asyncio.sleep(period)`, forever.
-/// A pin error ends the blinking (the pins used here cannot fail).
-async fn blink<P: StatefulOutputPin>(mut led: P, period_secs: f64) {
+/// `led.value(not led.value())`, then `await asyncio.sleep_ms(period)`,
+/// forever. A pin error ends the blinking (the pins used here cannot fail).
+///
+/// The programs sleep in whole milliseconds or seconds, never in `f64`
+/// seconds: on a chip without an FPU, `sleep(0.5)` links 2 KB of
+/// software floating point (the Cortex-M3's footprint firmware shows it).
+async fn blink<P: StatefulOutputPin>(mut led: P, period_ms: u32) {
     while led.toggle().is_ok() {
-        sleep(period_secs).await;
+        sleep_ms(period_ms).await;
     }
 }
 
@@ -71,8 +75,8 @@ where
     // Part 1: two blinkers for 10 s. The red LED is lent to its blinker and
     // used again in part 2.
     let red = Rc::new(RefCell::new(red));
-    let red_task = create_task(blink_shared(red.clone(), 1.0));
-    let green_task = create_task(blink(green, 0.25));
+    let red_task = create_task(blink_shared(red.clone(), 1000));
+    let green_task = create_task(blink(green, 250));
     sleep(10).await;
     red_task.cancel();
     green_task.cancel();
@@ -88,9 +92,9 @@ where
 }
 
 /// `blink` for a pin shared with the rest of the program.
-async fn blink_shared<P: StatefulOutputPin>(led: Rc<RefCell<P>>, period_secs: f64) {
+async fn blink_shared<P: StatefulOutputPin>(led: Rc<RefCell<P>>, period_ms: u32) {
     while led.borrow_mut().toggle().is_ok() {
-        sleep(period_secs).await;
+        sleep_ms(period_ms).await;
     }
 }
 
@@ -224,7 +228,7 @@ async fn wait_button<B: InputPin>(button: &mut B) {
             return;
         }
         previous = now;
-        sleep(0.04).await;
+        sleep_ms(40).await;
     }
 }
 

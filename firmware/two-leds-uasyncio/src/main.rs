@@ -22,10 +22,10 @@ use cortex_m_rt::{entry, exception};
 use cortex_m_semihosting::hprintln;
 use lm3s6965 as _;
 use lm3s6965_board::{CORE_HZ, CountingHeap, LoggedPin};
-use uasyncio::{create_task, sleep, sleep_ms};
+use uasyncio::{create_task, sleep_ms};
 
 /// How long the program runs: every LED edge up to 5 s, none after.
-const RUN_SECS: f64 = 5.25;
+const RUN_MS: u32 = 5_250;
 
 /// The heap: its high-water mark (under 0.9 KiB) with a little room.
 #[global_allocator]
@@ -50,7 +50,7 @@ fn main() -> ! {
     hprintln!("two_leds on uasyncio");
     event_loop.run_until_complete(async {
         uasyncio_tutorials::two_leds(LoggedPin::new("GPIO14", now_us), LoggedPin::new("GPIO12", now_us)).await;
-        sleep(RUN_SECS).await;
+        sleep_ms(RUN_MS).await;
         // One more task, while the registry has room (it grows by 8 at a
         // time): the heap it takes is the task's cell alone.
         let future = sleep_ms(1);
