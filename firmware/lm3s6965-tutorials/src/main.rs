@@ -32,8 +32,9 @@ use core::ptr::{read_volatile, write_volatile};
 
 use cortex_m_rt::{entry, exception};
 use cortex_m_semihosting::hprintln;
+use firmware_common::{Console, CountingHeap, LoggedPin, ScriptedButton};
 use lm3s6965::interrupt;
-use lm3s6965_board::{CORE_HZ, CountingHeap, LoggedPin, ScriptedButton};
+use lm3s6965_board::CORE_HZ;
 use uasyncio::{ThreadSafeFlag, create_task, sleep};
 
 /// How long the program runs: every LED edge up to 5 s, none after.
@@ -64,6 +65,9 @@ fn program_time_us() -> u64 {
     uasyncio::time::now_us() - critical_section::with(|cs| ORIGIN_US.borrow(cs).get())
 }
 
+/// The pins print the program's time over semihosting.
+const CONSOLE: Console = Console { now_us: program_time_us, print_line: lm3s6965_board::print_line };
+
 /// Tutorial 4 on a fresh loop (program time 0 at its start): red on GPIO 25,
 /// green on GPIO 26, the button on GPIO 27 pressed at 12.01 s for 0.2 s, as
 /// in the simulated board's test.
@@ -73,8 +77,8 @@ fn lecture_lab(platform: &uasyncio_cortex_m::SysTickPlatform) {
     critical_section::with(|cs| ORIGIN_US.borrow(cs).set(origin));
     hprintln!("lecture_lab from {} us", origin);
     event_loop.run_until_complete(uasyncio_tutorials::lecture_lab(
-        LoggedPin::new("GPIO25", program_time_us),
-        LoggedPin::new("GPIO26", program_time_us),
+        LoggedPin::new("GPIO25", CONSOLE),
+        LoggedPin::new("GPIO26", CONSOLE),
         ScriptedButton::new(&[(12_010_000, 12_210_000)], program_time_us),
         |line| hprintln!("{} us print {}", program_time_us(), line),
     ));
@@ -189,11 +193,7 @@ fn main() -> ! {
     let event_loop = uasyncio::new_event_loop_with(platform.clone());
     hprintln!("two_leds on lm3s6965: SysTick at {} Hz, WFI idle", CORE_HZ);
     event_loop.run_until_complete(async {
-        uasyncio_tutorials::two_leds(
-            LoggedPin::new("GPIO14", program_time_us),
-            LoggedPin::new("GPIO12", program_time_us),
-        )
-        .await;
+        uasyncio_tutorials::two_leds(LoggedPin::new("GPIO14", CONSOLE), LoggedPin::new("GPIO12", CONSOLE)).await;
         let timer = create_task(timer_flags());
         sleep(RUN_SECS).await;
         assert!(timer.done(), "the timer task has not seen its {TIMER_FLAGS} flags");

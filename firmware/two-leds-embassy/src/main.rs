@@ -24,8 +24,9 @@ use critical_section::{CriticalSection, Mutex};
 use embassy_executor::Spawner;
 use embassy_time::{Duration, Instant, Timer};
 use embedded_hal::digital::StatefulOutputPin;
+use firmware_common::{Console, LoggedPin};
 use lm3s6965 as _;
-use lm3s6965_board::{CORE_HZ, LoggedPin};
+use lm3s6965_board::CORE_HZ;
 
 /// How long the program runs: every LED edge up to 5 s, none after.
 const RUN_MS: u64 = 5_250;
@@ -107,6 +108,9 @@ fn now_us() -> u64 {
     Instant::now().as_micros()
 }
 
+/// The pins print embassy's time over semihosting.
+const CONSOLE: Console = Console { now_us, print_line: lm3s6965_board::print_line };
+
 /// `led.value(not led.value())`, then `await asyncio.sleep(period)`, forever.
 #[embassy_executor::task(pool_size = 2)]
 async fn blink(mut led: LoggedPin, period: Duration) {
@@ -122,8 +126,8 @@ async fn main(spawner: Spawner) {
     start_systick(core.SYST);
     hprintln!("two_leds on embassy");
     let (Ok(green), Ok(blue)) = (
-        blink(LoggedPin::new("GPIO14", now_us), Duration::from_millis(500)),
-        blink(LoggedPin::new("GPIO12", now_us), Duration::from_millis(1000)),
+        blink(LoggedPin::new("GPIO14", CONSOLE), Duration::from_millis(500)),
+        blink(LoggedPin::new("GPIO12", CONSOLE), Duration::from_millis(1000)),
     ) else {
         panic!("the blink task pool is full");
     };

@@ -20,8 +20,9 @@
 
 use cortex_m_rt::{entry, exception};
 use cortex_m_semihosting::hprintln;
+use firmware_common::{Console, CountingHeap, LoggedPin};
 use lm3s6965 as _;
-use lm3s6965_board::{CORE_HZ, CountingHeap, LoggedPin};
+use lm3s6965_board::CORE_HZ;
 use uasyncio::{create_task, sleep_ms};
 
 /// How long the program runs: every LED edge up to 5 s, none after.
@@ -40,6 +41,9 @@ fn now_us() -> u64 {
     uasyncio::time::now_us()
 }
 
+/// The pins print the loop's time over semihosting.
+const CONSOLE: Console = Console { now_us, print_line: lm3s6965_board::print_line };
+
 #[entry]
 fn main() -> ! {
     lm3s6965_board::paint_stack();
@@ -49,7 +53,7 @@ fn main() -> ! {
     let event_loop = uasyncio::new_event_loop_with(platform);
     hprintln!("two_leds on uasyncio");
     event_loop.run_until_complete(async {
-        uasyncio_tutorials::two_leds(LoggedPin::new("GPIO14", now_us), LoggedPin::new("GPIO12", now_us)).await;
+        uasyncio_tutorials::two_leds(LoggedPin::new("GPIO14", CONSOLE), LoggedPin::new("GPIO12", CONSOLE)).await;
         sleep_ms(RUN_MS).await;
         // One more task, while the registry has room (it grows by 8 at a
         // time): the heap it takes is the task's cell alone.

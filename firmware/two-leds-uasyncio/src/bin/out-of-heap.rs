@@ -15,8 +15,9 @@
 
 use cortex_m_rt::{entry, exception};
 use cortex_m_semihosting::hprintln;
+use firmware_common::CountingHeap;
 use lm3s6965 as _;
-use lm3s6965_board::{CORE_HZ, CountingHeap};
+use lm3s6965_board::CORE_HZ;
 use uasyncio::{create_task, sleep};
 
 #[global_allocator]
