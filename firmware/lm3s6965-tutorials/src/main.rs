@@ -32,7 +32,7 @@ use core::ptr::{read_volatile, write_volatile};
 
 use cortex_m_rt::{entry, exception};
 use cortex_m_semihosting::hprintln;
-use firmware_common::{Console, CountingHeap, LoggedPin, ScriptedButton};
+use firmware_common::{Console, CountingHeap, LoggedPin, ScriptedButton, program_time_us};
 use lm3s6965::interrupt;
 use lm3s6965_board::CORE_HZ;
 use uasyncio::{ThreadSafeFlag, create_task, sleep};
@@ -55,16 +55,6 @@ static TIMER_FLAG: ThreadSafeFlag = ThreadSafeFlag::new();
 /// (A critical section, not an atomic add: thumbv6m has none.)
 static TIMER_INTERRUPTS: critical_section::Mutex<Cell<u32>> = critical_section::Mutex::new(Cell::new(0));
 
-/// Where the current program's time 0 is on the loop's clock: the pins and
-/// lines print their times from there, as the simulated board does.
-static ORIGIN_US: critical_section::Mutex<core::cell::Cell<u64>> =
-    critical_section::Mutex::new(core::cell::Cell::new(0));
-
-/// The loop's time since the current program started.
-fn program_time_us() -> u64 {
-    uasyncio::time::now_us() - critical_section::with(|cs| ORIGIN_US.borrow(cs).get())
-}
-
 /// The pins print the program's time over semihosting.
 const CONSOLE: Console = Console { now_us: program_time_us, print_line: lm3s6965_board::print_line };
 
@@ -72,16 +62,14 @@ const CONSOLE: Console = Console { now_us: program_time_us, print_line: lm3s6965
 /// green on GPIO 26, the button on GPIO 27 pressed at 12.01 s for 0.2 s, as
 /// in the simulated board's test.
 fn lecture_lab(platform: &uasyncio_cortex_m::SysTickPlatform) {
-    let event_loop = uasyncio::new_event_loop_with(platform.clone());
-    let origin = event_loop.time_us();
-    critical_section::with(|cs| ORIGIN_US.borrow(cs).set(origin));
-    hprintln!("lecture_lab from {} us", origin);
-    event_loop.run_until_complete(uasyncio_tutorials::lecture_lab(
-        LoggedPin::new("GPIO25", CONSOLE),
-        LoggedPin::new("GPIO26", CONSOLE),
-        ScriptedButton::new(&[(12_010_000, 12_210_000)], program_time_us),
-        |line| hprintln!("{} us print {}", program_time_us(), line),
-    ));
+    firmware_common::start_program(platform.clone(), "lecture_lab", lm3s6965_board::print_line).run_until_complete(
+        uasyncio_tutorials::lecture_lab(
+            LoggedPin::new("GPIO25", CONSOLE),
+            LoggedPin::new("GPIO26", CONSOLE),
+            ScriptedButton::new(&[(12_010_000, 12_210_000)], program_time_us),
+            |line| hprintln!("{} us print {}", program_time_us(), line),
+        ),
+    );
 }
 
 /// LM3S6965 registers used here (datasheet: System Control, GPTM, NVIC).

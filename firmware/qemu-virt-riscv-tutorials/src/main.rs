@@ -32,7 +32,7 @@
 use core::ptr::{read_volatile, write_volatile};
 use core::sync::atomic::{AtomicU32, Ordering};
 
-use firmware_common::{Console, CountingHeap, LoggedPin, ScriptedButton};
+use firmware_common::{Console, CountingHeap, LoggedPin, ScriptedButton, program_time_us};
 use qemu_virt_board::{MTIME, MTIME_HZ, MTIMECMP0, UART_THR, exit, println};
 use riscv::interrupt::Interrupt;
 use uasyncio::{ThreadSafeFlag, create_task, sleep};
@@ -61,16 +61,6 @@ const RX_BYTES: u32 = 2;
 #[global_allocator]
 static HEAP: CountingHeap<{ 16 * 1024 }> = CountingHeap::new();
 
-/// Where the current program's time 0 is on the loop's clock: the pins and
-/// lines print their times from there, as the simulated board does.
-static ORIGIN_US: critical_section::Mutex<core::cell::Cell<u64>> =
-    critical_section::Mutex::new(core::cell::Cell::new(0));
-
-/// The loop's time since the current program started.
-fn program_time_us() -> u64 {
-    uasyncio::time::now_us() - critical_section::with(|cs| ORIGIN_US.borrow(cs).get())
-}
-
 /// The pins print the program's time on the UART.
 const CONSOLE: Console = Console { now_us: program_time_us, print_line: qemu_virt_board::print_line };
 
@@ -78,16 +68,14 @@ const CONSOLE: Console = Console { now_us: program_time_us, print_line: qemu_vir
 /// green on GPIO 26, the button on GPIO 27 pressed at 12.01 s for 0.2 s, as
 /// in the simulated board's test.
 fn lecture_lab(platform: &uasyncio_riscv::MtimePlatform) {
-    let event_loop = uasyncio::new_event_loop_with(platform.clone());
-    let origin = event_loop.time_us();
-    critical_section::with(|cs| ORIGIN_US.borrow(cs).set(origin));
-    println!("lecture_lab from {} us", origin);
-    event_loop.run_until_complete(uasyncio_tutorials::lecture_lab(
-        LoggedPin::new("GPIO25", CONSOLE),
-        LoggedPin::new("GPIO26", CONSOLE),
-        ScriptedButton::new(&[(12_010_000, 12_210_000)], program_time_us),
-        |line| println!("{} us print {}", program_time_us(), line),
-    ));
+    firmware_common::start_program(platform.clone(), "lecture_lab", qemu_virt_board::print_line).run_until_complete(
+        uasyncio_tutorials::lecture_lab(
+            LoggedPin::new("GPIO25", CONSOLE),
+            LoggedPin::new("GPIO26", CONSOLE),
+            ScriptedButton::new(&[(12_010_000, 12_210_000)], program_time_us),
+            |line| println!("{} us print {}", program_time_us(), line),
+        ),
+    );
 }
 
 #[riscv_rt::core_interrupt(Interrupt::MachineTimer)]
