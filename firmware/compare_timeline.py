@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Compares the timeline a firmware printed under QEMU with the simulated board's.
 
-    compare_timeline.py EXPECTED LOG [--late-ms N] [--early-ms E --early-from-us T]
+    compare_timeline.py EXPECTED LOG [--section NAME] [--late-ms N]
+                        [--early-ms E --early-from-us T] [--number-ms M]
                         [--timer-ms P --timer-flags K [--timer-tolerance F]]
 
 EXPECTED holds `<us> us <signal> <value>` lines: a pin's edges (`GPIO14 1`)
@@ -19,6 +20,14 @@ simulated time: events that follow an outside input (a button pressed at a
 fixed time, read by a poll every 20 ms) come at the first poll after it,
 and the firmware's poll grid has drifted from the simulated one.
 
+With --section NAME, only the part of LOG after its `NAME from <us> us`
+line is read, up to the next such line of another program (a firmware runs
+several programs, each printing its times from its own start).
+
+With --number-ms M, a printed line that is a number (a time measured by
+the program, as button_queue's delays between presses) matches an expected
+number within M: the firmware's poll grid drifts from the simulated one.
+
 With --timer-ms, the log must also hold `<us> us timer flag <n> after
 interrupt <n>` for n = 1..K: the task awaiting the interrupt's flag woke once
 per interrupt, each time before the next. Their spacing on the loop's clock
@@ -33,6 +42,7 @@ import re
 import sys
 
 EDGE = re.compile(r"^(\d+) us (\S+) (.+)$")
+SECTION = re.compile(r"^(\S+) from \d+ us$")
 FLAG = re.compile(r"^(\d+) us timer flag (\d+) after interrupt (\d+)$")
 
 
@@ -45,6 +55,15 @@ def edges(lines):
     return per_pin
 
 
+def same_value(got, want, number_ms):
+    """Equal, or (with number_ms) both whole numbers at most number_ms apart."""
+    if got == want:
+        return True
+    if number_ms is not None and got.isdigit() and want.isdigit():
+        return abs(int(got) - int(want)) <= number_ms
+    return False
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("expected")
@@ -52,11 +71,21 @@ def main():
     parser.add_argument("--late-ms", type=float, default=50.0)
     parser.add_argument("--early-ms", type=float, default=0.0)
     parser.add_argument("--early-from-us", type=int, default=0)
+    parser.add_argument("--section")
+    parser.add_argument("--number-ms", type=float)
     parser.add_argument("--timer-ms", type=float)
     parser.add_argument("--timer-flags", type=int, default=0)
     parser.add_argument("--timer-tolerance", type=float)
     args = parser.parse_args()
     log = open(args.log).read().splitlines()
+    if args.section:
+        starts = [i for i, line in enumerate(log) if SECTION.match(line.strip())]
+        mine = [i for i in starts if SECTION.match(log[i].strip())[1] == args.section]
+        if not mine:
+            print(f"MISMATCH: no '{args.section} from <us> us' line in {args.log}")
+            return 1
+        after = [i for i in starts if i > mine[0]]
+        log = log[mine[0] + 1 : after[0] if after else len(log)]
     expected = edges(open(args.expected).read().splitlines())
     actual = edges(log)
     errors = []
@@ -66,7 +95,7 @@ def main():
     worst = 0.0
     for pin, want in expected.items():
         got = actual.get(pin, [])
-        if [level for _, level in got] != [level for _, level in want]:
+        if not all(same_value(a, b, args.number_ms) for (_, a), (_, b) in zip(got, want)) or len(got) != len(want):
             errors.append(f"{pin}: levels {[l for _, l in got]}, expected {[l for _, l in want]}")
             continue
         for (t_got, level), (t_want, _) in zip(got, want):

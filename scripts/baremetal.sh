@@ -48,7 +48,7 @@ done
 step "no_std core: clippy for thumbv6m-none-eabi (no CAS, no 64-bit atomics)"
 cargo clippy -p uasyncio --no-default-features --target thumbv6m-none-eabi -- -D warnings
 
-step "the simulated board's timelines of the shared two_leds and lecture_lab (pin firmware/expected/*.txt)"
+step "the simulated board's timelines of the shared tutorial programs (pin firmware/expected/*.txt)"
 cargo test -p uasyncio-tutorials
 
 step "QEMU (apt: qemu-system-arm, qemu-system-misc)"
@@ -84,14 +84,20 @@ qemu-system-riscv32 --version | head -1
 # thumbv6m too: its code runs on QEMU's Cortex-M3 (ARMv6-M is a subset of
 # ARMv7-M), and exercises the runtime's paths for chips without
 # compare-and-swap (critical-section atomics, portable-atomic-util's Arc).
-step "Cortex-M firmware: clippy and build (thumbv7m-none-eabi and thumbv6m-none-eabi, release)"
+# The footprint firmwares (two_leds alone, on uasyncio and on embassy) are
+# built for thumbv7m only.
+step "Cortex-M firmware: clippy and build (thumbv7m-none-eabi and thumbv6m-none-eabi, release; footprint firmwares on thumbv7m)"
 (
     cd firmware
     cargo fmt --check
     for target in thumbv7m-none-eabi thumbv6m-none-eabi; do
-        cargo clippy --release --target "$target" -p uasyncio-cortex-m -p lm3s6965-tutorials -- -D warnings
+        cargo clippy --release --target "$target" -p uasyncio-cortex-m -p firmware-common -p lm3s6965-board \
+            -p lm3s6965-tutorials -- -D warnings
         cargo build --release --target "$target" -p lm3s6965-tutorials
     done
+    footprint_crates=(-p two-leds-uasyncio -p two-leds-embassy)
+    cargo clippy --release --target thumbv7m-none-eabi "${footprint_crates[@]}" -- -D warnings
+    cargo build --release --target thumbv7m-none-eabi "${footprint_crates[@]}"
 )
 
 # run_firmware NAME QEMU-COMMAND...: runs it (40 s at most, standard input
@@ -155,6 +161,18 @@ footprint() {
 # up to 10 ms earlier on a poll grid that has drifted (each wake is late).
 lecture_lab_checks="--early-ms 10 --early-from-us 12010000"
 
+# A task polling every P ms sleeps P ms from its last wake, which comes at
+# the first SysTick millisecond after its deadline: each period takes up to
+# 1 ms more than on the simulated board, and the poll grid drifts. An
+# outside change (the pot, a button press) is seen at the first poll after
+# it, up to one poll period before or after the simulated board sees it, and
+# button_queue's measured delays are off by as much.
+# brightness: the pot polled every 100 ms (its blink edges come 1 ms late).
+brightness_checks="--late-ms 100"
+# button_queue: the button polled every 40 ms from its first press (1.01 s)
+# on; the delays it prints are measured on that grid.
+button_queue_checks="--early-ms 41 --early-from-us 1010000 --late-ms 41 --number-ms 41"
+
 lm3s6965=(qemu-system-arm -cpu cortex-m3 -machine lm3s6965evb -nographic
     -semihosting-config enable=on,target=native)
 
@@ -162,7 +180,7 @@ lm3s6965=(qemu-system-arm -cpu cortex-m3 -machine lm3s6965evb -nographic
 # clocks follow the instructions run, not the host, and jump over idle
 # time: the run takes a fraction of a second and its times do not depend on
 # the host's load, so the checks are tight.
-step "Cortex-M firmware (thumbv7m, thumbv6m) under qemu-system-arm -machine lm3s6965evb, emulated time (-icount): two_leds + timer interrupt flag + far deadline + lecture_lab"
+step "Cortex-M firmware (thumbv7m, thumbv6m) under qemu-system-arm -machine lm3s6965evb, emulated time (-icount): two_leds + timer interrupt flag + far deadline + lecture_lab, then brightness + button_queue + coroutine_basics"
 # The GPTM's period in emulated time depends on QEMU's model of it: QEMU 7.2
 # (Debian bookworm) fires the 700 ms timer every 350 ms under -icount while
 # SysTick keeps the programmed rate; QEMU 10 (bookworm-backports) fires it
@@ -184,6 +202,17 @@ for target in thumbv7m-none-eabi thumbv6m-none-eabi; do
     early_flag "$target_dir/lm3s6965-tutorials-icount-$target.log"
     python3 firmware/compare_timeline.py firmware/expected/lecture_lab.txt \
         "$target_dir/lm3s6965-tutorials-icount-$target.log" $lecture_lab_checks --late-ms 50
+    # Tutorials 2, 3 and 5 (emulated time only: real time adds nothing the
+    # runs above do not check, and would take 14 s).
+    more_log="$target_dir/more-tutorials-icount-$target.log"
+    IDLE_CHECK=0 run_firmware "more-tutorials-icount-$target" "${lm3s6965[@]}" -icount shift=0,sleep=off \
+        -kernel "$target_dir/$target/release/more-tutorials" </dev/null
+    python3 firmware/compare_timeline.py firmware/expected/brightness.txt "$more_log" --section brightness \
+        $brightness_checks
+    python3 firmware/compare_timeline.py firmware/expected/button_queue.txt "$more_log" --section button_queue \
+        $button_queue_checks
+    python3 firmware/compare_timeline.py firmware/expected/coroutine_basics.txt "$more_log" \
+        --section coroutine_basics --late-ms 10
 done
 
 # Real time: the firmware sleeps in WFI between deadlines (QEMU's CPU time
@@ -201,12 +230,52 @@ python3 firmware/compare_timeline.py firmware/expected/lecture_lab.txt "$target_
     $lecture_lab_checks --late-ms 100
 footprint "$target_dir/thumbv7m-none-eabi/release/lm3s6965-tutorials"
 
+# The footprint: two_leds alone on uasyncio (emulated time: a fraction of a
+# second) and on embassy-executor + embassy-time (real time: embassy's
+# thread executor idles in WFE, which QEMU runs as a busy loop, so under
+# -icount its 5 s would be 5 billion instructions; it also makes QEMU busy
+# in real time, so no idle check). Same pins, prints, panic handler,
+# profile; both timelines compared with the simulated board's.
+step "footprint: two_leds on uasyncio and on embassy (thumbv7m, qemu-system-arm -machine lm3s6965evb), heap exhaustion"
+fw="$target_dir/thumbv7m-none-eabi/release"
+IDLE_CHECK=0 run_firmware two-leds-uasyncio "${lm3s6965[@]}" -icount shift=0,sleep=off -kernel "$fw/two-leds-uasyncio" </dev/null
+python3 firmware/compare_timeline.py firmware/expected/two_leds.txt "$target_dir/two-leds-uasyncio.log" --late-ms 10
+IDLE_CHECK=0 run_firmware two-leds-embassy "${lm3s6965[@]}" -kernel "$fw/two-leds-embassy" </dev/null
+python3 firmware/compare_timeline.py firmware/expected/two_leds.txt "$target_dir/two-leds-embassy.log" --late-ms 100
+python3 firmware/footprint.py "$fw/two-leds-uasyncio" "$target_dir/two-leds-uasyncio.log" \
+    "$fw/two-leds-embassy" "$target_dir/two-leds-embassy.log"
+# Bad input: the heap runs out (tasks created until an allocation fails):
+# a panic that says so, over semihosting, and exit status 1.
+oom_log="$target_dir/out-of-heap.log"
+oom_status=0
+timeout 40 "${lm3s6965[@]}" -icount shift=0,sleep=off -kernel "$fw/out-of-heap" </dev/null >"$oom_log" 2>&1 || oom_status=$?
+cat "$oom_log"
+if [ "$oom_status" != 1 ] ||
+    ! grep -q '^heap exhausted: [0-9]* B (align [0-9]*) asked with [0-9]* of 1024 B in use; give the firmware a larger heap arena$' "$oom_log" ||
+    ! grep -q '^task 2 created, ' "$oom_log"; then
+    echo "baremetal: heap exhaustion did not end in its panic message and exit status 1 (status $oom_status)"
+    exit 1
+fi
+echo "heap exhaustion: a panic saying so, exit status 1"
+
 step "RISC-V firmware: clippy and build (riscv32imac-unknown-none-elf, release)"
 (
     cd firmware
-    cargo clippy --release --target riscv32imac-unknown-none-elf -p uasyncio-riscv -p qemu-virt-riscv-tutorials -- -D warnings
+    cargo clippy --release --target riscv32imac-unknown-none-elf -p uasyncio-riscv -p qemu-virt-board \
+        -p firmware-common -p qemu-virt-riscv-tutorials -- -D warnings
     cargo build --release --target riscv32imac-unknown-none-elf -p qemu-virt-riscv-tutorials
 )
+
+# Tutorials 2, 3 and 5 in emulated time: with mtimecmp set to each deadline
+# the loop wakes on time (no tick), so the poll grids do not drift and the
+# checks are tight: every event within 5 ms after the simulated board's.
+step "RISC-V firmware under qemu-system-riscv32 -machine virt, emulated time (-icount): brightness + button_queue + coroutine_basics"
+rv_more_log="$target_dir/more-tutorials-riscv.log"
+IDLE_CHECK=0 run_firmware more-tutorials-riscv qemu-system-riscv32 -machine virt -bios none -nographic \
+    -icount shift=0,sleep=off -kernel "$target_dir/riscv32imac-unknown-none-elf/release/more-tutorials" </dev/null
+for program in brightness button_queue coroutine_basics; do
+    python3 firmware/compare_timeline.py "firmware/expected/$program.txt" "$rv_more_log" --section "$program" --late-ms 5
+done
 
 step "RISC-V firmware under qemu-system-riscv32 -machine virt: two_leds + UART interrupt flag + far deadline + lecture_lab"
 # Types `a` at 1 s and `b` at 2 s on the serial console, and `c` at 6.5 s

@@ -31,15 +31,12 @@ use core::cell::Cell;
 use core::ptr::{read_volatile, write_volatile};
 
 use cortex_m_rt::{entry, exception};
-use cortex_m_semihosting::{debug, hprintln};
-use embedded_hal::digital::{ErrorType, OutputPin, StatefulOutputPin};
+use cortex_m_semihosting::hprintln;
+use firmware_common::{Console, CountingHeap, LoggedPin, ScriptedButton, program_time_us};
 use lm3s6965::interrupt;
+use lm3s6965_board::CORE_HZ;
 use uasyncio::{ThreadSafeFlag, create_task, sleep};
 
-/// The system clock (core, SysTick, timers) as QEMU models it after reset:
-/// its 200 MHz PLL divided by RCC's SYSDIV reset value plus one (16), 12.5 MHz.
-/// (Measured: at 12 MHz the loop's clock ran 3.5 % ahead of the host's.)
-const CORE_HZ: u32 = 12_500_000;
 /// How long the program runs: every LED edge up to 5 s, none after.
 const RUN_SECS: f64 = 5.25;
 /// The timer interrupt's period, and how many of its flags the task awaits.
@@ -47,8 +44,7 @@ const TIMER_MS: u32 = 700;
 const TIMER_FLAGS: u32 = 5;
 
 #[global_allocator]
-static HEAP: embedded_alloc::LlffHeap = embedded_alloc::LlffHeap::empty();
-const HEAP_BYTES: usize = 16 * 1024;
+static HEAP: CountingHeap<{ 16 * 1024 }> = CountingHeap::new();
 
 /// Set by an interrupt (UART0's, pended by software) before the loop exists.
 static EARLY_FLAG: ThreadSafeFlag = ThreadSafeFlag::new();
@@ -59,98 +55,21 @@ static TIMER_FLAG: ThreadSafeFlag = ThreadSafeFlag::new();
 /// (A critical section, not an atomic add: thumbv6m has none.)
 static TIMER_INTERRUPTS: critical_section::Mutex<Cell<u32>> = critical_section::Mutex::new(Cell::new(0));
 
-/// Where the current program's time 0 is on the loop's clock: the pins and
-/// lines print their times from there, as the simulated board does.
-static ORIGIN_US: critical_section::Mutex<core::cell::Cell<u64>> =
-    critical_section::Mutex::new(core::cell::Cell::new(0));
-
-/// The loop's time since the current program started.
-fn program_time_us() -> u64 {
-    uasyncio::time::now_us() - critical_section::with(|cs| ORIGIN_US.borrow(cs).get())
-}
-
-/// An input pin with no hardware behind it: a button pulled up, pressed
-/// (low) from `press_us` to `release_us` of program time.
-struct ScriptedButton {
-    press_us: u64,
-    release_us: u64,
-}
-
-impl ErrorType for ScriptedButton {
-    type Error = core::convert::Infallible;
-}
-
-impl embedded_hal::digital::InputPin for ScriptedButton {
-    fn is_high(&mut self) -> Result<bool, Self::Error> {
-        let now = program_time_us();
-        Ok(!(self.press_us..self.release_us).contains(&now))
-    }
-
-    fn is_low(&mut self) -> Result<bool, Self::Error> {
-        self.is_high().map(|high| !high)
-    }
-}
+/// The pins print the program's time over semihosting.
+const CONSOLE: Console = Console { now_us: program_time_us, print_line: lm3s6965_board::print_line };
 
 /// Tutorial 4 on a fresh loop (program time 0 at its start): red on GPIO 25,
 /// green on GPIO 26, the button on GPIO 27 pressed at 12.01 s for 0.2 s, as
 /// in the simulated board's test.
 fn lecture_lab(platform: &uasyncio_cortex_m::SysTickPlatform) {
-    let event_loop = uasyncio::new_event_loop_with(platform.clone());
-    let origin = event_loop.time_us();
-    critical_section::with(|cs| ORIGIN_US.borrow(cs).set(origin));
-    hprintln!("lecture_lab from {} us", origin);
-    event_loop.run_until_complete(uasyncio_tutorials::lecture_lab(
-        LoggedPin::new("GPIO25"),
-        LoggedPin::new("GPIO26"),
-        ScriptedButton { press_us: 12_010_000, release_us: 12_210_000 },
-        |line| hprintln!("{} us print {}", program_time_us(), line),
-    ));
-}
-
-/// An output pin with no hardware behind it: it prints each change with the
-/// program's time, over semihosting.
-struct LoggedPin {
-    name: &'static str,
-    high: bool,
-}
-
-impl LoggedPin {
-    fn new(name: &'static str) -> LoggedPin {
-        LoggedPin { name, high: false }
-    }
-
-    fn set(&mut self, high: bool) {
-        if high != self.high {
-            self.high = high;
-            hprintln!("{} us {} {}", program_time_us(), self.name, u8::from(high));
-        }
-    }
-}
-
-impl ErrorType for LoggedPin {
-    type Error = core::convert::Infallible;
-}
-
-impl OutputPin for LoggedPin {
-    fn set_low(&mut self) -> Result<(), Self::Error> {
-        self.set(false);
-        Ok(())
-    }
-
-    fn set_high(&mut self) -> Result<(), Self::Error> {
-        self.set(true);
-        Ok(())
-    }
-}
-
-impl StatefulOutputPin for LoggedPin {
-    fn is_set_high(&mut self) -> Result<bool, Self::Error> {
-        Ok(self.high)
-    }
-
-    fn is_set_low(&mut self) -> Result<bool, Self::Error> {
-        Ok(!self.high)
-    }
+    firmware_common::start_program(platform.clone(), "lecture_lab", lm3s6965_board::print_line).run_until_complete(
+        uasyncio_tutorials::lecture_lab(
+            LoggedPin::new("GPIO25", CONSOLE),
+            LoggedPin::new("GPIO26", CONSOLE),
+            ScriptedButton::new(&[(12_010_000, 12_210_000)], program_time_us),
+            |line| hprintln!("{} us print {}", program_time_us(), line),
+        ),
+    );
 }
 
 /// LM3S6965 registers used here (datasheet: System Control, GPTM, NVIC).
@@ -255,19 +174,14 @@ fn far_deadline_and_an_interrupt(platform: &uasyncio_cortex_m::SysTickPlatform) 
 
 #[entry]
 fn main() -> ! {
-    {
-        use core::mem::MaybeUninit;
-        static mut HEAP_MEM: [MaybeUninit<u8>; HEAP_BYTES] = [MaybeUninit::uninit(); HEAP_BYTES];
-        // SAFETY: called once, before any allocation; the memory is ours alone.
-        unsafe { HEAP.init(core::ptr::addr_of_mut!(HEAP_MEM) as usize, HEAP_BYTES) }
-    }
+    HEAP.init();
     let core = cortex_m::Peripherals::take().expect("core peripherals taken once");
     set_a_flag_before_the_loop_exists();
     let platform = uasyncio_cortex_m::SysTickPlatform::start(core.SYST, CORE_HZ);
     let event_loop = uasyncio::new_event_loop_with(platform.clone());
     hprintln!("two_leds on lm3s6965: SysTick at {} Hz, WFI idle", CORE_HZ);
     event_loop.run_until_complete(async {
-        uasyncio_tutorials::two_leds(LoggedPin::new("GPIO14"), LoggedPin::new("GPIO12")).await;
+        uasyncio_tutorials::two_leds(LoggedPin::new("GPIO14", CONSOLE), LoggedPin::new("GPIO12", CONSOLE)).await;
         let timer = create_task(timer_flags());
         sleep(RUN_SECS).await;
         assert!(timer.done(), "the timer task has not seen its {TIMER_FLAGS} flags");
@@ -276,10 +190,7 @@ fn main() -> ! {
     far_deadline_and_an_interrupt(&platform);
     lecture_lab(&platform);
     hprintln!("done at {} us", uasyncio::get_event_loop().time_us());
-    debug::exit(debug::EXIT_SUCCESS);
-    loop {
-        cortex_m::asm::wfi();
-    }
+    lm3s6965_board::exit_success()
 }
 
 /// Reads the clock back to back across a few dozen of its ticks or alarms:
@@ -291,14 +202,5 @@ fn clock_never_steps_back(platform: &impl uasyncio::Platform) {
         let now = platform.now_us();
         assert!(now >= last, "the clock stepped back from {last} us to {now} us");
         last = now;
-    }
-}
-
-#[panic_handler]
-fn panic(info: &core::panic::PanicInfo) -> ! {
-    hprintln!("panic: {}", info);
-    debug::exit(debug::EXIT_FAILURE);
-    loop {
-        cortex_m::asm::wfi();
     }
 }

@@ -29,20 +29,14 @@
 #![no_std]
 #![no_main]
 
-use core::fmt::Write;
 use core::ptr::{read_volatile, write_volatile};
 use core::sync::atomic::{AtomicU32, Ordering};
 
-use embedded_hal::digital::{ErrorType, OutputPin, StatefulOutputPin};
+use firmware_common::{Console, CountingHeap, LoggedPin, ScriptedButton, program_time_us};
+use qemu_virt_board::{MTIME, MTIME_HZ, MTIMECMP0, UART_THR, exit, println};
 use riscv::interrupt::Interrupt;
 use uasyncio::{ThreadSafeFlag, create_task, sleep};
 
-/// QEMU `virt`'s CLINT: `mtime`, hart 0's `mtimecmp`, and their rate.
-const MTIME: usize = 0x0200_BFF8;
-const MTIMECMP0: usize = 0x0200_4000;
-const MTIME_HZ: u32 = 10_000_000;
-/// The 16550 UART's transmit register (QEMU needs no set-up to print).
-const UART_THR: *mut u8 = 0x1000_0000 as *mut u8;
 /// The UART's interrupt enable (bit 0: received data) and line status
 /// (bit 0: data ready) registers; the received byte is read at `UART_THR`.
 const UART_IER: *mut u8 = 0x1000_0001 as *mut u8;
@@ -53,10 +47,6 @@ const PLIC_ENABLE_CTX0: *mut u32 = 0x0C00_2000 as *mut u32;
 const PLIC_THRESHOLD_CTX0: *mut u32 = 0x0C20_0000 as *mut u32;
 const PLIC_CLAIM_CTX0: *mut u32 = 0x0C20_0004 as *mut u32;
 const UART_IRQ: u32 = 10;
-/// The SiFive test device: writing here powers the machine off.
-const TEST_DEVICE: *mut u32 = 0x0010_0000 as *mut u32;
-const TEST_PASS: u32 = 0x5555;
-const TEST_FAIL: u32 = 0x3333;
 /// How long the program runs: every LED edge up to 5 s, none after.
 const RUN_SECS: f64 = 5.25;
 
@@ -69,131 +59,23 @@ static RX_LAST: AtomicU32 = AtomicU32::new(0);
 const RX_BYTES: u32 = 2;
 
 #[global_allocator]
-static HEAP: embedded_alloc::LlffHeap = embedded_alloc::LlffHeap::empty();
-const HEAP_BYTES: usize = 16 * 1024;
+static HEAP: CountingHeap<{ 16 * 1024 }> = CountingHeap::new();
 
-/// The console: QEMU's 16550 UART, written byte by byte.
-struct Uart;
-
-impl Write for Uart {
-    fn write_str(&mut self, s: &str) -> core::fmt::Result {
-        for byte in s.bytes() {
-            // SAFETY: the `virt` board's UART transmit register; QEMU's
-            // model takes a byte whenever it is written.
-            unsafe { write_volatile(UART_THR, byte) };
-        }
-        Ok(())
-    }
-}
-
-macro_rules! println {
-    ($($arg:tt)*) => {{
-        let _ = writeln!(Uart, $($arg)*);
-    }};
-}
-
-/// Ends the QEMU run with a pass (`ok`) or a failure exit status.
-fn exit(ok: bool) -> ! {
-    let code = if ok { TEST_PASS } else { 1 << 16 | TEST_FAIL };
-    // SAFETY: the `virt` board's test device; the write powers off.
-    unsafe { write_volatile(TEST_DEVICE, code) };
-    loop {
-        riscv::asm::wfi();
-    }
-}
-
-/// Where the current program's time 0 is on the loop's clock: the pins and
-/// lines print their times from there, as the simulated board does.
-static ORIGIN_US: critical_section::Mutex<core::cell::Cell<u64>> =
-    critical_section::Mutex::new(core::cell::Cell::new(0));
-
-/// The loop's time since the current program started.
-fn program_time_us() -> u64 {
-    uasyncio::time::now_us() - critical_section::with(|cs| ORIGIN_US.borrow(cs).get())
-}
-
-/// An input pin with no hardware behind it: a button pulled up, pressed
-/// (low) from `press_us` to `release_us` of program time.
-struct ScriptedButton {
-    press_us: u64,
-    release_us: u64,
-}
-
-impl ErrorType for ScriptedButton {
-    type Error = core::convert::Infallible;
-}
-
-impl embedded_hal::digital::InputPin for ScriptedButton {
-    fn is_high(&mut self) -> Result<bool, Self::Error> {
-        let now = program_time_us();
-        Ok(!(self.press_us..self.release_us).contains(&now))
-    }
-
-    fn is_low(&mut self) -> Result<bool, Self::Error> {
-        self.is_high().map(|high| !high)
-    }
-}
+/// The pins print the program's time on the UART.
+const CONSOLE: Console = Console { now_us: program_time_us, print_line: qemu_virt_board::print_line };
 
 /// Tutorial 4 on a fresh loop (program time 0 at its start): red on GPIO 25,
 /// green on GPIO 26, the button on GPIO 27 pressed at 12.01 s for 0.2 s, as
 /// in the simulated board's test.
 fn lecture_lab(platform: &uasyncio_riscv::MtimePlatform) {
-    let event_loop = uasyncio::new_event_loop_with(platform.clone());
-    let origin = event_loop.time_us();
-    critical_section::with(|cs| ORIGIN_US.borrow(cs).set(origin));
-    println!("lecture_lab from {} us", origin);
-    event_loop.run_until_complete(uasyncio_tutorials::lecture_lab(
-        LoggedPin::new("GPIO25"),
-        LoggedPin::new("GPIO26"),
-        ScriptedButton { press_us: 12_010_000, release_us: 12_210_000 },
-        |line| println!("{} us print {}", program_time_us(), line),
-    ));
-}
-
-/// An output pin with no hardware behind it: it prints each change with the
-/// program's time on the UART.
-struct LoggedPin {
-    name: &'static str,
-    high: bool,
-}
-
-impl LoggedPin {
-    fn new(name: &'static str) -> LoggedPin {
-        LoggedPin { name, high: false }
-    }
-
-    fn set(&mut self, high: bool) {
-        if high != self.high {
-            self.high = high;
-            println!("{} us {} {}", program_time_us(), self.name, u8::from(high));
-        }
-    }
-}
-
-impl ErrorType for LoggedPin {
-    type Error = core::convert::Infallible;
-}
-
-impl OutputPin for LoggedPin {
-    fn set_low(&mut self) -> Result<(), Self::Error> {
-        self.set(false);
-        Ok(())
-    }
-
-    fn set_high(&mut self) -> Result<(), Self::Error> {
-        self.set(true);
-        Ok(())
-    }
-}
-
-impl StatefulOutputPin for LoggedPin {
-    fn is_set_high(&mut self) -> Result<bool, Self::Error> {
-        Ok(self.high)
-    }
-
-    fn is_set_low(&mut self) -> Result<bool, Self::Error> {
-        Ok(!self.high)
-    }
+    firmware_common::start_program(platform.clone(), "lecture_lab", qemu_virt_board::print_line).run_until_complete(
+        uasyncio_tutorials::lecture_lab(
+            LoggedPin::new("GPIO25", CONSOLE),
+            LoggedPin::new("GPIO26", CONSOLE),
+            ScriptedButton::new(&[(12_010_000, 12_210_000)], program_time_us),
+            |line| println!("{} us print {}", program_time_us(), line),
+        ),
+    );
 }
 
 #[riscv_rt::core_interrupt(Interrupt::MachineTimer)]
@@ -264,18 +146,13 @@ fn far_deadline_and_an_interrupt(platform: &uasyncio_riscv::MtimePlatform) {
 
 #[riscv_rt::entry]
 fn main() -> ! {
-    {
-        use core::mem::MaybeUninit;
-        static mut HEAP_MEM: [MaybeUninit<u8>; HEAP_BYTES] = [MaybeUninit::uninit(); HEAP_BYTES];
-        // SAFETY: called once, before any allocation; the memory is ours alone.
-        unsafe { HEAP.init(core::ptr::addr_of_mut!(HEAP_MEM) as usize, HEAP_BYTES) }
-    }
+    HEAP.init();
     // SAFETY: the `virt` board's CLINT registers for hart 0, used by nothing else.
     let platform = unsafe { uasyncio_riscv::MtimePlatform::new(MTIME, MTIMECMP0, MTIME_HZ) };
     let event_loop = uasyncio::new_event_loop_with(platform.clone());
     println!("two_leds on qemu virt (rv32imac): mtime at {} Hz, WFI idle", MTIME_HZ);
     event_loop.run_until_complete(async {
-        uasyncio_tutorials::two_leds(LoggedPin::new("GPIO14"), LoggedPin::new("GPIO12")).await;
+        uasyncio_tutorials::two_leds(LoggedPin::new("GPIO14", CONSOLE), LoggedPin::new("GPIO12", CONSOLE)).await;
         let uart = create_task(uart_flags());
         sleep(RUN_SECS).await;
         assert!(uart.done(), "the UART task has not seen its {RX_BYTES} bytes");
@@ -297,10 +174,4 @@ fn clock_never_steps_back(platform: &impl uasyncio::Platform) {
         assert!(now >= last, "the clock stepped back from {last} us to {now} us");
         last = now;
     }
-}
-
-#[panic_handler]
-fn panic(info: &core::panic::PanicInfo) -> ! {
-    println!("panic: {}", info);
-    exit(false)
 }

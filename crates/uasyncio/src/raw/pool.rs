@@ -31,8 +31,9 @@ use core::ptr::{self, NonNull};
 
 /// Size granularity of the classes (and the alignment every cell gets).
 const GRAIN: usize = 8;
-/// Number of classes: cells up to `GRAIN * CLASSES` bytes are pooled.
-const CLASSES: usize = 64;
+/// Number of classes: cells up to `GRAIN * CLASSES` bytes are pooled. None
+/// without `std`, where no cell is pooled (see above): the pool takes no memory.
+const CLASSES: usize = if cfg!(feature = "std") { 64 } else { 0 };
 /// The largest alignment served (16-aligned cells use a class whose size
 /// is a multiple of 16, in 16-aligned chunks).
 const MAX_ALIGN: usize = 16;

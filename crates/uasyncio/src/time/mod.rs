@@ -75,7 +75,18 @@ impl_ints!(i8, i16, i32, i64, isize, u8, u16, u32, u64, usize);
 
 impl IntoDelay for f64 {
     fn into_delay_us(self) -> u64 {
-        assert!(self.is_finite(), "sleep/wait_for got {self} seconds: a delay must be a finite number of seconds");
+        if !self.is_finite() {
+            // Named as text: formatting the float would link ~12 KB of float
+            // formatting code into every firmware that sleeps in seconds.
+            let shown = if self.is_nan() {
+                "NaN"
+            } else if self > 0.0 {
+                "inf"
+            } else {
+                "-inf"
+            };
+            panic!("sleep/wait_for got {shown} seconds: a delay must be a finite number of seconds");
+        }
         if self <= 0.0 {
             return 0;
         }
