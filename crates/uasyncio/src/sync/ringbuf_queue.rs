@@ -218,7 +218,13 @@ impl<T> RingbufQueue<T> {
 
 impl<T> fmt::Debug for RingbufQueue<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RingbufQueue").field("qsize", &self.qsize()).field("capacity", &self.capacity).finish()
+        let (qsize, getters, putters) = self.with(|ring| (ring.items.len(), ring.getters.len(), ring.putters.len()));
+        f.debug_struct("RingbufQueue")
+            .field("qsize", &qsize)
+            .field("capacity", &self.capacity)
+            .field("getters", &getters)
+            .field("putters", &putters)
+            .finish()
     }
 }
 

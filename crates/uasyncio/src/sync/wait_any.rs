@@ -17,7 +17,7 @@ use super::message::{Message, MessageWait};
 ///
 /// Implemented for [`Event`], [`Message`], [`ThreadSafeFlag`], [`DelayMs`]
 /// (runs out), [`Elo`](crate::Elo) (its task ends), [`WaitAny`], [`WaitAll`],
-/// and references to any of them. A type of yours implements it by handing
+/// and references and `Rc`s of any of them. A type of yours implements it by handing
 /// out one of their futures.
 ///
 /// ```
@@ -52,6 +52,21 @@ pub trait Waitable {
 }
 
 impl<W: Waitable + ?Sized> Waitable for &W {
+    type Wait<'a>
+        = W::Wait<'a>
+    where
+        Self: 'a;
+
+    fn wait(&self) -> Self::Wait<'_> {
+        (**self).wait()
+    }
+
+    fn clear(&self) {
+        (**self).clear();
+    }
+}
+
+impl<W: Waitable + ?Sized> Waitable for alloc::rc::Rc<W> {
     type Wait<'a>
         = W::Wait<'a>
     where
