@@ -861,6 +861,7 @@ fn event_test_wait_any_wait_all() {
 #[test]
 fn broker_test() {
     type Topic = &'static str;
+    type WithArgs = (Topic, String, (&'static str, &'static str));
     run_virtual(async {
         let broker: Rc<uasyncio::Broker<Topic, String>> = Rc::new(uasyncio::Broker::new());
         let publisher = |rounds: u32| {
@@ -875,7 +876,7 @@ fn broker_test() {
         };
         let event = Rc::new(Event::new());
         let q = Rc::new(Queue::new(10));
-        let rq: Rc<RingbufQueue<(Topic, String, (&str, &str))>> = Rc::new(RingbufQueue::new(9));
+        let rq: Rc<RingbufQueue<WithArgs>> = Rc::new(RingbufQueue::new(9));
         // A bound coroutine with extra arguments (1, 42): a closure starting a task.
         let fetch_data = Rc::new(|topic: &Topic, message: &String| {
             let (topic, message) = (*topic, message.clone());
