@@ -103,9 +103,11 @@
 //! `std` (where an interrupt may drop a task's last waker) each cell is one
 //! allocation from the global allocator.
 //!
-//! Polling, sleeping, waiting on an [`Event`], [`Lock`] or [`Queue`] and
-//! waking allocate nothing once the loop's queues have grown to their peak
-//! size. The loop's tables (its task registry, its timer heap) grow by an
+//! Polling, sleeping, waiting on any primitive of [`sync`] (an [`Event`],
+//! [`Lock`], [`Queue`], [`Semaphore`], [`Condition`], [`Barrier`],
+//! [`RingbufQueue`], [`Message`], [`DelayMs`], [`WaitAny`] …) and waking
+//! allocate nothing once the loop's queues and the primitive's wait list
+//! have grown to their peak size. The loop's tables (its task registry, its timer heap) grow by an
 //! eighth at a time rather than doubling, and keep their peak size.
 //!
 //! A sleeping task costs its cell and one 16-byte timer-heap entry: a sleep

@@ -163,7 +163,7 @@ impl<T: PartialEq, M> Broker<T, M> {
     ///
     /// ```
     /// use std::rc::Rc;
-    /// let b = uasyncio::Broker::new();
+    /// let b = uasyncio::Broker::<&str, ()>::new();
     /// let e = Rc::new(uasyncio::Event::new());
     /// assert!(b.subscribe("go", e.clone()));
     /// assert!(!b.subscribe("go", e.clone()));
