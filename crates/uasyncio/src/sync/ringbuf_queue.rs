@@ -25,6 +25,12 @@ use super::waitlist::{WaitKey, WaitList};
 /// [`put`](Self::put) is the polite producer: it waits while the queue is
 /// full. Waiters are served in the order they started waiting.
 ///
+/// Since a put may come from outside the loop, a task waiting in `get` or
+/// `put` counts as waiting on the outside world (as for a
+/// [`ThreadSafeFlag`](crate::ThreadSafeFlag)): a loop with nothing else to
+/// do idles for it instead of reporting a deadlock. Between tasks of one
+/// loop only, a [`Queue`](crate::Queue) keeps that report.
+///
 /// Unlike peterhinch's, whose buffer of N slots holds N-1 items, a queue
 /// made with capacity N holds N items.
 ///
