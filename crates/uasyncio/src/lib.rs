@@ -38,6 +38,11 @@
 //! | `task.cancel()`, `task.done()`, `await task` | [`Task::cancel`], [`Task::done`], `task.await` → `Result<T, TaskError>` |
 //! | `Event`, `ThreadSafeFlag`, `Lock` | [`Event`], [`ThreadSafeFlag`], [`Lock`] (`acquire().await` gives a guard) |
 //! | `Queue` (community primitive) | [`Queue`] with [`QueueFull`] / [`QueueEmpty`] |
+//! | peterhinch's `Semaphore`, `BoundedSemaphore` | [`Semaphore`], [`BoundedSemaphore`] (over-release is [`OverReleased`]) |
+//! | peterhinch's `Condition`, `Barrier` | [`Condition`] (notify on its guard), [`Barrier`] |
+//! | peterhinch's `RingbufQueue`, `Message` | [`RingbufQueue`], [`Message`] (both settable from other threads) |
+//! | peterhinch's `Delay_ms`, `Broker` | [`DelayMs`], [`Broker`] with [`Agent`]s |
+//! | peterhinch's `WaitAny`, `WaitAll`, `ELO` | [`WaitAny`], [`WaitAll`] over [`Waitable`]s, [`Elo`] |
 //! | `get_event_loop()`, `new_event_loop()` | [`get_event_loop`], [`new_event_loop`], [`new_event_loop_with`] → [`EventLoop`] |
 //! | `loop.set_exception_handler(h)` | [`EventLoop::set_exception_handler`] with an [`ExceptionHandler`] |
 //! | `time.ticks_ms/ticks_add/ticks_diff` | [`time::ticks_ms`], [`time::ticks_add`], [`time::ticks_diff`] |
@@ -98,9 +103,11 @@
 //! `std` (where an interrupt may drop a task's last waker) each cell is one
 //! allocation from the global allocator.
 //!
-//! Polling, sleeping, waiting on an [`Event`], [`Lock`] or [`Queue`] and
-//! waking allocate nothing once the loop's queues have grown to their peak
-//! size. The loop's tables (its task registry, its timer heap) grow by an
+//! Polling, sleeping, waiting on any primitive of [`sync`] (an [`Event`],
+//! [`Lock`], [`Queue`], [`Semaphore`], [`Condition`], [`Barrier`],
+//! [`RingbufQueue`], [`Message`], [`DelayMs`], [`WaitAny`] …) and waking
+//! allocate nothing once the loop's queues and the primitive's wait list
+//! have grown to their peak size. The loop's tables (its task registry, its timer heap) grow by an
 //! eighth at a time rather than doubling, and keep their peak size.
 //!
 //! A sleeping task costs its cell and one 16-byte timer-heap entry: a sleep
@@ -127,7 +134,11 @@ pub use runtime::{
     EventLoop, ExceptionContext, ExceptionHandler, create_task, create_task_named, current_task, get_event_loop,
     new_event_loop, new_event_loop_with, run, run_virtual, try_current_task,
 };
-pub use sync::{Event, Lock, LockGuard, Queue, QueueEmpty, QueueFull, ThreadSafeFlag};
+pub use sync::{
+    Agent, Barrier, BoundedSemaphore, Broker, Condition, DelayError, DelayMs, Elo, Event, Lock, LockGuard, Message,
+    NotSubscribed, OverReleased, Queue, QueueEmpty, QueueFull, RingbufQueue, Semaphore, ThreadSafeFlag, TopicPattern,
+    WaitAll, WaitAny, Waitable,
+};
 pub use task::{Task, TaskError, TaskId, TaskRef};
 #[cfg(feature = "std")]
 pub use time::SystemClock;

@@ -1,4 +1,4 @@
-//! Zero allocation per poll, per sleep, per event wait and per lock hand-off
+//! Zero allocation per poll, per sleep, per wait of every primitive and per lock hand-off
 //! once the loop's queues have grown (SPEC §2), counted by a global allocator.
 
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -145,6 +145,153 @@ fn queue_traffic_allocates_nothing() {
 fn wait_for_allocates_nothing() {
     let counted = allocations_in_steady_state(rounds(500), |_| async {
         let _ = uasyncio::wait_for_ms(uasyncio::sleep_ms(2), 1).await;
+    });
+    assert_eq!(counted, 0);
+}
+
+#[test]
+fn semaphore_hand_offs_allocate_nothing() {
+    let sema = Rc::new(uasyncio::Semaphore::new(2));
+    let counted = allocations_in_steady_state(rounds(500), move |_| {
+        let sema = sema.clone();
+        async move {
+            let _permit = sema.acquire().await;
+            uasyncio::sleep(0).await;
+        }
+    });
+    assert_eq!(counted, 0);
+}
+
+#[test]
+fn condition_waits_and_notifies_allocate_nothing() {
+    let cond = Rc::new(uasyncio::Condition::new());
+    // Task 0 notifies every millisecond; the others wait.
+    let counted = allocations_in_steady_state(rounds(500), move |id| {
+        let cond = cond.clone();
+        async move {
+            if id == 0 {
+                uasyncio::sleep_ms(1).await;
+                cond.acquire().await.notify_all();
+            } else {
+                let guard = cond.acquire().await;
+                drop(guard.wait().await);
+            }
+        }
+    });
+    assert_eq!(counted, 0);
+}
+
+#[test]
+fn barrier_rounds_allocate_nothing() {
+    let barrier = Rc::new(uasyncio::Barrier::with_action(4, || {}));
+    let counted = allocations_in_steady_state(rounds(500), move |_| {
+        let barrier = barrier.clone();
+        async move { barrier.wait().await }
+    });
+    assert_eq!(counted, 0);
+}
+
+#[test]
+fn ringbuf_queue_traffic_allocates_nothing() {
+    let queue = Rc::new(uasyncio::RingbufQueue::new(2));
+    let counted = allocations_in_steady_state(rounds(500), move |id| {
+        let queue = queue.clone();
+        async move {
+            if id % 2 == 0 {
+                queue.put(id).await;
+            } else {
+                let _ = queue.get().await;
+            }
+        }
+    });
+    assert_eq!(counted, 0);
+}
+
+#[test]
+fn message_waits_allocate_nothing() {
+    let message = Rc::new(uasyncio::Message::new());
+    let counted = allocations_in_steady_state(rounds(500), move |id| {
+        let message = message.clone();
+        async move {
+            if id == 0 {
+                uasyncio::sleep_ms(1).await;
+                message.set(id);
+                message.clear();
+            } else {
+                let _ = message.wait().await;
+            }
+        }
+    });
+    assert_eq!(counted, 0);
+}
+
+#[test]
+fn delay_retriggers_and_waits_allocate_nothing() {
+    // Made outside the counted rounds (its task is one allocation).
+    let counted = uasyncio::run_virtual(async {
+        let delay = Rc::new(uasyncio::DelayMs::new(5));
+        let step = move |id: u32| {
+            let delay = delay.clone();
+            async move {
+                if id == 0 {
+                    for _ in 0..10 {
+                        delay.trigger(); // retriggered before it runs out
+                        uasyncio::sleep_ms(1).await;
+                    }
+                    delay.trigger_ms(0);
+                }
+                delay.wait().await;
+                uasyncio::sleep(0).await;
+                delay.clear();
+            }
+        };
+        run_tasks(rounds(100), step.clone()).await;
+        run_tasks(rounds(100), step).await
+    });
+    assert_eq!(counted, 0);
+}
+
+#[test]
+fn wait_any_and_wait_all_allocate_nothing() {
+    let events = Rc::new([uasyncio::Event::new(), uasyncio::Event::new()]);
+    let counted = allocations_in_steady_state(rounds(500), move |id| {
+        let events = events.clone();
+        async move {
+            if id == 0 {
+                uasyncio::sleep_ms(1).await;
+                events[0].set();
+                events[1].set();
+                events[0].clear();
+                events[1].clear();
+            } else if id == 1 {
+                uasyncio::WaitAll::new([&events[0], &events[1]]).wait().await;
+            } else {
+                uasyncio::WaitAny::new((&events[0], &events[1])).wait().await;
+            }
+        }
+    });
+    assert_eq!(counted, 0);
+}
+
+#[test]
+fn broker_publishing_to_a_queue_and_an_event_allocates_nothing() {
+    let broker = Rc::new(uasyncio::Broker::<u32, u32>::new());
+    let queue = Rc::new(uasyncio::Queue::new(4));
+    let event = Rc::new(uasyncio::Event::new());
+    broker.subscribe(1, queue.clone());
+    broker.subscribe(1, event.clone());
+    let counted = allocations_in_steady_state(rounds(500), move |id| {
+        let (broker, queue) = (broker.clone(), queue.clone());
+        async move {
+            if id == 0 {
+                broker.publish(1, id);
+                uasyncio::sleep(0).await;
+            } else if id == 1 {
+                let _ = queue.get().await;
+            } else {
+                uasyncio::sleep(0).await;
+            }
+        }
     });
     assert_eq!(counted, 0);
 }

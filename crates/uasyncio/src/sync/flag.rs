@@ -1,13 +1,12 @@
 //! `ThreadSafeFlag`: the one primitive other threads and interrupts may set.
 
-use crate::raw::sync::Arc;
 use core::cell::RefCell;
 use core::future::Future;
 use core::pin::Pin;
 use core::task::{Context, Poll, Waker};
 
+use super::external::ExternalWaiter;
 use crate::raw::sync::{AtomicBool, Lock, Ordering};
-use crate::runtime::{Remote, context};
 
 /// A self-clearing flag that may be set from another thread or an interrupt
 /// handler (MicroPython's `asyncio.ThreadSafeFlag`).
@@ -115,7 +114,7 @@ impl ThreadSafeFlag {
     /// });
     /// ```
     pub fn wait(&self) -> FlagWait<'_> {
-        FlagWait { flag: self, registered: false, counted_on: None }
+        FlagWait { flag: self, registered: false, counted: ExternalWaiter::new() }
     }
 
     fn take(&self) -> bool {
@@ -135,10 +134,9 @@ pub struct FlagWait<'a> {
     flag: &'a ThreadSafeFlag,
     /// We are the flag's waiter.
     registered: bool,
-    /// The loop that counts us as a waiter something outside may wake (so
-    /// it idles rather than report a deadlock): the one we were last polled
-    /// in. Uncounted there, wherever we are dropped.
-    counted_on: Option<Arc<Remote>>,
+    /// Our count on the loop we were last polled in (so it idles rather
+    /// than report a deadlock); uncounted there, wherever we are dropped.
+    counted: ExternalWaiter,
 }
 
 impl FlagWait<'_> {
@@ -148,24 +146,7 @@ impl FlagWait<'_> {
             self.flag.waker.with(|waker| waker.borrow_mut().take());
             self.flag.has_waiter.store(false, Ordering::Release);
         }
-        if let Some(remote) = self.counted_on.take() {
-            remote.remove_external_waiter();
-        }
-    }
-
-    /// Counts us on the loop we are polled in now (moving the count if we
-    /// were polled in another loop before).
-    fn count_on_running_loop(&mut self) {
-        let running = context::with_running(|core| core.remote.clone());
-        if running.as_ref().map(Arc::as_ptr) == self.counted_on.as_ref().map(Arc::as_ptr) {
-            return;
-        }
-        if let Some(remote) = &running {
-            remote.add_external_waiter();
-        }
-        if let Some(old) = core::mem::replace(&mut self.counted_on, running) {
-            old.remove_external_waiter();
-        }
+        self.counted.uncount();
     }
 }
 
@@ -186,7 +167,7 @@ impl Future for FlagWait<'_> {
             }
             self.registered = true;
         }
-        self.count_on_running_loop();
+        self.counted.count_on_running_loop();
         self.flag.waker.with(|slot| {
             let mut slot = slot.borrow_mut();
             if !slot.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {

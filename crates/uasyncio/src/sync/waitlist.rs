@@ -1,4 +1,4 @@
-//! A FIFO of waiting tasks shared by `Event`, `Lock` and `Queue`.
+//! A FIFO of waiting tasks shared by the primitives of this module.
 //!
 //! Waiters live in recycled slots linked into a doubly-linked FIFO by index,
 //! so pushing, waking the first waiter and removing any waiter are O(1), and
@@ -142,7 +142,11 @@ impl WaitList {
 
     /// Notifies and wakes the first waiter; false if nobody waits.
     pub(crate) fn notify_one(&mut self) -> bool {
-        let index = self.head;
+        self.notify_at(self.head)
+    }
+
+    #[inline]
+    fn notify_at(&mut self, index: u32) -> bool {
         if index == NIL {
             return false;
         }
@@ -159,6 +163,12 @@ impl WaitList {
     /// Notifies and wakes every waiter, in order.
     pub(crate) fn notify_all(&mut self) {
         while self.notify_one() {}
+    }
+
+    /// Notifies and wakes the last waiter (the newest); false if nobody
+    /// waits. peterhinch's `Condition` wakes its waiters in this order.
+    pub(crate) fn notify_newest(&mut self) -> bool {
+        self.notify_at(self.tail)
     }
 
     fn unlink(&mut self, index: u32) {
