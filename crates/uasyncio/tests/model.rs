@@ -202,7 +202,7 @@ enum Op {
 }
 
 #[derive(Clone, Debug)]
-struct Body(Vec<Op>);
+struct Body(Arc<[Op]>);
 
 /// One step of the case, outside any loop.
 #[derive(Clone, Debug)]
@@ -228,51 +228,65 @@ fn ms() -> impl Strategy<Value = u8> {
 }
 
 fn leaf_op() -> impl Strategy<Value = Op> {
-    prop_oneof![
-        4 => ms().prop_map(Op::Sleep),
-        3 => any::<u8>().prop_map(Op::Await),
+    let handles = prop_oneof![
+        4 => any::<u8>().prop_map(Op::Await),
         2 => any::<u8>().prop_map(Op::AwaitMut),
         1 => any::<u8>().prop_map(Op::AwaitAgain),
-        2 => (any::<u8>(), ms()).prop_map(|(h, t)| Op::WaitForMut(h, t)),
-        2 => (any::<u8>(), ms()).prop_map(|(h, t)| Op::WaitForVal(h, t)),
-        3 => any::<u8>().prop_map(Op::Cancel),
+        3 => (any::<u8>(), ms()).prop_map(|(h, t)| Op::WaitForMut(h, t)),
+        3 => (any::<u8>(), ms()).prop_map(|(h, t)| Op::WaitForVal(h, t)),
+        4 => any::<u8>().prop_map(Op::Cancel),
         2 => any::<u8>().prop_map(Op::DropHandle),
-        1 => Just(Op::CancelSelf),
+    ];
+    let primitives = prop_oneof![
+        any::<u8>().prop_map(Op::EventSet),
+        any::<u8>().prop_map(Op::EventClear),
+        (any::<u8>(), ms()).prop_map(|(e, t)| Op::EventWait(e, t)),
+        (any::<u8>(), ms(), ms()).prop_map(|(l, w, h)| Op::LockHold(l, w, h)),
+        (any::<u8>(), ms()).prop_map(|(q, t)| Op::QueuePut(q, t)),
+        (any::<u8>(), ms()).prop_map(|(q, t)| Op::QueueGet(q, t)),
+        any::<u8>().prop_map(Op::QueuePutNowait),
+        any::<u8>().prop_map(Op::QueueGetNowait),
+    ];
+    let threads = prop_oneof![proptest::option::of(ms()).prop_map(Op::FlagFromThread), Just(Op::WakeFromThread)];
+    let refused = prop_oneof![
+        Just(Op::CancelSelf),
+        Just(Op::NewLoopInside),
+        Just(Op::SleepNan),
+        Just(Op::TaskDoneTooMany),
+        Just(Op::FlagDoubleWait),
+    ];
+    prop_oneof![
+        19 => handles,
+        4 => ms().prop_map(Op::Sleep),
+        6 => primitives,
+        2 => threads,
+        1 => refused,
         1 => Just(Op::Panic),
-        1 => any::<u8>().prop_map(Op::EventSet),
-        1 => any::<u8>().prop_map(Op::EventClear),
-        1 => (any::<u8>(), ms()).prop_map(|(e, t)| Op::EventWait(e, t)),
-        2 => (any::<u8>(), ms(), ms()).prop_map(|(l, w, h)| Op::LockHold(l, w, h)),
-        1 => (any::<u8>(), ms()).prop_map(|(q, t)| Op::QueuePut(q, t)),
-        1 => (any::<u8>(), ms()).prop_map(|(q, t)| Op::QueueGet(q, t)),
-        1 => any::<u8>().prop_map(Op::QueuePutNowait),
-        1 => any::<u8>().prop_map(Op::QueueGetNowait),
-        1 => Just(Op::TaskDoneTooMany),
-        1 => proptest::option::of(ms()).prop_map(Op::FlagFromThread),
-        1 => Just(Op::FlagDoubleWait),
-        1 => Just(Op::WakeFromThread),
         1 => Just(Op::CancelOuter),
         1 => any::<u8>().prop_map(Op::CloseLoop),
-        1 => Just(Op::NewLoopInside),
-        1 => Just(Op::SleepNan),
     ]
 }
 
 fn body() -> impl Strategy<Value = Body> {
     let max_ops = if cfg!(miri) { 4 } else { 6 };
-    let leaf = prop::collection::vec(leaf_op(), 0..3).prop_map(Body);
+    let leaf = prop::collection::vec(leaf_op(), 0..3).prop_map(|ops| Body(ops.into()));
     leaf.prop_recursive(3, if cfg!(miri) { 12 } else { 24 }, 4, move |inner| {
-        prop::collection::vec(
+        // Children first, most of the time, so the steps after have handles.
+        let children = prop::collection::vec(inner.clone().prop_map(Op::Spawn), 0..3);
+        let steps = prop::collection::vec(
             prop_oneof![
-                8 => leaf_op(),
-                4 => inner.clone().prop_map(Op::Spawn),
-                1 => (any::<u8>(), inner.clone()).prop_map(|(k, b)| Op::SpawnOn(k, b)),
+                12 => leaf_op(),
+                8 => inner.clone().prop_map(Op::Spawn),
+                2 => (any::<u8>(), inner.clone()).prop_map(|(k, b)| Op::SpawnOn(k, b)),
                 1 => (prop::collection::vec(inner.clone(), 0..3), any::<bool>()).prop_map(|(b, r)| Op::Gather(b, r)),
                 1 => (any::<u8>(), inner.clone()).prop_map(|(k, b)| Op::RunLoop(k, b)),
             ],
             0..max_ops,
-        )
-        .prop_map(Body)
+        );
+        (children, steps).prop_map(|(mut ops, steps)| {
+            ops.extend(steps);
+            Body(ops.into())
+        })
     })
 }
 
@@ -390,6 +404,7 @@ impl Model {
     /// Loop `l` discards its tasks (close, replacement, last handle dropped).
     fn discards(&mut self, l: usize) {
         for t in self.tasks.iter_mut().filter(|t| t.loop_id == l && !t.refused && t.dropped == 0) {
+            saw("tasks discarded by a loop's end");
             t.reason = true;
             t.forbidden = true;
         }
@@ -503,6 +518,35 @@ fn quiet_expected_panics() {
 }
 
 // ---------------------------------------------------------------------------
+// What the cases did, summed (printed with MODEL_STATS=1): atomics, so
+// counting allocates nothing.
+
+const EVENTS: [&str; 14] = [
+    "tasks",
+    "linked awaits",
+    "cross-loop awaits",
+    "wait_for timeouts",
+    "cancels that returned true",
+    "cancels of a task running a nested loop",
+    "nested runs",
+    "refusals",
+    "gathers",
+    "locks taken",
+    "queue items got",
+    "threads",
+    "tasks discarded by a loop's end",
+    "exception handler reports",
+];
+
+static COUNTS: [std::sync::atomic::AtomicU64; EVENTS.len()] =
+    [const { std::sync::atomic::AtomicU64::new(0) }; EVENTS.len()];
+
+fn saw(event: &str) {
+    let i = EVENTS.iter().position(|e| *e == event).expect("a known event");
+    COUNTS[i].fetch_add(1, Ordering::Relaxed);
+}
+
+// ---------------------------------------------------------------------------
 // The world a case runs in.
 
 struct Env {
@@ -563,7 +607,10 @@ fn report(env: &Weak<Env>, context: &ExceptionContext) {
     .and_then(|n| n.parse::<Id>().ok())
     .filter(|&id| id < m.tasks.len());
     match id {
-        Some(id) if m.tasks[id].panicked && m.tasks[id].reported == 0 => m.tasks[id].reported += 1,
+        Some(id) if m.tasks[id].panicked && m.tasks[id].reported == 0 => {
+            saw("exception handler reports");
+            m.tasks[id].reported += 1;
+        }
         _ => m.violation(format!("the exception handler heard of {:?} ({})", context.error, context.message)),
     }
 }
@@ -646,9 +693,10 @@ fn task(env: &Shared, loop_id: usize, body: &Body) -> (Id, Tracked) {
     let id = {
         let mut m = env.m();
         m.tasks.push(TaskModel { loop_id, ..TaskModel::default() });
+        saw("tasks");
         m.tasks.len() - 1
     };
-    let body = Box::pin(run_body(env.clone(), id, loop_id, Rc::from(body.0.clone())));
+    let body = Box::pin(run_body(env.clone(), id, loop_id, body.0.clone()));
     (id, Tracked { guard: Guard { env: env.clone(), id }, body })
 }
 
@@ -682,6 +730,7 @@ thread_local! {
 /// Starts a helper thread, counted (it frees what the case allocated for it).
 fn helper(f: impl FnOnce() + Send + 'static) -> JoinOnDrop {
     HELPERS.with(|n| n.set(n.get() + 1));
+    saw("threads");
     JoinOnDrop(Some(std::thread::spawn(move || {
         count_this_thread();
         f();
@@ -690,6 +739,7 @@ fn helper(f: impl FnOnce() + Send + 'static) -> JoinOnDrop {
 
 /// Catches a panic expected to say `expected`.
 fn expect_refusal<R>(env: &Env, what: &str, expected: &str, f: impl FnOnce() -> R) {
+    saw("refusals");
     match catch_unwind(AssertUnwindSafe(f)) {
         Ok(_) => env.violation(format!("{what} was accepted; expected the panic '{expected}'")),
         Err(payload) => {
@@ -733,7 +783,7 @@ fn end_await(env: &Env, me: Id) {
     m.tasks[me].gathered.clear();
 }
 
-async fn run_body(env: Shared, me: Id, loop_id: usize, ops: Rc<[Op]>) -> u64 {
+async fn run_body(env: Shared, me: Id, loop_id: usize, ops: Arc<[Op]>) -> u64 {
     let mut handles: Vec<Handle> = Vec::new();
     for op in ops.iter() {
         let pick = |h: &u8, handles: &Vec<Handle>| (!handles.is_empty()).then(|| *h as usize % handles.len());
@@ -773,11 +823,13 @@ async fn run_body(env: Shared, me: Id, loop_id: usize, ops: Rc<[Op]>) -> u64 {
                 let by_value = matches!(op, Op::Await(_));
                 if !local {
                     // Not linked, and its loop may not run: under a timeout.
+                    saw("cross-loop awaits");
                     let (outcome, kept) = if by_value {
                         (wait_for_ms(task, 2).await, None)
                     } else {
                         (wait_for_ms(&mut task, 2).await, Some(task))
                     };
+                    let retrieved = outcome.is_ok() && !by_value;
                     match outcome {
                         Ok(outcome) => env.m().check_outcome(id, &outcome, "a cross-loop await"),
                         Err(_) if env.m().done(id) && !by_value => {
@@ -786,9 +838,11 @@ async fn run_body(env: Shared, me: Id, loop_id: usize, ops: Rc<[Op]>) -> u64 {
                         Err(_) => {}
                     }
                     handles[i].task = kept;
+                    handles[i].retrieved = retrieved;
                     continue;
                 }
                 begin_await(&env, me, Some(Awaits::Linked(id)));
+                saw("linked awaits");
                 let (outcome, kept) = if by_value { (task.await, None) } else { ((&mut task).await, Some(task)) };
                 end_await(&env, me);
                 env.m().check_outcome(id, &outcome, "an await");
@@ -822,6 +876,7 @@ async fn run_body(env: Shared, me: Id, loop_id: usize, ops: Rc<[Op]>) -> u64 {
                         }
                     }
                     Err(_) => {
+                        saw("wait_for timeouts");
                         let mut m = env.m();
                         if by_value && local {
                             // The interrupted await cancelled it at once.
@@ -848,6 +903,7 @@ async fn run_body(env: Shared, me: Id, loop_id: usize, ops: Rc<[Op]>) -> u64 {
                     env.violation(format!("cancel() of task {id} returned {cancelled}, done = {done}"));
                 }
                 if cancelled {
+                    saw("cancels that returned true");
                     env.m().cancelled(id);
                 }
             }
@@ -879,6 +935,7 @@ async fn run_body(env: Shared, me: Id, loop_id: usize, ops: Rc<[Op]>) -> u64 {
             Op::LockHold(l, wait, hold) => {
                 let l = *l as usize % 2;
                 if let Ok(guard) = wait_for_ms(env.locks[l].acquire(), *wait).await {
+                    saw("locks taken");
                     let holder = env.m().lock_holders[l].replace(me);
                     if let Some(other) = holder {
                         env.violation(format!("task {me} got lock {l}, held by task {other}"));
@@ -956,6 +1013,7 @@ async fn run_body(env: Shared, me: Id, loop_id: usize, ops: Rc<[Op]>) -> u64 {
                     m.tasks[me].gathered = ids.clone();
                 }
                 let futs = children.into_iter().map(|(_, fut)| fut);
+                saw("gathers");
                 if *return_exceptions {
                     let outcomes = gather_return_exceptions(futs).await;
                     end_await(&env, me);
@@ -984,6 +1042,7 @@ async fn run_body(env: Shared, me: Id, loop_id: usize, ops: Rc<[Op]>) -> u64 {
                     if !cancelled {
                         env.violation(format!("cancel() of running task {outer} returned false"));
                     }
+                    saw("cancels of a task running a nested loop");
                     env.m().cancelled(outer);
                 }
             }
@@ -1029,6 +1088,7 @@ fn put_item(env: &Env) -> u64 {
 }
 
 fn got_item(env: &Env, item: u64) {
+    saw("queue items got");
     let mut m = env.m();
     if !m.queue_items_put.contains(&item) || !m.queue_items_got.insert(item) {
         m.violation(format!("a queue gave item {item}, not put or given before"));
@@ -1067,6 +1127,7 @@ fn run_nested(env: &Shared, me: Id, k: usize, event_loop: &EventLoop, body: &Bod
         m.loops[k].run_by = Some(me);
     }
     env.outer_refs.borrow_mut().push((me, current_task()));
+    saw("nested runs");
     let result = catch_unwind(AssertUnwindSafe(|| event_loop.run_until_complete(fut)));
     env.outer_refs.borrow_mut().pop();
     let mut m = env.m();
@@ -1213,7 +1274,7 @@ fn run_top(env: &Shared, handles: &mut Vec<TopHandle>, step: &Top) {
         Top::RunDeadlock(k) => {
             let (k, event_loop) = env.pick_loop(*k);
             let Some(event_loop) = event_loop else { return };
-            let (main, fut) = task(env, k, &Body(Vec::new()));
+            let (main, fut) = task(env, k, &Body(Arc::new([])));
             let closed = env.m().loops[k].closed;
             env.m().tasks[main].parked = true;
             let fut = async move {
@@ -1384,6 +1445,11 @@ fn random_programs_agree_with_the_model() {
     };
     let mut runner = TestRunner::new(config);
     let result = runner.run(&program(), check_case);
+    if std::env::var_os("MODEL_STATS").is_some() {
+        for (event, count) in EVENTS.iter().zip(&COUNTS) {
+            eprintln!("{event}: {}", count.load(Ordering::Relaxed));
+        }
+    }
     if let Err(e) = result {
         panic!("{e}");
     }
