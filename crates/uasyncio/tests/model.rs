@@ -46,8 +46,9 @@
 //!   what they were before the case (a counting global allocator);
 //! - the case finishes (it runs on a thread of its own; a hang fails it).
 //!
-//! `PROPTEST_CASES` sets the number of cases (default 2000, 150 under
-//! Miri, where it needs `MIRIFLAGS=-Zmiri-env-forward=PROPTEST_CASES`).
+//! `PROPTEST_CASES` sets the number of cases (default 2000; 100 smaller
+//! ones under Miri, where it needs `MIRIFLAGS=-Zmiri-env-forward=PROPTEST_CASES`).
+//! `MODEL_STATS=1` prints how often the cases did each notable thing.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::any::Any;
@@ -268,11 +269,11 @@ fn leaf_op() -> impl Strategy<Value = Op> {
 }
 
 fn body() -> impl Strategy<Value = Body> {
-    let max_ops = if cfg!(miri) { 4 } else { 6 };
+    let max_ops = if cfg!(miri) { 3 } else { 6 };
     let leaf = prop::collection::vec(leaf_op(), 0..3).prop_map(|ops| Body(ops.into()));
-    leaf.prop_recursive(3, if cfg!(miri) { 12 } else { 24 }, 4, move |inner| {
+    leaf.prop_recursive(if cfg!(miri) { 2 } else { 3 }, if cfg!(miri) { 8 } else { 24 }, 4, move |inner| {
         // Children first, most of the time, so the steps after have handles.
-        let children = prop::collection::vec(inner.clone().prop_map(Op::Spawn), 0..3);
+        let children = prop::collection::vec(inner.clone().prop_map(Op::Spawn), 0..if cfg!(miri) { 2 } else { 3 });
         let steps = prop::collection::vec(
             prop_oneof![
                 12 => leaf_op(),
@@ -307,7 +308,7 @@ fn top() -> impl Strategy<Value = Top> {
 }
 
 fn program() -> impl Strategy<Value = Vec<Top>> {
-    prop::collection::vec(top(), 1..if cfg!(miri) { 5 } else { 8 })
+    prop::collection::vec(top(), 1..if cfg!(miri) { 4 } else { 8 })
 }
 
 // ---------------------------------------------------------------------------
@@ -1432,7 +1433,7 @@ fn check_case(program: Vec<Top>) -> Result<(), TestCaseError> {
 }
 
 fn cases() -> u32 {
-    std::env::var("PROPTEST_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(if cfg!(miri) { 150 } else { 2000 })
+    std::env::var("PROPTEST_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(if cfg!(miri) { 100 } else { 2000 })
 }
 
 #[test]
