@@ -46,7 +46,7 @@
 //!   what they were before the case (a counting global allocator);
 //! - the case finishes (it runs on a thread of its own; a hang fails it).
 //!
-//! `PROPTEST_CASES` sets the number of cases (default 2000; 100 smaller
+//! `PROPTEST_CASES` sets the number of cases (default 2000; 40 smaller
 //! ones under Miri, where it needs `MIRIFLAGS=-Zmiri-env-forward=PROPTEST_CASES`).
 //! `MODEL_STATS=1` prints how often the cases did each notable thing.
 
@@ -1412,7 +1412,7 @@ fn check_case(program: Vec<Top>) -> Result<(), TestCaseError> {
             drop(program);
         })
         .expect("a thread for the case");
-    let secs = if cfg!(miri) { 600 } else { 20 };
+    let secs = if cfg!(miri) { 120 } else { 20 };
     match rx.recv_timeout(Duration::from_secs(secs)) {
         Ok((violations, leaked)) => {
             thread.join().map_err(|p| TestCaseError::fail(format!("the case panicked: {}", panic_message(&*p))))?;
@@ -1433,7 +1433,7 @@ fn check_case(program: Vec<Top>) -> Result<(), TestCaseError> {
 }
 
 fn cases() -> u32 {
-    std::env::var("PROPTEST_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(if cfg!(miri) { 100 } else { 2000 })
+    std::env::var("PROPTEST_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(if cfg!(miri) { 40 } else { 2000 })
 }
 
 #[test]
