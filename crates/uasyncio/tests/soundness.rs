@@ -1331,3 +1331,42 @@ fn a_flag_wait_moved_to_another_loop_counts_there() {
     });
     assert_eq!(lines, ["first loop polled the wait: pending", "second loop: the flag was set"]);
 }
+
+/// Found by the model test (tests/model.rs): a task of loop L1 awaits the
+/// handle of a task `x` of loop L2 (not linked: they are of two loops).
+/// `x` never ran. Another L1 task closes L2 at 1 s: `x` is cancelled, and its awaiter is
+/// woken with that outcome (old code: the close dropped the awaiter's waker
+/// without waking it; the run ended in the deadlock panic, or idled
+/// forever had anything outside been able to wake L1). Fails after 20 s
+/// rather than hanging.
+///
+/// Expected: `["x dropped", "x: Err(Cancelled) at 1000 ms"]`.
+#[test]
+fn an_awaiter_on_another_loop_is_woken_when_the_awaited_tasks_loop_closes() {
+    let lines = within("awaiter woken by close", 20, || {
+        let out = log();
+        let l2 = virtual_loop();
+        let l1 = virtual_loop();
+        let finally = Finally(out.clone(), "x");
+        let x = l2.create_task(async move {
+            let _finally = finally;
+            pending::<()>().await;
+        });
+        let l = out.clone();
+        let caught = catch_unwind(AssertUnwindSafe(|| {
+            l1.run_until_complete(async move {
+                create_task(async move {
+                    sleep(1).await;
+                    l2.close();
+                });
+                let r = x.await;
+                push(&l, format!("x: {r:?} at {} ms", ticks_ms()));
+            })
+        }));
+        if let Err(payload) = caught {
+            push(&out, format!("run panicked: {}", panic_message(&*payload)));
+        }
+        lines(&out)
+    });
+    assert_eq!(lines, ["x dropped", "x: Err(Cancelled) at 1000 ms"]);
+}

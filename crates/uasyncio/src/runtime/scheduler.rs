@@ -832,7 +832,11 @@ impl Core {
                 self.timers.with(|t| t.remove_own(ptr));
                 h.set(state::DONE);
                 h.awaiting.set(None);
-                drop(h.awaiter.take());
+                // Its awaiter may be a task of another loop, which goes on
+                // (it sees the cancellation): woken, as by `complete`.
+                if let Some(waker) = h.awaiter.take() {
+                    waker.wake();
+                }
             }
         }
         self.ready.with(|r| r.clear());
