@@ -124,14 +124,17 @@
 
 mod adc;
 mod board;
+mod bus;
 #[cfg(feature = "cli")]
 pub mod cli;
 mod delay;
+pub mod devices;
 mod pin;
 mod pwm;
 mod run;
 #[cfg(feature = "svg")]
 pub mod svg;
+pub mod target;
 pub mod trace;
 #[cfg(feature = "vcd")]
 pub mod vcd;
@@ -140,6 +143,7 @@ pub mod view;
 
 pub use adc::{Adc, Atten};
 pub use board::{Board, BoardDesc, Echo, PinMode, Pull, format_time, plain};
+pub use bus::{BusError, I2c, Spi, SpiDevice, Uart};
 pub use delay::Delay;
 pub use pin::{IntoLevel, Pin, PinError, Trigger, WaitForLevel};
 pub use pwm::{DUTY_MAX, Pwm, PwmError};

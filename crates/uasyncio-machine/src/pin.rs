@@ -185,7 +185,7 @@ impl Pin {
     /// ```
     pub fn get(id: u8) -> Pin {
         let board = Board::current();
-        board.check_gpio(id);
+        board.check_gpio_free(id);
         Pin { gpio: id, board }
     }
 

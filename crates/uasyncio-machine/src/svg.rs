@@ -61,6 +61,7 @@ pub fn write_svg(trace: &Trace, path: impl AsRef<Path>) -> io::Result<()> {
 ///     ],
 ///     lines: vec![],
 ///     end_us: 1_000_000,
+///     transactions: vec![],
 /// };
 /// let svg = uasyncio_machine::svg::to_svg(&trace);
 /// assert!(svg.contains(">led</text>"));

@@ -38,6 +38,7 @@ const VECTOR_WIDTH: u32 = 16;
 ///     changes: vec![Change { t_us: 500_000, signal: SignalId(0), value: Value::Level(true) }],
 ///     lines: vec![],
 ///     end_us: 1_000_000,
+///     transactions: vec![],
 /// };
 /// let path = std::env::temp_dir().join("uasyncio-machine-doc.vcd");
 /// uasyncio_machine::vcd::write_vcd(&trace, &path)?;
@@ -64,6 +65,7 @@ pub fn write_vcd(trace: &Trace, path: impl AsRef<Path>) -> io::Result<()> {
 ///     ],
 ///     lines: vec![],
 ///     end_us: 200_000,
+///     transactions: vec![],
 /// };
 /// let mut text = Vec::new();
 /// uasyncio_machine::vcd::to_vcd(&trace, &mut text)?;

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use super::Board;
-use crate::trace::{Change, SignalId, SignalInfo, SignalKind, Trace, Value};
+use crate::trace::{Change, SignalId, SignalInfo, SignalKind, Trace, Transaction, Value};
 
 /// How the board echoes what happens to standard output.
 ///
@@ -38,6 +38,7 @@ pub(super) struct Recorder {
     change_counts: Vec<usize>,
     changes: Vec<Change>,
     lines: Vec<(u64, String)>,
+    transactions: Vec<Transaction>,
     echo: Echo,
     /// The end of the run, once a runner has finished it.
     end_us: Option<u64>,
@@ -53,6 +54,7 @@ impl Recorder {
             change_counts: Vec::new(),
             changes: Vec::new(),
             lines: Vec::new(),
+            transactions: Vec::new(),
             echo: Echo::Lines,
             end_us: None,
         }
@@ -98,6 +100,16 @@ impl Recorder {
         }
     }
 
+    /// Appends a finished bus transaction; echoed with its start time and
+    /// duration: `   1.000 s  I2C0 0x76 write d0 · read 60  (98 µs)`.
+    pub(super) fn record_transaction(&mut self, transaction: Transaction) {
+        if self.echo == Echo::Changes {
+            let us = transaction.end_us - transaction.start_us;
+            println!("{}  {transaction}  ({us} µs)", format_time(transaction.start_us));
+        }
+        self.transactions.push(transaction);
+    }
+
     /// The visible signal of `kind` on `gpio`.
     fn find_signal(&self, gpio: u8, kind: SignalKind) -> Option<usize> {
         (0..self.signals.len())
@@ -126,7 +138,13 @@ impl Recorder {
     fn snapshot(&self, now: u64) -> Trace {
         let (signals, ids) = self.visible_signals();
         let changes = self.changes.iter().filter_map(|c| Some(Change { signal: ids[c.signal.0]?, ..*c })).collect();
-        Trace { signals, changes, lines: self.lines.clone(), end_us: self.end_us.unwrap_or(now) }
+        Trace {
+            signals,
+            changes,
+            lines: self.lines.clone(),
+            end_us: self.end_us.unwrap_or(now),
+            transactions: self.transactions.clone(),
+        }
     }
 }
 
