@@ -29,7 +29,7 @@ use crate::trace::{Transaction, Transfer};
 ///     assert_eq!(uasyncio::now_us() - t0, 390); // 39 clocks at 100 kHz
 /// });
 /// ```
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct I2c {
     id: u8,
     freq: u32,

@@ -32,7 +32,7 @@ use crate::trace::{Transaction, Transfer};
 ///     assert_eq!(uasyncio::now_us(), 8);
 /// });
 /// ```
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct Spi {
     id: u8,
     baudrate: u32,
@@ -230,6 +230,7 @@ impl embedded_hal::spi::SpiBus for Spi {
 /// });
 /// assert_eq!(board.trace().edges_of(5), [(0, true), (0, false), (1, true)]);
 /// ```
+#[derive(Debug)]
 pub struct SpiDevice {
     spi: Spi,
     cs: Pin,

@@ -36,7 +36,7 @@ use crate::trace::{Transaction, Transfer};
 ///     assert_eq!(uart.read(10), Some(b"hi".to_vec()));
 /// });
 /// ```
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct Uart {
     id: u8,
     baudrate: u32,
