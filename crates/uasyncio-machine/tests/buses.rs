@@ -12,8 +12,10 @@ use uasyncio::{create_task, sleep_ms};
 use uasyncio_machine::devices::{Bme280, Console, Htu21d, Loopback, Ssd1306};
 use uasyncio_machine::{Board, BusError, Delay, I2c, Pin, Spi, SpiDevice, Uart, run_virtual_for};
 
+type Log = Rc<RefCell<Vec<String>>>;
+
 /// What a task reports, and the handle the task reports through.
-fn logs() -> (Rc<RefCell<Vec<String>>>, Rc<RefCell<Vec<String>>>) {
+fn logs() -> (Log, Log) {
     let log = Rc::new(RefCell::new(Vec::new()));
     (log.clone(), log)
 }
@@ -49,7 +51,8 @@ fn an_htu21d_read_mid_conversion_is_nacked_and_a_later_one_succeeds() {
         let i2c = I2c::new(0, Pin::get(22), Pin::get(21), 400_000);
         i2c.writeto(0x40, &[0xf3]).await.unwrap(); // temperature, no hold: 50 ms
         sleep_ms(20).await;
-        out.borrow_mut().push(i2c.readfrom(0x40, 3).await.unwrap_err().to_string());
+        let line = i2c.readfrom(0x40, 3).await.unwrap_err().to_string();
+        out.borrow_mut().push(line);
         sleep_ms(30).await;
         let raw = i2c.readfrom(0x40, 3).await.unwrap();
         let s = u16::from_be_bytes([raw[0], raw[1]]) & 0xfffc;
@@ -76,10 +79,13 @@ fn a_bme280_read_mid_conversion_gives_the_previous_result_with_measuring_set() {
         i2c.writeto_mem(0x76, 0xf2, &[0x01]).await.unwrap(); // humidity ×1
         i2c.writeto_mem(0x76, 0xf4, &[0b0010_0101]).await.unwrap(); // T ×1, P ×1, forced: 8 ms
         let hex = |b: Vec<u8>| b.iter().map(|x| format!("{x:02x}")).collect::<Vec<_>>().join(" ");
-        out.borrow_mut().push(hex(i2c.readfrom_mem(0x76, 0xf3, 1).await.unwrap()));
-        out.borrow_mut().push(hex(i2c.readfrom_mem(0x76, 0xf7, 8).await.unwrap()));
+        let line = hex(i2c.readfrom_mem(0x76, 0xf3, 1).await.unwrap());
+        out.borrow_mut().push(line);
+        let line = hex(i2c.readfrom_mem(0x76, 0xf7, 8).await.unwrap());
+        out.borrow_mut().push(line);
         sleep_ms(8).await;
-        out.borrow_mut().push(hex(i2c.readfrom_mem(0x76, 0xf3, 1).await.unwrap()));
+        let line = hex(i2c.readfrom_mem(0x76, 0xf3, 1).await.unwrap());
+        out.borrow_mut().push(line);
         let fresh = i2c.readfrom_mem(0x76, 0xf7, 8).await.unwrap();
         out.borrow_mut().push(format!("{}", fresh[0] != 0x80));
     });
@@ -107,7 +113,8 @@ fn the_bme280_rs_driver_that_does_not_wait_reads_the_previous_sample() {
             .with_sensor_mode(bme280_rs::SensorMode::Forced);
         sensor.set_sampling_configuration(config).await.unwrap();
         sensor.take_forced_measurement().await.unwrap();
-        out.borrow_mut().push(format!("{:?}", sensor.read_sample().await.unwrap().temperature));
+        let line = format!("{:?}", sensor.read_sample().await.unwrap().temperature);
+        out.borrow_mut().push(line);
     });
     assert_eq!(*seen.borrow(), ["None"]);
 }
@@ -120,7 +127,8 @@ fn an_spi_transfer_without_chip_select_fails_and_is_recorded() {
     run_virtual_for(&board, 1.0, move || async move {
         let mut spi = Spi::new(1, 1_000_000, Pin::get(14), Pin::get(13), Pin::get(12));
         Pin::new(5, Pin::OUT).on(); // chip select left high
-        out.borrow_mut().push(spi.write(&[0xaf]).await.unwrap_err().to_string());
+        let line = spi.write(&[0xaf]).await.unwrap_err().to_string();
+        out.borrow_mut().push(line);
     });
     assert_eq!(
         *seen.borrow(),
