@@ -35,7 +35,7 @@ fn a_wrong_address_is_not_acknowledged_and_says_so() {
     });
     assert_eq!(
         *seen.borrow(),
-        ["I2C0: address 0x77 not acknowledged (no device at this address)", "NoAcknowledge(Address)", "390"]
+        ["I2C0: address 0x77 not acknowledged (no device at this address)", "NoAcknowledge(Address)", "110"]
     );
     assert_eq!(board.trace().transactions[0].to_string(), "I2C0 0x77 ✗ NACK: no device at this address");
 }
@@ -308,4 +308,61 @@ fn an_absent_i2c_bus_and_a_busy_uart_id_say_what_exists() {
         "UART(1) is already set up: deinit() it first, or share the handle"
     );
     let _ = BusError::Busy { bus: "I2C0".into() };
+}
+
+/// One register read from a BME280 at 0.5 s and a wrong address at 1 s.
+fn two_transactions() -> uasyncio_machine::trace::Trace {
+    let board = Board::esp32().install();
+    board.attach_i2c(0, 0x76, Bme280::new());
+    run_virtual_for(&board, 2.0, || async {
+        let i2c = I2c::new(0, Pin::get(22), Pin::get(21), 100_000);
+        sleep_ms(500).await;
+        i2c.readfrom_mem(0x76, 0xd0, 1).await.unwrap();
+        sleep_ms(500).await;
+        i2c.readfrom(0x42, 1).await.unwrap_err();
+    });
+    board.trace()
+}
+
+#[test]
+fn transactions_are_in_the_trace_with_their_times() {
+    let trace = two_transactions();
+    let seen: Vec<(u64, u64, String)> =
+        trace.transactions_on("I2C0").iter().map(|t| (t.start_us, t.end_us, t.to_string())).collect();
+    assert_eq!(
+        seen,
+        [
+            (500_000, 500_390, "I2C0 0x76 write d0 · read 60".to_string()),
+            (1_000_390, 1_000_500, "I2C0 0x42 ✗ NACK: no device at this address".to_string()),
+        ]
+    );
+}
+
+#[test]
+fn the_vcd_has_a_string_lane_per_bus_with_each_transaction_then_idle() {
+    let mut text = Vec::new();
+    uasyncio_machine::vcd::to_vcd(&two_transactions(), &mut text).unwrap();
+    let text = String::from_utf8(text).unwrap();
+    let code = text.lines().find_map(|l| l.strip_prefix("$var string 1 ")?.strip_suffix(" I2C0 $end")).unwrap();
+    let changes = &text[text.find("#500000").unwrap()..];
+    assert_eq!(
+        changes,
+        format!(
+            "#500000\ns0x76_write_d0;_read_60 {code}\n#500390\nsidle {code}\n\
+             #1000390\ns0x42_!_NACK:_no_device_at_this_address {code}\n#1000500\nsidle {code}\n#2000000\n"
+        )
+    );
+}
+
+#[test]
+fn the_svg_draws_a_bus_lane_with_labelled_blocks() {
+    let svg = uasyncio_machine::svg::to_svg(&two_transactions());
+    assert!(svg.contains(r#"<g class="bus" data-name="I2C0">"#));
+    assert!(svg.contains(">2 transactions</text>"));
+    // The first block at 0.5 s of 2 s: x = 170 + 800 / 4; labelled, as the next is 0.5 s away.
+    assert!(svg.contains(r#"<rect x="370.0" y="#), "{svg}");
+    assert!(svg.contains(">0x76 write d0 · read 60</text>"));
+    assert!(svg.contains(
+        r##"fill="#ffcecb" stroke="#cf222e"><title>1.000390 0x42 ✗ NACK: no device at this address</title>"##
+    ));
 }

@@ -124,8 +124,12 @@ impl I2c {
     }
 
     /// The µs a transaction takes: per part a START (or repeated START), the
-    /// address and each byte with its ACK (9 clocks each); then a STOP.
-    fn duration_us(&self, operations: &[Operation<'_>]) -> u64 {
+    /// address and each byte with its ACK (9 clocks each); then a STOP. An
+    /// address nobody acknowledges ends there: START, address, STOP.
+    fn duration_us(&self, address: u8, operations: &[Operation<'_>]) -> u64 {
+        if self.board.i2c_target(self.id, address).is_none() {
+            return bits_us(1 + 9 + 1, self.freq);
+        }
         let bytes = |op: &Operation<'_>| match op {
             Operation::Read(buf) => buf.len(),
             Operation::Write(buf) => buf.len(),
@@ -140,7 +144,7 @@ impl I2c {
         let lock = self.board.bus_lock(&self.name);
         let _held = lock.acquire().await;
         let start = self.board.now_us();
-        uasyncio::sleep_us(self.duration_us(operations)).await;
+        uasyncio::sleep_us(self.duration_us(address, operations)).await;
         let end = self.board.now_us();
         self.exchange(address, operations, start, end, end)
     }
@@ -151,7 +155,7 @@ impl I2c {
             return Err(BusError::Busy { bus: self.name.clone() });
         }
         let start = self.board.now_us();
-        self.exchange(address, operations, start, start + self.duration_us(operations), start)
+        self.exchange(address, operations, start, start + self.duration_us(address, operations), start)
     }
 
     /// The device's side of a transaction, as the device sees it at `at`
