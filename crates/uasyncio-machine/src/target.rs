@@ -69,3 +69,9 @@ pub trait UartPeer: Device {
     /// peer sends back at once (a loopback returns it).
     fn receive(&self, at_us: u64, byte: u8) -> Option<u8>;
 }
+
+impl std::fmt::Debug for dyn Device {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.name())
+    }
+}
