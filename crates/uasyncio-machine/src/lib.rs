@@ -156,7 +156,7 @@ pub mod vcd;
 pub mod view;
 
 pub use adc::{Adc, Atten};
-pub use board::{Board, BoardDesc, Echo, PinMode, Pull, format_time, plain};
+pub use board::{Board, BoardDesc, Echo, PinMode, Pull, format_time, plain, plain_transaction};
 pub use bus::{BusError, I2c, Spi, SpiDevice, Uart};
 pub use delay::Delay;
 pub use pin::{IntoLevel, Pin, PinError, Trigger, WaitForLevel};

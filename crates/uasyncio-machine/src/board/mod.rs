@@ -38,7 +38,7 @@ pub use chip::BoardDesc;
 pub(crate) use interrupts::{IRQ_FALLING, IRQ_RISING};
 pub(crate) use pad::{Function, PinConfig};
 pub use pad::{PinMode, Pull};
-pub use recorder::{Echo, format_time, plain};
+pub use recorder::{Echo, format_time, plain, plain_transaction};
 
 use buses::Buses;
 use interrupts::Interrupts;
