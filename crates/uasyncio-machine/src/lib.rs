@@ -8,6 +8,12 @@
 //! record ([`trace::Trace`]) is what the timeline tests assert, what
 //! [`vcd`] and [`svg`] write, and what [`view`] shows live in the terminal.
 //!
+//! The buses [`I2c`], [`Spi`] (with [`SpiDevice`]) and [`Uart`] are
+//! MicroPython's `machine.I2C`, `machine.SPI` and `machine.UART`; simulated
+//! [`devices`] wired to them (a BME280, an HTU21D, an SSD1306 OLED, a UART
+//! loopback or console) answer as their datasheets say, so crates.io drivers
+//! run on them unchanged, and every transaction is in the trace.
+//!
 //! # Two LEDs
 //!
 //! ```no_run
