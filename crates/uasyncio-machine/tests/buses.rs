@@ -366,3 +366,31 @@ fn the_svg_draws_a_bus_lane_with_labelled_blocks() {
         r##"fill="#ffcecb" stroke="#cf222e"><title>1.000390 0x42 ✗ NACK: no device at this address</title>"##
     ));
 }
+
+#[test]
+fn two_tasks_on_one_i2c_bus_never_overlap_their_transactions() {
+    let board = Board::esp32().install();
+    board.attach_i2c(0, 0x76, Bme280::new());
+    board.attach_i2c(0, 0x40, Htu21d::new());
+    run_virtual_for(&board, 1.0, || async {
+        let i2c = I2c::new(0, Pin::get(22), Pin::get(21), 100_000);
+        let other = i2c.clone();
+        create_task(async move {
+            for _ in 0..2 {
+                i2c.readfrom_mem(0x76, 0x88, 26).await.unwrap(); // 264 clocks: 2.64 ms
+            }
+        });
+        create_task(async move {
+            for _ in 0..2 {
+                other.writeto(0x40, &[0xe7]).await.unwrap(); // 20 clocks: 0.2 ms
+            }
+        });
+    });
+    let spans: Vec<(u64, u64, Option<u8>)> =
+        board.trace().transactions.iter().map(|t| (t.start_us, t.end_us, t.target)).collect();
+    // The lock hands the bus over in turn: each starts when the one before ends.
+    assert_eq!(
+        spans,
+        [(0, 2_640, Some(0x76)), (2_640, 2_840, Some(0x40)), (2_840, 5_480, Some(0x76)), (5_480, 5_680, Some(0x40))]
+    );
+}
