@@ -47,6 +47,12 @@ pub trait I2cTarget: Device {
     /// The controller reads `buf.len()` bytes.
     fn read(&self, now_us: u64, buf: &mut [u8]) -> Result<(), Nack>;
 
+    /// How long the device holds SCL low before a read that starts at
+    /// `at_us` (clock stretching); 0 by default.
+    fn read_stretch_us(&self, _at_us: u64) -> u64 {
+        0
+    }
+
     /// The transaction ended (STOP).
     fn stop(&self, _now_us: u64) {}
 }

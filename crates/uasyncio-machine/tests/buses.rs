@@ -394,3 +394,22 @@ fn two_tasks_on_one_i2c_bus_never_overlap_their_transactions() {
         [(0, 2_640, Some(0x76)), (2_640, 2_840, Some(0x40)), (2_840, 5_480, Some(0x76)), (5_480, 5_680, Some(0x40))]
     );
 }
+
+#[test]
+fn an_htu21d_hold_master_read_stretches_the_clock_until_the_result_is_ready() {
+    let board = Board::esp32().install();
+    let htu = Htu21d::new();
+    htu.set_humidity(61.0);
+    board.attach_i2c(0, 0x40, htu);
+    let (seen, out) = logs();
+    run_virtual_for(&board, 1.0, move || async move {
+        let i2c = I2c::new(0, Pin::get(22), Pin::get(21), 100_000);
+        i2c.writeto(0x40, &[0xe5]).await.unwrap(); // humidity, hold master: 16 ms; ends at 200 µs
+        let raw = i2c.readfrom(0x40, 3).await.unwrap(); // waits, as SCL is held low
+        let s = u16::from_be_bytes([raw[0], raw[1]]) & 0xfff0;
+        let line = format!("{:.1} % at {} µs", -6.0 + 125.0 * f64::from(s) / 65536.0, uasyncio::now_us());
+        out.borrow_mut().push(line);
+    });
+    // Address at 200 + 100 µs, then held until 16.2 ms, then 3 bytes and STOP: 280 µs.
+    assert_eq!(*seen.borrow(), ["61.0 % at 16480 µs"]);
+}

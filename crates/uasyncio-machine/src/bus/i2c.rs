@@ -123,20 +123,31 @@ impl I2c {
         self.writeto(address, &data).await
     }
 
-    /// The µs a transaction takes: per part a START (or repeated START), the
-    /// address and each byte with its ACK (9 clocks each); then a STOP. An
+    /// The µs a transaction starting at `start` takes: per part a START (or
+    /// repeated START), the address and each byte with its ACK (9 clocks
+    /// each); then a STOP; plus the time a device holds SCL low before a read
+    /// (clock stretching, e.g. an HTU21D's hold-master measurement). An
     /// address nobody acknowledges ends there: START, address, STOP.
-    fn duration_us(&self, address: u8, operations: &[Operation<'_>]) -> u64 {
-        if self.board.i2c_target(self.id, address).is_none() {
+    fn duration_us(&self, address: u8, operations: &[Operation<'_>], start: u64) -> u64 {
+        let Some(device) = self.board.i2c_target(self.id, address) else {
             return bits_us(1 + 9 + 1, self.freq);
+        };
+        let (mut clocks, mut stretch) = (0, 0);
+        for op in operations {
+            clocks += 1 + 9;
+            let bytes = match op {
+                Operation::Read(buf) => {
+                    stretch += device.read_stretch_us(start + bits_us(clocks, self.freq) + stretch);
+                    buf.len()
+                }
+                Operation::Write(buf) => buf.len(),
+            };
+            clocks += 9 * bytes as u64;
         }
-        let bytes = |op: &Operation<'_>| match op {
-            Operation::Read(buf) => buf.len(),
-            Operation::Write(buf) => buf.len(),
-        } as u64;
-        let parts = operations.len().max(1) as u64;
-        let clocks = parts * (1 + 9) + operations.iter().map(|op| 9 * bytes(op)).sum::<u64>() + 1;
-        bits_us(clocks, self.freq)
+        if operations.is_empty() {
+            clocks += 1 + 9;
+        }
+        bits_us(clocks + 1, self.freq) + stretch
     }
 
     /// One transaction, holding the bus from start to end.
@@ -144,7 +155,7 @@ impl I2c {
         let lock = self.board.bus_lock(&self.name);
         let _held = lock.acquire().await;
         let start = self.board.now_us();
-        uasyncio::sleep_us(self.duration_us(address, operations)).await;
+        uasyncio::sleep_us(self.duration_us(address, operations, start)).await;
         let end = self.board.now_us();
         self.exchange(address, operations, start, end, end)
     }
@@ -155,7 +166,7 @@ impl I2c {
             return Err(BusError::Busy { bus: self.name.clone() });
         }
         let start = self.board.now_us();
-        self.exchange(address, operations, start, start + self.duration_us(address, operations), start)
+        self.exchange(address, operations, start, start + self.duration_us(address, operations, start), start)
     }
 
     /// The device's side of a transaction, as the device sees it at `at`

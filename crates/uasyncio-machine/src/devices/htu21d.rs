@@ -28,9 +28,11 @@ const RESET_US: u64 = 15_000;
 /// A no-hold measurement (`0xF3` temperature, 50 ms; `0xF5` humidity, 16 ms)
 /// is read with a plain read of 3 bytes (MSB, LSB with the status bits, CRC-8);
 /// until the conversion ends the sensor NACKs the read, as the datasheet
-/// says, so a driver that reads too early gets a NACK error. The hold-master
-/// commands (`0xE3`, `0xE5`) behave the same: clock stretching is not
-/// modelled. During the 15 ms after a soft reset every transfer is NACKed.
+/// says, so a driver that reads too early gets a NACK error. After a
+/// hold-master command (`0xE3`, `0xE5`) the sensor holds SCL low instead
+/// (clock stretching) until the result is ready, so an async read simply
+/// takes longer; a blocking read, which cannot wait, is NACKed like a no-hold
+/// one. During the 15 ms after a soft reset every transfer is NACKed.
 ///
 /// ```
 /// use uasyncio_machine::devices::Htu21d;
@@ -46,8 +48,9 @@ pub struct Htu21d {
 #[derive(Clone, Copy, PartialEq)]
 enum Next {
     Nothing,
-    /// A measurement: its raw result and when it is ready.
-    Measurement(u16, u64),
+    /// A measurement: its raw result, when it is ready, and whether the
+    /// sensor stretches the clock until then (hold master).
+    Measurement(u16, u64, bool),
     UserRegister,
 }
 
@@ -144,20 +147,20 @@ impl I2cTarget for Htu21d {
         if now_us < state.reset_until {
             return Err(Nack("resetting: the HTU21D answers 15 ms after a soft reset"));
         }
-        if let Next::Measurement(_, ready) = state.next
+        if let Next::Measurement(_, ready, _) = state.next
             && now_us < ready
         {
             return Err(Nack("measuring: the HTU21D takes no command mid-conversion"));
         }
         match *bytes {
             [] => {}
-            [TRIGGER_T | TRIGGER_T_HOLD] => {
+            [command @ (TRIGGER_T | TRIGGER_T_HOLD)] => {
                 let s = raw(state.temperature, -46.85, 175.72, 14, false);
-                state.next = Next::Measurement(s, now_us + T_US);
+                state.next = Next::Measurement(s, now_us + T_US, command == TRIGGER_T_HOLD);
             }
-            [TRIGGER_RH | TRIGGER_RH_HOLD] => {
+            [command @ (TRIGGER_RH | TRIGGER_RH_HOLD)] => {
                 let s = raw(state.humidity, -6.0, 125.0, 12, true);
-                state.next = Next::Measurement(s, now_us + RH_US);
+                state.next = Next::Measurement(s, now_us + RH_US, command == TRIGGER_RH_HOLD);
             }
             [READ_USER] => state.next = Next::UserRegister,
             [WRITE_USER, value] => state.user = (value & 0b1000_0111) | (state.user & 0b0011_1000),
@@ -171,16 +174,23 @@ impl I2cTarget for Htu21d {
         Ok(())
     }
 
+    fn read_stretch_us(&self, at_us: u64) -> u64 {
+        match self.state.borrow().next {
+            Next::Measurement(_, ready, true) => ready.saturating_sub(at_us),
+            _ => 0,
+        }
+    }
+
     fn read(&self, now_us: u64, buf: &mut [u8]) -> Result<(), Nack> {
         let mut state = self.state.borrow_mut();
         if now_us < state.reset_until {
             return Err(Nack("resetting: the HTU21D answers 15 ms after a soft reset"));
         }
         match state.next {
-            Next::Measurement(_, ready) if now_us < ready => {
+            Next::Measurement(_, ready, _) if now_us < ready => {
                 Err(Nack("measuring: the result is not ready; a no-hold read is NACKed until the conversion ends"))
             }
-            Next::Measurement(s, _) => {
+            Next::Measurement(s, _, _) => {
                 let [msb, lsb] = s.to_be_bytes();
                 let reply = [msb, lsb, crc8(&[msb, lsb])];
                 for (slot, byte) in buf.iter_mut().zip(reply.iter().chain(std::iter::repeat(&0xff))) {
