@@ -8,6 +8,12 @@
 //! record ([`trace::Trace`]) is what the timeline tests assert, what
 //! [`vcd`] and [`svg`] write, and what [`view`] shows live in the terminal.
 //!
+//! The buses [`I2c`], [`Spi`] (with [`SpiDevice`]) and [`Uart`] are
+//! MicroPython's `machine.I2C`, `machine.SPI` and `machine.UART`; simulated
+//! [`devices`] wired to them (a BME280, an HTU21D, an SSD1306 OLED, a UART
+//! loopback or console) answer as their datasheets say, so crates.io drivers
+//! run on them unchanged, and every transaction is in the trace.
+//!
 //! # Two LEDs
 //!
 //! ```no_run
@@ -74,6 +80,12 @@
 //! | `ADC(Pin(36))` | [`Adc::new(Pin::new(36, Pin::IN))`](Adc::new) |
 //! | `adc.atten(ADC.ATTN_11DB)`, `adc.width(ADC.WIDTH_10BIT)` | [`adc.atten(Adc::ATTN_11DB)`](Adc::atten), [`adc.width(Adc::WIDTH_10BIT)`](Adc::width) |
 //! | `adc.read()`, `adc.read_u16()`, `adc.read_uv()` | the same |
+//! | `I2C(0, scl=Pin(22), sda=Pin(21), freq=400000)` | [`I2c::new(0, Pin::get(22), Pin::get(21), 400_000)`](I2c::new) |
+//! | `i2c.scan()`, `i2c.readfrom_mem(addr, reg, n)`, `i2c.writeto(addr, buf)` | [`i2c.scan().await`](I2c::scan), [`i2c.readfrom_mem(addr, reg, n).await?`](I2c::readfrom_mem), [`i2c.writeto(addr, buf).await?`](I2c::writeto) |
+//! | `SPI(1, baudrate=10000000, sck=Pin(14), mosi=Pin(13), miso=Pin(12))` | [`Spi::new(1, 10_000_000, Pin::get(14), Pin::get(13), Pin::get(12))`](Spi::new); a driver's `SpiDevice`: [`SpiDevice::new(spi, Pin::new(5, Pin::OUT))`](SpiDevice::new) |
+//! | `UART(2, baudrate=115200, tx=Pin(17), rx=Pin(16))` | [`Uart::new(2, 115_200, Pin::get(17), Pin::get(16))`](Uart::new) |
+//! | `uart.write(b)`, `uart.any()`, `uart.read(n)` | the same ([`Uart::write`], [`Uart::any`], [`Uart::read`]); `await` a byte: [`uart.read_async(&mut buf)`](Uart::read_async) |
+//! | a sensor, a display on the bus | [`board.attach_i2c(0, 0x76, Bme280::new())`](Board::attach_i2c), [`Board::attach_spi`], [`Board::attach_uart`]; see [`devices`] |
 //! | `print(x)` | [`machine::println!("{x}")`](println!) (recorded with its time) |
 //! | `asyncio.create_task(f())`, `await asyncio.sleep(0.5)`, `sleep_ms(40)` | `uasyncio::create_task(f())`, `sleep(0.5).await`, `sleep_ms(40).await` |
 //! | `utime.ticks_ms()`, `utime.ticks_diff(a, b)` | `uasyncio::time::ticks_ms()`, `uasyncio::time::ticks_diff(a, b)` |
@@ -100,22 +112,30 @@
 //! | `button_queue` | the time between button presses (Pico GPIO 15) through a queue to the blinking LED (GPIO 25) |
 //! | `lecture_lab` | red every 1 s, green every 0.25 s for 10 s; then a button turns the LED off |
 //! | `coroutine_basics` | a coroutine returning 42; sequential versus concurrent; a counter behind a `Lock` |
+//! | `sensor_logger` | a BME280 on I2C read every second through `bme280-rs`, printed and drawn on an SSD1306 through `ssd1306` |
 //!
 //! # embedded-hal
 //!
 //! [`Pin`] implements embedded-hal 1.0 `digital::{InputPin, OutputPin,
 //! StatefulOutputPin}` and embedded-hal-async 1.0 `digital::Wait`; [`Pwm`]
 //! implements `pwm::SetDutyCycle`; [`Delay`] is an embedded-hal-async
-//! `delay::DelayNs` on uasyncio timers. A driver written against those traits
-//! runs on the simulated board unchanged.
+//! `delay::DelayNs` on uasyncio timers. The buses: [`I2c`] implements
+//! `i2c::I2c`, [`Spi`] `spi::SpiBus` and [`SpiDevice`] `spi::SpiDevice`, each
+//! both blocking and async; [`Uart`] implements `embedded_io_async::{Read,
+//! Write}`. A driver written against those traits runs on the simulated board
+//! unchanged: `tests/drivers.rs` runs `bme280-rs` 0.4, `htu21df-sensor` 0.1
+//! (through `embedded-hal-compat`) and `ssd1306` 0.10 with
+//! `embedded-graphics` against the simulated [`devices`].
 //!
 //! # Features
 //!
 //! On by default, for the tutorial examples: `cli` ([`cli::App`], the
 //! examples' command line, with the three others), `view` (the live terminal
-//! view, on ratatui and crossterm), `vcd` and `svg` (the waveform writers). A
+//! view, on ratatui and crossterm), `vcd` and `svg` (the waveform writers),
+//! and `embedded-io` (the UART's embedded-io-async traits). A
 //! driver author who needs only the pins turns them off; the board, [`Pin`],
-//! [`Pwm`], [`Adc`], [`Delay`], the trace and the runners stay, on
+//! [`Pwm`], [`Adc`], [`Delay`], the buses, the devices, the trace and the
+//! runners stay, on
 //! embedded-hal, embedded-hal-async and the runtime alone:
 //!
 //! ```toml
@@ -124,14 +144,17 @@
 
 mod adc;
 mod board;
+mod bus;
 #[cfg(feature = "cli")]
 pub mod cli;
 mod delay;
+pub mod devices;
 mod pin;
 mod pwm;
 mod run;
 #[cfg(feature = "svg")]
 pub mod svg;
+pub mod target;
 pub mod trace;
 #[cfg(feature = "vcd")]
 pub mod vcd;
@@ -139,7 +162,8 @@ pub mod vcd;
 pub mod view;
 
 pub use adc::{Adc, Atten};
-pub use board::{Board, BoardDesc, Echo, PinMode, Pull, format_time, plain};
+pub use board::{Board, BoardDesc, Echo, PinMode, Pull, format_time, plain, plain_transaction};
+pub use bus::{BusError, I2c, Spi, SpiDevice, Uart};
 pub use delay::Delay;
 pub use pin::{IntoLevel, Pin, PinError, Trigger, WaitForLevel};
 pub use pwm::{DUTY_MAX, Pwm, PwmError};

@@ -185,7 +185,7 @@ impl Pin {
     /// ```
     pub fn get(id: u8) -> Pin {
         let board = Board::current();
-        board.check_gpio(id);
+        board.check_gpio_free(id);
         Pin { gpio: id, board }
     }
 
@@ -479,10 +479,12 @@ impl Pin {
     }
 
     fn try_value(&self) -> Result<bool, PinError> {
+        self.board.check_unclaimed(self.gpio);
         self.board.level(self.gpio).ok_or(PinError::NotConfigured(self.gpio))
     }
 
     fn output_config(&self) -> Result<PinConfig, PinError> {
+        self.board.check_unclaimed(self.gpio);
         let config = self.board.config(self.gpio).ok_or(PinError::NotConfigured(self.gpio))?;
         if config.mode == PinMode::In || config.function != Function::Gpio {
             return Err(PinError::NotOutput(self.gpio));

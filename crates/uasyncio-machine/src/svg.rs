@@ -5,7 +5,10 @@
 //! readings as stepped analog lanes with the value written on each step that
 //! is wide enough (duty in percent, ADC in `read_u16` units). Printed lines
 //! are marked by a dashed line across the lanes and their text in a lane of
-//! their own. A time axis in seconds runs along the bottom.
+//! their own. Each bus (`I2C0`, `SPI1`, `UART2`) gets a lane below the pins
+//! with a block per transaction (blue, red if it failed), labelled with its
+//! bytes where there is room before the next one, and the full label as the
+//! block's tooltip. A time axis in seconds runs along the bottom.
 //!
 //! Geometry, fixed so images of different runs compare: the image is
 //! 1000 px wide; time runs from x = 170 px (t = 0) to x = 970 px
@@ -17,7 +20,7 @@ use std::fmt::Write as _;
 use std::io;
 use std::path::Path;
 
-use crate::trace::{Change, SignalInfo, SignalKind, Trace, Value};
+use crate::trace::{Change, SignalInfo, SignalKind, Trace, Transaction, Value};
 
 const WIDTH: f64 = 1000.0;
 const PLOT_LEFT: f64 = 170.0;
@@ -26,6 +29,7 @@ const TOP: f64 = 44.0;
 const DIGITAL_HEIGHT: f64 = 40.0;
 const ANALOG_HEIGHT: f64 = 64.0;
 const LANE_GAP: f64 = 8.0;
+const BUS_HEIGHT: f64 = 30.0;
 const LINE_ROW: f64 = 16.0;
 const MAX_LINE_ROWS: usize = 4;
 const AXIS_HEIGHT: f64 = 34.0;
@@ -61,6 +65,7 @@ pub fn write_svg(trace: &Trace, path: impl AsRef<Path>) -> io::Result<()> {
 ///     ],
 ///     lines: vec![],
 ///     end_us: 1_000_000,
+///     transactions: vec![],
 /// };
 /// let svg = uasyncio_machine::svg::to_svg(&trace);
 /// assert!(svg.contains(">led</text>"));
@@ -87,6 +92,25 @@ pub fn to_svg(trace: &Trace) -> String {
         let changes: Vec<&Change> = trace.changes.iter().filter(|c| c.signal == signal.id).collect();
         lane(&mut lanes, signal, &changes, y, height, &x);
         y += height + LANE_GAP;
+    }
+    let mut buses: Vec<&str> = Vec::new();
+    for t in &trace.transactions {
+        if !buses.contains(&t.bus.as_str()) {
+            buses.push(&t.bus);
+        }
+    }
+    for (i, bus) in buses.iter().enumerate() {
+        if (trace.signals.len() + i).is_multiple_of(2) {
+            let _ = writeln!(
+                stripes,
+                r##"<rect x="0" y="{:.1}" width="{WIDTH}" height="{:.1}" fill="#f6f8fa"/>"##,
+                y - LANE_GAP / 2.0,
+                BUS_HEIGHT + LANE_GAP
+            );
+        }
+        let transactions: Vec<&Transaction> = trace.transactions.iter().filter(|t| t.bus == *bus).collect();
+        bus_lane(&mut lanes, bus, &transactions, y, &x);
+        y += BUS_HEIGHT + LANE_GAP;
     }
     let lanes_bottom = y;
 
@@ -120,7 +144,8 @@ pub fn to_svg(trace: &Trace) -> String {
 fn span_us(trace: &Trace) -> u64 {
     let last_change = trace.changes.iter().map(|c| c.t_us).max().unwrap_or(0);
     let last_line = trace.lines.iter().map(|(t, _)| *t).max().unwrap_or(0);
-    let end = trace.end_us.max(last_change).max(last_line);
+    let last_bus = trace.transactions.iter().map(|t| t.end_us).max().unwrap_or(0);
+    let end = trace.end_us.max(last_change).max(last_line).max(last_bus);
     if end == 0 { 1_000_000 } else { end }
 }
 
@@ -236,6 +261,48 @@ fn lane(out: &mut String, signal: &SignalInfo, changes: &[&Change], top: f64, he
         }
     }
     out.push_str("</g>\n");
+}
+
+/// A bus lane: a block per transaction, its label written where it fits.
+fn bus_lane(out: &mut String, bus: &str, transactions: &[&Transaction], top: f64, x: &impl Fn(u64) -> f64) {
+    let _ = writeln!(
+        out,
+        r##"<g class="bus" data-name="{bus}">
+<text x="12" y="{:.1}" font-size="13" font-weight="bold" fill="#24292f">{bus}</text>
+<text x="12" y="{:.1}" fill="#57606a">{} transactions</text>"##,
+        top + BUS_HEIGHT / 2.0 - 2.0,
+        top + BUS_HEIGHT / 2.0 + 12.0,
+        transactions.len(),
+    );
+    for (i, t) in transactions.iter().enumerate() {
+        let (start, end) = (x(t.start_us), x(t.end_us).max(x(t.start_us) + 1.5));
+        let (stroke, fill) = if t.error.is_some() { ("#cf222e", "#ffcecb") } else { ("#0969da", "#c6e0ff") };
+        let label = escape(&t.label());
+        let _ = writeln!(
+            out,
+            r#"<rect x="{start:.1}" y="{:.1}" width="{:.1}" height="{:.1}" fill="{fill}" stroke="{stroke}"><title>{} {label}</title></rect>"#,
+            top + 3.0,
+            end - start,
+            BUS_HEIGHT - 6.0,
+            seconds(t.start_us, 6),
+        );
+        let room = transactions.get(i + 1).map_or(PLOT_RIGHT, |next| x(next.start_us)) - end;
+        let fits = t.label().chars().count().min(40) as f64 * CHAR_WIDTH + 6.0;
+        if room >= fits {
+            let short: String = t.label().chars().take(40).collect();
+            let _ = writeln!(
+                out,
+                r#"<text x="{:.1}" y="{:.1}" fill="{stroke}">{}</text>"#,
+                end + 3.0,
+                top + BUS_HEIGHT / 2.0 + 4.0,
+                escape(&short)
+            );
+        }
+    }
+    out.push_str(
+        "</g>
+",
+    );
 }
 
 fn value_text(value: Value) -> String {

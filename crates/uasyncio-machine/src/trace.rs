@@ -155,6 +155,8 @@ pub struct Trace {
     /// The time the trace ends at, in µs (the end of the run, or the time of
     /// the snapshot).
     pub end_us: u64,
+    /// Every bus transaction (I2C, SPI, UART), in the order they ended.
+    pub transactions: Vec<Transaction>,
 }
 
 impl Trace {
@@ -218,5 +220,116 @@ impl Trace {
     /// ```
     pub fn printed(&self) -> Vec<&str> {
         self.lines.iter().map(|(_, line)| line.as_str()).collect()
+    }
+}
+
+/// One byte stream of a bus transaction, as the controller sees it.
+///
+/// ```
+/// use uasyncio_machine::trace::Transfer;
+/// assert_eq!(Transfer::Write(vec![0xf4, 0x25]).to_string(), "write f4 25");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Transfer {
+    /// Bytes the controller sent (I2C write, SPI MOSI, UART TX).
+    Write(Vec<u8>),
+    /// Bytes the controller received (I2C read, SPI MISO, UART RX).
+    Read(Vec<u8>),
+}
+
+/// At most this many bytes of a transfer are spelled out in its text.
+const SHOWN_BYTES: usize = 16;
+
+impl fmt::Display for Transfer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (word, bytes) = match self {
+            Transfer::Write(bytes) => ("write", bytes),
+            Transfer::Read(bytes) => ("read", bytes),
+        };
+        f.write_str(word)?;
+        for byte in bytes.iter().take(SHOWN_BYTES) {
+            write!(f, " {byte:02x}")?;
+        }
+        if bytes.len() > SHOWN_BYTES {
+            write!(f, " … ({} bytes)", bytes.len())?;
+        }
+        Ok(())
+    }
+}
+
+/// A bus transaction: on which bus, when, to whom, the bytes each way, and
+/// how it ended.
+///
+/// ```
+/// use uasyncio_machine::trace::{Transaction, Transfer};
+/// let t = Transaction {
+///     bus: "I2C0".into(),
+///     start_us: 1_000,
+///     end_us: 1_098,
+///     target: Some(0x76),
+///     transfers: vec![Transfer::Write(vec![0xd0]), Transfer::Read(vec![0x60])],
+///     error: None,
+/// };
+/// assert_eq!(t.to_string(), "I2C0 0x76 write d0 · read 60");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Transaction {
+    /// The bus: `"I2C0"`, `"SPI1"`, `"UART2"`.
+    pub bus: String,
+    /// When it began, in µs.
+    pub start_us: u64,
+    /// When it ended (the bus free again), in µs.
+    pub end_us: u64,
+    /// The I2C address, or the SPI chip-select GPIO; `None` on a UART.
+    pub target: Option<u8>,
+    /// The byte streams in order.
+    pub transfers: Vec<Transfer>,
+    /// What went wrong, e.g. `"NACK: no device at 0x42"`.
+    pub error: Option<String>,
+}
+
+impl Transaction {
+    /// The label without the bus name: `0x76 write d0 · read 60`.
+    ///
+    /// ```
+    /// use uasyncio_machine::trace::{Transaction, Transfer};
+    /// let t = Transaction { bus: "SPI1".into(), start_us: 0, end_us: 8, target: Some(5),
+    ///                       transfers: vec![Transfer::Write(vec![0xaf])], error: None };
+    /// assert_eq!(t.label(), "CS5 write af");
+    /// ```
+    pub fn label(&self) -> String {
+        let mut parts = Vec::new();
+        match self.target {
+            Some(target) if self.bus.starts_with("SPI") => parts.push(format!("CS{target}")),
+            Some(target) => parts.push(format!("0x{target:02x}")),
+            None => {}
+        }
+        let transfers: Vec<String> = self.transfers.iter().map(Transfer::to_string).collect();
+        if !transfers.is_empty() {
+            parts.push(transfers.join(" · "));
+        }
+        let mut label = parts.join(" ");
+        if let Some(error) = &self.error {
+            label.push_str(&format!(" ✗ {error}"));
+        }
+        label
+    }
+}
+
+impl fmt::Display for Transaction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.bus, self.label())
+    }
+}
+
+impl Trace {
+    /// The transactions on `bus` (`"I2C0"`).
+    ///
+    /// ```
+    /// use uasyncio_machine::Board;
+    /// assert!(Board::esp32().install().trace().transactions_on("I2C0").is_empty());
+    /// ```
+    pub fn transactions_on(&self, bus: &str) -> Vec<&Transaction> {
+        self.transactions.iter().filter(|t| t.bus == bus).collect()
     }
 }

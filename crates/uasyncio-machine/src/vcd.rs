@@ -10,6 +10,7 @@
 //! | PWM pin | `wire 16`: the duty in `duty_u16` units (0..=65535), MSB first |
 //! | ADC pin | `wire 16`: the reading in `read_u16` units (0..=65535), MSB first |
 //! | printed lines | `string` variable `print` (spaces shown as `_`) |
+//! | a bus (`I2C0`, `SPI1`, `UART2`) | `string` variable named after it: each transaction's label from its start (`0x76_write_d0_·_read_60`), `idle` from its end |
 //!
 //! A signal's value before its first change is `x` (unknown). A last
 //! timestamp at [`Trace::end_us`] makes viewers show the whole run. In GTKWave,
@@ -38,6 +39,7 @@ const VECTOR_WIDTH: u32 = 16;
 ///     changes: vec![Change { t_us: 500_000, signal: SignalId(0), value: Value::Level(true) }],
 ///     lines: vec![],
 ///     end_us: 1_000_000,
+///     transactions: vec![],
 /// };
 /// let path = std::env::temp_dir().join("uasyncio-machine-doc.vcd");
 /// uasyncio_machine::vcd::write_vcd(&trace, &path)?;
@@ -64,6 +66,7 @@ pub fn write_vcd(trace: &Trace, path: impl AsRef<Path>) -> io::Result<()> {
 ///     ],
 ///     lines: vec![],
 ///     end_us: 200_000,
+///     transactions: vec![],
 /// };
 /// let mut text = Vec::new();
 /// uasyncio_machine::vcd::to_vcd(&trace, &mut text)?;
@@ -93,6 +96,22 @@ pub fn to_vcd(trace: &Trace, out: impl Write) -> io::Result<()> {
         let name = unique_reference("print", 0, &mut used);
         Some(w.add_var(VarType::String, 1, &name, None)?)
     };
+    let mut buses: Vec<(&str, IdCode)> = Vec::new();
+    for t in &trace.transactions {
+        if !buses.iter().any(|(name, _)| *name == t.bus) {
+            let name = unique_reference(&t.bus, 0, &mut used);
+            buses.push((&t.bus, w.add_var(VarType::String, 1, &name, None)?));
+        }
+    }
+    // Each transaction shows from its start to its end; a bus idles between.
+    let mut bus_events: Vec<(u64, IdCode, String)> = Vec::new();
+    for t in &trace.transactions {
+        let code = buses.iter().find(|(name, _)| *name == t.bus).map(|(_, c)| *c).expect("bus declared above");
+        bus_events.push((t.start_us, code, string_value(&ascii_label(&t.label()))));
+        bus_events.push((t.end_us.max(t.start_us + 1), code, "idle".into()));
+    }
+    // An `idle` never overwrites a transaction starting at the same time.
+    bus_events.sort_by_key(|(t, _, value)| (*t, value != "idle"));
     w.upscope()?;
     w.enddefinitions()?;
 
@@ -116,14 +135,14 @@ pub fn to_vcd(trace: &Trace, out: impl Write) -> io::Result<()> {
 
     let mut changes = changes.into_iter().skip_while(|c| c.t_us == 0).peekable();
     let mut lines = lines.into_iter().peekable();
+    let mut bus_events = bus_events.into_iter().peekable();
     let mut last_t = 0;
     loop {
         let next_change = changes.peek().map(|c| c.t_us);
         let next_line = lines.peek().map(|(t, _)| *t);
-        let t = match (next_change, next_line) {
-            (Some(a), Some(b)) => a.min(b),
-            (Some(a), None) | (None, Some(a)) => a,
-            (None, None) => break,
+        let next_bus = bus_events.peek().map(|(t, _, _)| *t);
+        let Some(t) = [next_change, next_line, next_bus].into_iter().flatten().min() else {
+            break;
         };
         if t != last_t || t == 0 {
             w.timestamp(t)?;
@@ -140,6 +159,9 @@ pub fn to_vcd(trace: &Trace, out: impl Write) -> io::Result<()> {
         }
         if let (Some(code), false) = (print, printed.is_empty()) {
             w.change_string(code, &string_value(&printed.join(" | ")))?;
+        }
+        while let Some((_, code, value)) = bus_events.next_if(|(bt, _, _)| *bt == t) {
+            w.change_string(code, &value)?;
         }
     }
     if trace.end_us > last_t {
@@ -178,4 +200,10 @@ fn unique_reference(name: &str, gpio: u8, used: &mut HashSet<String>) -> String 
 fn string_value(text: &str) -> String {
     let value: String = text.chars().map(|c| if c.is_whitespace() { '_' } else { c }).collect();
     if value.is_empty() { "_".into() } else { value }
+}
+
+/// A transaction's label in ASCII, as VCD viewers expect: `write d0 · read
+/// 60` → `write d0; read 60`, `✗` → `!`, `…` → `...`.
+fn ascii_label(label: &str) -> String {
+    label.replace(" · ", "; ").replace('✗', "!").replace('…', "...")
 }

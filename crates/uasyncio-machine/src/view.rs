@@ -15,7 +15,9 @@
 //! The screen: one row per signal — LEDs as `●` (lit) or `○` (dark), PWM
 //! outputs as a shaded block whose glyph and colour follow the duty, ADC
 //! inputs (the potentiometer) as a gauge, buttons as pressed or released —
-//! then the printed lines, newest last, then the keys:
+//! then the simulated devices on the buses (a sensor's quantities, a
+//! display's picture drawn in braille, 2×4 pixels a character), then the
+//! printed lines, newest last, then the keys:
 //!
 //! | key | does |
 //! |---|---|
@@ -24,6 +26,8 @@
 //! | `←` `→`, `-` `+` | turn the potentiometer down or up by 5 % |
 //! | `home` `end` | turn the potentiometer to 0 or to the maximum |
 //! | `↑` `↓`, `tab` | choose which button or potentiometer the keys act on |
+//! | `s` | choose which sensor quantity `[` `]` change (temperature, pressure, humidity …) |
+//! | `[` `]` | turn the chosen quantity down or up by 1 (°C, hPa, %) |
 //! | `q`, `esc`, Ctrl-C | quit |
 //!
 //! [`render`] draws the same screen into a ratatui [`Buffer`] without a
@@ -31,6 +35,7 @@
 
 use std::io;
 use std::panic::{self, PanicHookInfo};
+use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -47,6 +52,7 @@ use ratatui::widgets::{Block, Gauge, Paragraph, Widget};
 
 use crate::Board;
 use crate::board::{Function, PinMode};
+use crate::target::Device;
 use crate::trace::{SignalId, SignalInfo, SignalKind, Value};
 
 /// How often the view polls the keyboard and redraws.
@@ -113,12 +119,80 @@ pub struct BoardView<'a> {
     buttons: Option<Vec<u8>>,
     pressed: Vec<u8>,
     board_name: &'a str,
+    devices: &'a [(String, Rc<dyn Device>)],
+    /// The quantity `[` `]` change: (device index, quantity index).
+    quantity: Option<(usize, usize)>,
 }
 
 impl<'a> BoardView<'a> {
     /// A view of these signals and printed lines at time `now_us`.
     pub fn new(signals: &'a [(SignalInfo, Value)], lines: &'a [(u64, String)], now_us: u64) -> Self {
-        BoardView { signals, lines, now_us, selected: None, buttons: None, pressed: Vec::new(), board_name: "" }
+        BoardView {
+            signals,
+            lines,
+            now_us,
+            selected: None,
+            buttons: None,
+            pressed: Vec::new(),
+            board_name: "",
+            devices: &[],
+            quantity: None,
+        }
+    }
+
+    /// The simulated devices to show, with where they are wired
+    /// ([`Board::devices`](crate::Board::devices)).
+    ///
+    /// ```
+    /// use ratatui::{buffer::Buffer, layout::Rect, widgets::Widget};
+    /// use uasyncio_machine::{Board, devices::Bme280, view::BoardView};
+    /// let board = Board::esp32().install();
+    /// board.attach_i2c(0, 0x76, Bme280::new());
+    /// let devices = board.devices();
+    /// let area = Rect::new(0, 0, 90, 12);
+    /// let mut buf = Buffer::empty(area);
+    /// BoardView::new(&[], &[], 0).devices(&devices).render(area, &mut buf);
+    /// let text: String = (0..12).flat_map(|y| (0..90).map(move |x| (x, y))).map(|p| buf[p].symbol().to_string()).collect();
+    /// assert!(text.contains("BME280  I2C0 0x76  temperature 20.00 °C · pressure 1013.25 hPa · humidity 50.00 %"));
+    /// ```
+    pub fn devices(mut self, devices: &'a [(String, Rc<dyn Device>)]) -> Self {
+        self.devices = devices;
+        self
+    }
+
+    /// Marks quantity `quantity` of device `device` (indices into
+    /// [`BoardView::devices`] and its quantities) as the one `[` `]` change.
+    pub fn quantity(mut self, selected: Option<(usize, usize)>) -> Self {
+        self.quantity = selected;
+        self
+    }
+
+    /// The device rows: one per sensor, a picture per display.
+    fn device_lines(&self) -> Vec<Line<'static>> {
+        let mut lines = Vec::new();
+        for (d, (place, device)) in self.devices.iter().enumerate() {
+            let quantities = device.quantities();
+            let mut spans =
+                vec![Span::raw(format!("  {}  ", device.name())).bold(), Span::raw(format!("{place}  ")).dark_gray()];
+            for (q, (name, value, unit)) in quantities.iter().enumerate() {
+                if q > 0 {
+                    spans.push(Span::raw(" · ").dark_gray());
+                }
+                let text = format!("{name} {value:.2} {unit}");
+                spans.push(if self.quantity == Some((d, q)) {
+                    Span::raw(text).black().on_yellow()
+                } else {
+                    Span::raw(text)
+                });
+            }
+            lines.push(Line::from(spans));
+            if let Some(picture) = device.picture() {
+                for row in braille(&picture) {
+                    lines.push(Line::from(vec![Span::raw("  │"), Span::raw(row).white().on_black(), Span::raw("│")]));
+                }
+            }
+        }
+        lines
     }
 
     /// Names the board in the title: ` ESP32 · uasyncio `.
@@ -212,9 +286,21 @@ impl Widget for BoardView<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let signals = pins_now(self.signals);
         let signals_height = (signals.len().max(1) as u16 + 2).min(area.height);
-        let [signals_area, lines_area, help_area] =
-            Layout::vertical([Constraint::Length(signals_height), Constraint::Min(0), Constraint::Length(1)])
-                .areas(area);
+        let device_lines = self.device_lines();
+        let devices_height = if device_lines.is_empty() { 0 } else { device_lines.len() as u16 + 2 };
+        let [signals_area, devices_area, lines_area, help_area] = Layout::vertical([
+            Constraint::Length(signals_height),
+            Constraint::Length(devices_height),
+            Constraint::Min(0),
+            Constraint::Length(1),
+        ])
+        .areas(area);
+        if !device_lines.is_empty() {
+            let block = Block::bordered().title(Line::from(" devices ").bold());
+            let inner = block.inner(devices_area);
+            block.render(devices_area, buf);
+            Paragraph::new(device_lines).render(inner, buf);
+        }
 
         let block = Block::bordered()
             .title(
@@ -255,7 +341,8 @@ impl Widget for BoardView<'_> {
             .collect();
         Paragraph::new(text).render(inner, buf);
 
-        Line::from(" space press/release · enter click · ←/→ pot · ↑/↓ choose · q quit")
+        let sensor_keys = if self.devices.is_empty() { "" } else { " · s [ ] sensor" };
+        Line::from(format!(" space press/release · enter click · ←/→ pot · ↑/↓ choose{sensor_keys} · q quit"))
             .dark_gray()
             .render(help_area, buf);
     }
@@ -279,6 +366,39 @@ fn led_glyph(brightness: f64, name: &str) -> Span<'static> {
     let (r, g, b) = LED_COLOURS.iter().find(|(word, _)| name.contains(word)).map_or((255, 255, 0), |(_, rgb)| *rgb);
     let scale = |c: u8| (f64::from(c) * (80.0 + 175.0 * brightness) / 255.0).round() as u8;
     Span::styled(glyph, Style::new().fg(Color::Rgb(scale(r), scale(g), scale(b))).add_modifier(Modifier::BOLD))
+}
+
+/// A picture (rows of pixels, `true` = lit) in braille characters, 2×4
+/// pixels each: a 128×64 display becomes 16 lines of 64 characters.
+///
+/// ```
+/// let mut picture = vec![vec![false; 4]; 4];
+/// picture[0][0] = true; // the top-left dot
+/// picture[3][3] = true; // the bottom-right dot of the second character
+/// assert_eq!(uasyncio_machine::view::braille(&picture), ["⠁⢀"]);
+/// ```
+pub fn braille(picture: &[Vec<bool>]) -> Vec<String> {
+    // Dot bit of (column, row) within a 2×4 cell.
+    const DOTS: [[u32; 4]; 2] = [[0x01, 0x02, 0x04, 0x40], [0x08, 0x10, 0x20, 0x80]];
+    let width = picture.first().map_or(0, Vec::len);
+    let lit = |x: usize, y: usize| picture.get(y).and_then(|row| row.get(x)).copied().unwrap_or(false);
+    (0..picture.len().div_ceil(4))
+        .map(|cy| {
+            (0..width.div_ceil(2))
+                .map(|cx| {
+                    let mut bits = 0;
+                    for (dx, column) in DOTS.iter().enumerate() {
+                        for (dy, bit) in column.iter().enumerate() {
+                            if lit(2 * cx + dx, 4 * cy + dy) {
+                                bits |= bit;
+                            }
+                        }
+                    }
+                    char::from_u32(0x2800 + bits).unwrap_or(' ')
+                })
+                .collect()
+        })
+        .collect()
 }
 
 /// LED colours by the word in a pin's name.
@@ -344,6 +464,8 @@ struct Controls {
     selected: Option<SignalId>,
     /// A click's release: (gpio, at µs).
     release_at: Option<(u8, u64)>,
+    /// The sensor quantity `[` `]` change: (device, quantity).
+    quantity: Option<(usize, usize)>,
     quit: bool,
 }
 
@@ -377,9 +499,41 @@ impl Controls {
             KeyCode::Right | KeyCode::Char('+') | KeyCode::Char('=') => {
                 self.turn(board, seen, |v| v.saturating_add(POT_STEP))
             }
+            KeyCode::Char('s') => self.next_quantity(board),
+            KeyCode::Char('[') => self.nudge(board, -1.0),
+            KeyCode::Char(']') => self.nudge(board, 1.0),
             KeyCode::Home => self.turn(board, seen, |_| 0),
             KeyCode::End => self.turn(board, seen, |_| u16::MAX),
             _ => {}
+        }
+    }
+
+    /// Chooses the next quantity of the devices, in order (the first if none).
+    fn next_quantity(&mut self, board: &Board) {
+        let all: Vec<(usize, usize)> = board
+            .devices()
+            .iter()
+            .enumerate()
+            .flat_map(|(d, (_, device))| (0..device.quantities().len()).map(move |q| (d, q)))
+            .collect();
+        let at = self.quantity.and_then(|q| all.iter().position(|&a| a == q));
+        self.quantity = match at {
+            Some(i) => all.get((i + 1) % all.len()).copied(),
+            None => all.first().copied(),
+        };
+    }
+
+    /// Changes the chosen quantity by `step` (the first one if none chosen).
+    fn nudge(&mut self, board: &Board, step: f64) {
+        if self.quantity.is_none() {
+            self.next_quantity(board);
+        }
+        let devices = board.devices();
+        if let Some((d, q)) = self.quantity
+            && let Some((_, device)) = devices.get(d)
+            && let Some(&(_, value, _)) = device.quantities().get(q)
+        {
+            device.set_quantity(q, value + step);
         }
     }
 
@@ -473,10 +627,13 @@ pub async fn run_live(board: Board, duration: Option<f64>) -> io::Result<()> {
             terminal.clear()?;
         }
         let seen = Snapshot::of(&board);
+        let devices = board.devices();
         // No more lines than the screen has rows.
         let lines = board.last_lines(usize::from(terminal.size()?.height));
         terminal.draw(|frame| {
             let view = BoardView::new(&seen.signals, &lines, now)
+                .devices(&devices)
+                .quantity(controls.quantity)
                 .board_name(&board_name)
                 .selected(controls.selected)
                 .buttons(seen.buttons.iter().copied())
@@ -628,6 +785,41 @@ mod tests {
         assert_eq!(controls.selected, Some(SignalId(0)), "wraps around");
         press_key(&mut controls, &board, KeyCode::Up, 0);
         assert_eq!(controls.selected, Some(SignalId(1)));
+    }
+
+    #[test]
+    fn s_chooses_a_sensor_quantity_and_brackets_turn_it() {
+        let board = Board::esp32().install();
+        let bme = crate::devices::Bme280::new();
+        board.attach_i2c(0, 0x76, bme.clone());
+        let mut controls = Controls::default();
+        press_key(&mut controls, &board, KeyCode::Char(']'), 0);
+        assert_eq!(bme.temperature(), 21.0, "the first quantity by default");
+        press_key(&mut controls, &board, KeyCode::Char('s'), 0);
+        press_key(&mut controls, &board, KeyCode::Char('['), 0);
+        press_key(&mut controls, &board, KeyCode::Char('['), 0);
+        assert_eq!(bme.pressure_hpa(), 1011.25);
+        press_key(&mut controls, &board, KeyCode::Char('s'), 0);
+        press_key(&mut controls, &board, KeyCode::Char('s'), 0);
+        assert_eq!(controls.quantity, Some((0, 0)), "wraps around");
+    }
+
+    #[test]
+    fn an_oled_shows_as_its_picture_in_braille_under_the_devices() {
+        use crate::target::I2cTarget;
+        let board = Board::esp32().install();
+        let oled = crate::devices::Ssd1306::i2c();
+        board.attach_i2c(0, 0x3c, oled.clone());
+        oled.write(0, &[0x00, 0xaf, 0xa1, 0xc8, 0x20, 0x00]).unwrap(); // on, upright, horizontal
+        oled.write(0, &[0x40, 0x0f, 0x0f]).unwrap(); // two columns, rows 0-3 lit
+        let devices = board.devices();
+        let area = Rect::new(0, 0, 80, 24);
+        let mut buf = Buffer::empty(area);
+        BoardView::new(&[], &[], 0).devices(&devices).render(area, &mut buf);
+        let row = |y| (0..80).map(|x| buf[(x, y)].symbol().to_string()).collect::<String>();
+        assert!(row(4).contains("SSD1306  I2C0 0x3c"), "{}", row(4));
+        assert!(row(5).starts_with("│  │⣿⠀⠀"), "{}", row(5)); // 2×4 lit: one full cell
+        assert_eq!(row(5).matches('⠀').count(), 63);
     }
 
     #[test]

@@ -20,6 +20,7 @@ fn two_seconds() -> Trace {
         ],
         lines: vec![(1_500_000, "x < 3 & y".into())],
         end_us: 2_000_000,
+        transactions: vec![],
     }
 }
 
@@ -88,6 +89,7 @@ fn a_signal_without_a_value_yet_is_dashed_until_its_first_change() {
         signals: vec![signal(0, "GPIO15", 15, SignalKind::Digital)],
         changes: vec![change(1_000_000, 0, Value::Level(true))],
         end_us: 4_000_000,
+        transactions: vec![],
         ..Trace::default()
     };
     let svg = to_svg(&trace);
@@ -109,6 +111,7 @@ fn a_lane_takes_the_colour_its_name_says() {
         signals: vec![signal(0, "red LED", 14, SignalKind::Digital), signal(1, "GPIO12", 12, SignalKind::Digital)],
         changes: vec![change(0, 0, Value::Level(true)), change(0, 1, Value::Level(true))],
         end_us: 1_000_000,
+        transactions: vec![],
         ..Trace::default()
     };
     let svg = to_svg(&trace);

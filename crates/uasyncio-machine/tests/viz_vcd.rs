@@ -25,6 +25,7 @@ fn small_run() -> Trace {
         ],
         lines: vec![(1_000_000, "delay 500 ms".into())],
         end_us: 2_000_000,
+        transactions: vec![],
     }
 }
 
@@ -125,6 +126,7 @@ fn lines_printed_at_the_same_time_share_one_value() {
     let trace = Trace {
         lines: vec![(0, "a b".into()), (0, "c".into()), (250_000, "d".into())],
         end_us: 250_000,
+        transactions: vec![],
         ..Trace::default()
     };
     let text = vcd_text(&trace);

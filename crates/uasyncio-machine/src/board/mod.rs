@@ -10,7 +10,9 @@
 //! - `script`: the outside world's actions at set times, played as a task;
 //! - `recorder`: every change and printed line with its time (the
 //!   [`Trace`](crate::trace::Trace)), echoed as [`Echo`] says;
-//! - `interrupts`: edges counted for the pins' waits, and interrupt handlers.
+//! - `interrupts`: edges counted for the pins' waits, and interrupt handlers;
+//! - `buses`: the pins the buses hold, the devices wired to each bus, each
+//!   bus's lock, and the bytes on their way to each UART.
 //!
 //! The board knows nothing of [`Pin`](crate::Pin), [`Pwm`](crate::Pwm) or
 //! [`Adc`](crate::Adc): they are built on it, not the other way round. A
@@ -18,6 +20,7 @@
 //! thread ([`Board::install`]); [`Pin::new`](crate::Pin::new) and friends use
 //! it, so tutorial code never passes a board around.
 
+mod buses;
 mod chip;
 mod interrupts;
 mod pad;
@@ -30,12 +33,14 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::rc::Rc;
 
+pub(crate) use buses::DEFAULT_RXBUF;
 pub use chip::BoardDesc;
 pub(crate) use interrupts::{IRQ_FALLING, IRQ_RISING};
 pub(crate) use pad::{Function, PinConfig};
 pub use pad::{PinMode, Pull};
-pub use recorder::{Echo, format_time, plain};
+pub use recorder::{Echo, format_time, plain, plain_transaction};
 
+use buses::Buses;
 use interrupts::Interrupts;
 use recorder::Recorder;
 use script::Action;
@@ -54,6 +59,7 @@ struct State {
     script: Vec<(u64, Action)>,
     recorder: Recorder,
     interrupts: Interrupts,
+    buses: Buses,
     /// The latest time seen: a change made while no task runs is recorded
     /// at the time of the last one.
     last_us: u64,
@@ -101,6 +107,7 @@ impl Board {
                 script: Vec::new(),
                 recorder: Recorder::new(),
                 interrupts: Interrupts::default(),
+                buses: Buses::default(),
                 last_us: 0,
             })),
         }
@@ -211,6 +218,13 @@ impl Board {
         }
     }
 
+    /// Panics if `gpio` does not exist or a bus holds it (a [`Pin`](crate::Pin)
+    /// of it cannot be made, configured or set).
+    pub(crate) fn check_gpio_free(&self, gpio: u8) {
+        self.check_gpio(gpio);
+        self.check_unclaimed(gpio);
+    }
+
     pub(crate) fn config(&self, gpio: u8) -> Option<PinConfig> {
         self.state.borrow().pins.get(&gpio).copied()
     }
@@ -229,6 +243,7 @@ impl Board {
 
     /// Sets `gpio`'s configuration and records the value it shows.
     pub(crate) fn configure(&self, gpio: u8, config: PinConfig) {
+        self.check_unclaimed(gpio);
         self.change(gpio, |state| {
             state.pins.insert(gpio, config);
         });
@@ -236,6 +251,7 @@ impl Board {
 
     /// Changes `gpio`'s configuration in place and records what it shows.
     pub(crate) fn update(&self, gpio: u8, change: impl FnOnce(&mut PinConfig)) {
+        self.check_unclaimed(gpio);
         self.change(gpio, |state| {
             if let Some(config) = state.pins.get_mut(&gpio) {
                 change(config);

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use super::Board;
-use crate::trace::{Change, SignalId, SignalInfo, SignalKind, Trace, Value};
+use crate::trace::{Change, SignalId, SignalInfo, SignalKind, Trace, Transaction, Value};
 
 /// How the board echoes what happens to standard output.
 ///
@@ -38,6 +38,7 @@ pub(super) struct Recorder {
     change_counts: Vec<usize>,
     changes: Vec<Change>,
     lines: Vec<(u64, String)>,
+    transactions: Vec<Transaction>,
     echo: Echo,
     /// The end of the run, once a runner has finished it.
     end_us: Option<u64>,
@@ -53,6 +54,7 @@ impl Recorder {
             change_counts: Vec::new(),
             changes: Vec::new(),
             lines: Vec::new(),
+            transactions: Vec::new(),
             echo: Echo::Lines,
             end_us: None,
         }
@@ -98,6 +100,15 @@ impl Recorder {
         }
     }
 
+    /// Appends a finished bus transaction; echoed with its start time and
+    /// duration: `   1.000 s  I2C0 0x76 write d0 · read 60  (98 µs)`.
+    pub(super) fn record_transaction(&mut self, transaction: Transaction) {
+        if self.echo == Echo::Changes {
+            println!("{}", plain_transaction(&transaction));
+        }
+        self.transactions.push(transaction);
+    }
+
     /// The visible signal of `kind` on `gpio`.
     fn find_signal(&self, gpio: u8, kind: SignalKind) -> Option<usize> {
         (0..self.signals.len())
@@ -126,7 +137,13 @@ impl Recorder {
     fn snapshot(&self, now: u64) -> Trace {
         let (signals, ids) = self.visible_signals();
         let changes = self.changes.iter().filter_map(|c| Some(Change { signal: ids[c.signal.0]?, ..*c })).collect();
-        Trace { signals, changes, lines: self.lines.clone(), end_us: self.end_us.unwrap_or(now) }
+        Trace {
+            signals,
+            changes,
+            lines: self.lines.clone(),
+            end_us: self.end_us.unwrap_or(now),
+            transactions: self.transactions.clone(),
+        }
     }
 }
 
@@ -252,6 +269,30 @@ fn kind_suffix(kind: SignalKind) -> &'static str {
         SignalKind::Pwm => "PWM",
         SignalKind::Analog => "ADC",
     }
+}
+
+/// A bus transaction the way the plain output shows it: its start, the bus,
+/// the target, the bytes each way, how it failed, and how long it took.
+///
+/// ```
+/// use uasyncio_machine::{Board, I2c, Pin, devices::Bme280, plain_transaction, run_virtual_for};
+/// let board = Board::esp32().install();
+/// board.attach_i2c(0, 0x76, Bme280::new());
+/// run_virtual_for(&board, 1.0, || async {
+///     let i2c = I2c::new(0, Pin::get(22), Pin::get(21), 400_000);
+///     uasyncio::sleep(0.5).await;
+///     i2c.readfrom_mem(0x76, 0xd0, 1).await.unwrap();
+///     i2c.readfrom(0x42, 1).await.unwrap_err();
+/// });
+/// let lines: Vec<String> = board.trace().transactions.iter().map(plain_transaction).collect();
+/// assert_eq!(lines, [
+///     "   0.500 s  I2C0 0x76 write d0 · read 60  (98 µs)",
+///     "   0.500 s  I2C0 0x42 ✗ NACK: no device at this address  (28 µs)",
+/// ]);
+/// ```
+pub fn plain_transaction(transaction: &Transaction) -> String {
+    let us = transaction.end_us - transaction.start_us;
+    format!("{}  {transaction}  ({us} µs)", format_time(transaction.start_us))
 }
 
 /// `500_000` → `"   0.500 s"`.
