@@ -235,14 +235,14 @@ impl<T> Task<T> {
                 // over): its link ends, so no link outlives this handle.
                 self.linked.set(previous);
                 self.unlink();
-                let current = TaskPtr::from_raw_ref(current);
-                if !raw::same_loop(current.header(), self.raw.task().header()) {
+                let current = current.counted();
+                if !current.as_raw().same_loop(self.raw.task().as_raw()) {
                     return;
                 }
                 self.linked.set(Some(current));
             }
         }
-        raw::hdr(current).awaiting.set(Some(me));
+        current.header().awaiting.set(Some(me));
     }
 }
 
@@ -262,7 +262,7 @@ impl<T> Drop for Task<T> {
         h.unset(state::HANDLE);
         if h.has(state::DONE) {
             if !h.has(state::REGISTERED) {
-                raw::drop_output(self.raw.task().as_raw());
+                self.raw.task().as_raw().drop_output();
             }
         } else if interrupted {
             // An `await task` was interrupted (the awaiting task was cancelled,
@@ -384,7 +384,7 @@ impl fmt::Display for TaskRef {
 /// the awaited task through this link.
 pub(crate) fn end_current_await() {
     if let Some(current) = context::with_running(|core| core.current.get()).flatten() {
-        raw::hdr(current).awaiting.set(None);
+        current.header().awaiting.set(None);
     }
 }
 

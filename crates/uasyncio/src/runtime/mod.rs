@@ -7,7 +7,6 @@ use crate::raw::sync::Arc;
 use alloc::boxed::Box;
 use alloc::rc::Rc;
 use alloc::string::String;
-use alloc::vec::Vec;
 use core::fmt;
 use core::future::Future;
 
@@ -18,20 +17,7 @@ use crate::raw::state;
 use crate::task::{Task, TaskError, TaskRef};
 use crate::time::Platform;
 
-/// Pushes onto one of the loop's tables (the task registry, the timer
-/// heap), growing it by an eighth rather than doubling it.
-///
-/// These tables grow to the peak number of tasks or timers and keep that
-/// size; doubling would leave a quarter of them unused on average (half at
-/// worst), on machines where memory is the scarce thing. Growth stays
-/// geometric, so a push is still amortized O(1) (the growth happens only
-/// while a new peak is reached, and `realloc` often extends in place).
-pub(crate) fn push_sparingly<T>(table: &mut Vec<T>, item: T) {
-    if table.len() == table.capacity() {
-        table.reserve_exact((table.capacity() / 8).max(8));
-    }
-    table.push(item);
-}
+pub(crate) use crate::raw::push_sparingly;
 
 /// A handle to an event loop (MicroPython's `Loop`).
 ///
@@ -386,7 +372,7 @@ pub fn new_event_loop_with(platform: impl Platform) -> EventLoop {
 
 fn new_event_loop_with_arc(platform: Arc<dyn Platform>) -> EventLoop {
     assert!(
-        context::running_ptr().is_null(),
+        !context::is_any_running(),
         "new_event_loop() called from inside a running event loop; call it before run*()"
     );
     let event_loop = EventLoop { core: Core::new(platform) };
@@ -509,7 +495,5 @@ pub fn current_task() -> TaskRef {
 /// assert!(uasyncio::try_current_task().is_none());
 /// ```
 pub fn try_current_task() -> Option<TaskRef> {
-    context::with_running(|core| core.current.get())
-        .flatten()
-        .map(|ptr| TaskRef::new(crate::raw::TaskPtr::from_raw_ref(ptr)))
+    context::with_running(|core| core.current.get()).flatten().map(|ptr| TaskRef::new(ptr.counted()))
 }

@@ -14,15 +14,14 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::cell::{Cell, RefCell};
 use core::future::Future;
-use core::ptr::NonNull;
 
-use super::context::RunningGuard;
+use super::context;
 use super::{EventLoop, ExceptionContext, ExceptionHandler};
 use crate::raw::sync::{AtomicU8, Lock, Ordering};
-use crate::raw::{self, Entry, Header, JoinHandle, QueueCell, ReadyQueue, TaskPtr, state};
+use crate::raw::timers::{Fired, TimerQueue};
+use crate::raw::{self, Entry, JoinHandle, QueueCell, RawTask, ReadyQueue, TaskPtr, state};
 use crate::task::TaskRef;
 use crate::time::Platform;
-use crate::time::timers::{Fired, TimerQueue};
 
 /// Where wakeups from other threads (or interrupts) land.
 pub(crate) struct Remote {
@@ -180,13 +179,13 @@ pub(crate) struct Core {
     /// (the flag turns false when it did).
     urgent: Cell<Option<u64>>,
     urgent_queued: Cell<bool>,
-    pub(crate) current: Cell<Option<NonNull<Header>>>,
+    pub(crate) current: Cell<Option<RawTask>>,
     stop_queued: Cell<bool>,
     /// A `stop()` reached while `run_until_complete` ran: kept for the next
     /// `run_forever` (whose run it ends), not consumed.
     stop_kept: Cell<bool>,
     /// The task `drive` runs until it is done (`run_until_complete`).
-    main: Cell<Option<NonNull<Header>>>,
+    main: Cell<Option<RawTask>>,
     running: Cell<bool>,
     closed: Cell<bool>,
     /// Set while `discard_all` runs: tasks created then are refused.
@@ -359,8 +358,8 @@ impl Core {
 
     /// Wakes a task of this loop (loop thread): queue it unless already queued or done.
     #[inline]
-    pub(crate) fn schedule(&self, ptr: NonNull<Header>) {
-        let h = raw::hdr(ptr);
+    pub(crate) fn schedule(&self, ptr: RawTask) {
+        let h = ptr.header();
         if h.has(state::SCHEDULED | state::DONE) {
             return;
         }
@@ -369,31 +368,31 @@ impl Core {
     }
 
     #[inline]
-    fn enqueue(&self, ptr: NonNull<Header>) {
+    fn enqueue(&self, ptr: RawTask) {
         // With timers pending the key must be the time of this wake (a long
         // step may have let a timer expire meanwhile, and that timer runs
         // first); without timers, order alone matters. A firing timer stays
         // in the heap while it wakes its task, so while `urgent` is set this
         // test fails (unless that very wake disarmed the timer: its task
         // then goes to the back).
-        if self.timers.with(|t| t.is_empty()) {
+        if self.timers.is_empty() {
             let key = self.now.get();
-            self.ready.with(|r| r.push_back(Entry::Task(ptr), key));
+            self.ready.push_back(Entry::Task(ptr), key);
         } else {
             self.enqueue_timed(ptr);
         }
     }
 
     #[inline(never)]
-    fn enqueue_timed(&self, ptr: NonNull<Header>) {
+    fn enqueue_timed(&self, ptr: RawTask) {
         match self.urgent.get() {
             Some(key) => {
                 self.urgent_queued.set(true);
-                self.ready.with(|r| r.push_front(Entry::Task(ptr), key));
+                self.ready.push_front(Entry::Task(ptr), key);
             }
             None => {
                 let key = self.refresh_now();
-                self.ready.with(|r| r.push_back(Entry::Task(ptr), key));
+                self.ready.push_back(Entry::Task(ptr), key);
             }
         }
     }
@@ -402,7 +401,7 @@ impl Core {
     pub(crate) fn queue_stop(&self) {
         if !self.stop_queued.replace(true) {
             let key = self.now.get();
-            self.ready.with(|r| r.push_back(Entry::Stop, key));
+            self.ready.push_back(Entry::Stop, key);
         }
     }
 
@@ -415,13 +414,13 @@ impl Core {
     /// longer than the registry; a longer walk has gone round a cycle (tasks
     /// awaiting each other), every task of which is marked by then, and
     /// cancelling any one of them drops them all.
-    pub(crate) fn cancel(&self, ptr: NonNull<Header>) -> bool {
-        if raw::hdr(ptr).has(state::DONE) {
+    pub(crate) fn cancel(&self, ptr: RawTask) -> bool {
+        if ptr.header().has(state::DONE) {
             return false;
         }
         // The task that calls this is the running loop's current one (a
         // loop run inside a task of this loop has its own).
-        if super::context::with_running(|running| running.current.get() == Some(ptr)) == Some(true) {
+        if context::with_running(|running| running.current.get() == Some(ptr)) == Some(true) {
             panic!("can't cancel self: a task cannot cancel itself (return from it instead)");
         }
         self.request_cancel(ptr);
@@ -430,14 +429,14 @@ impl Core {
 
     /// Marks `ptr` and the chain of tasks it awaits as cancelled and queues
     /// the innermost one (see [`cancel`](Self::cancel)).
-    fn request_cancel(&self, ptr: NonNull<Header>) {
+    fn request_cancel(&self, ptr: RawTask) {
         let mut target = ptr;
         let mut steps_left = self.tasks.borrow().len();
         loop {
-            let h = raw::hdr(target);
+            let h = target.header();
             h.set(state::CANCEL);
             match h.awaiting.get() {
-                Some(inner) if steps_left > 0 && !raw::hdr(inner).has(state::DONE) => target = inner,
+                Some(inner) if steps_left > 0 && !inner.header().has(state::DONE) => target = inner,
                 _ => break,
             }
             steps_left -= 1;
@@ -454,8 +453,8 @@ impl Core {
     /// recursion: the inner drops are queued on `drop_later` and done before
     /// the outermost call returns. While the tasks are dropped, their loop is
     /// the running one (their destructors see it), and cannot be run.
-    pub(crate) fn cancel_now(&self, ptr: NonNull<Header>) {
-        let h = raw::hdr(ptr);
+    pub(crate) fn cancel_now(&self, ptr: RawTask) {
+        let h = ptr.header();
         if h.has(state::DONE) {
             return;
         }
@@ -464,22 +463,33 @@ impl Core {
             return;
         }
         if self.dropping.get() {
-            self.drop_later.borrow_mut().push(TaskPtr::from_raw_ref(ptr));
+            self.drop_later.borrow_mut().push(ptr.counted());
             return;
         }
         // Kept alive until the drops are done: a destructor may drop the
         // last `EventLoop` of this loop (declared first, so dropped last).
         let _alive = self.handle();
-        let _dropping = Dropping::enter(self);
-        self.drop_task(ptr);
-        while let Some(next) = self.pop_drop_later() {
-            let h = next.header();
-            if h.has(state::RUNNING) {
-                self.request_cancel(next.as_raw());
-            } else if !h.has(state::DONE) {
-                self.drop_task(next.as_raw());
+        self.dropping(|| {
+            self.drop_task(ptr);
+            while let Some(next) = self.pop_drop_later() {
+                let h = next.header();
+                if h.has(state::RUNNING) {
+                    self.request_cancel(next.as_raw());
+                } else if !h.has(state::DONE) {
+                    self.drop_task(next.as_raw());
+                }
             }
-        }
+        });
+    }
+
+    /// Runs `f` with the loop marked as dropping tasks at once (see
+    /// [`Dropping`]), and as the running loop.
+    fn dropping<R>(&self, f: impl FnOnce() -> R) -> R {
+        let body = || {
+            let _dropping = Dropping::enter(self);
+            f()
+        };
+        if context::is_running(self) { body() } else { context::run_as(self, body) }
     }
 
     fn pop_drop_later(&self) -> Option<TaskPtr> {
@@ -488,9 +498,9 @@ impl Core {
 
     /// Drops the future of a task that is not done and not running, and
     /// completes it as cancelled.
-    fn drop_task(&self, ptr: NonNull<Header>) {
+    fn drop_task(&self, ptr: RawTask) {
         let previous = self.current.replace(Some(ptr));
-        raw::cancel_task(ptr);
+        ptr.cancel();
         self.current.set(previous);
         self.complete(ptr);
     }
@@ -499,19 +509,23 @@ impl Core {
 
     /// Runs steps until `main` is done (`Some`) or, for `run_forever`
     /// (`None`), until `stop()` or until nothing can ever run again.
-    pub(crate) fn drive(&self, main: Option<NonNull<Header>>) -> RunEnd {
+    pub(crate) fn drive(&self, main: Option<RawTask>) -> RunEnd {
         self.refuse_if_running();
         self.running.set(true);
-        let _running = RunningGuard::enter(self);
+        context::run_as(self, || self.drive_entered(main))
+    }
+
+    /// `drive`, with this loop marked as the running one.
+    fn drive_entered(&self, main: Option<RawTask>) -> RunEnd {
         let _reset = ResetOnExit(self);
         self.main.set(main);
         if main.is_none() && self.stop_kept.replace(false) {
             // A stop() from before (see `stop_kept`): this run ends once the
             // tasks due now have run.
             let key = self.now.get();
-            self.ready.with(|r| r.push_back(Entry::Stop, key));
+            self.ready.push_back(Entry::Stop, key);
         }
-        if main.is_some_and(|m| raw::hdr(m).has(state::DONE)) {
+        if main.is_some_and(|m| m.header().has(state::DONE)) {
             return RunEnd::MainDone;
         }
         self.refresh_now();
@@ -530,13 +544,13 @@ impl Core {
     #[cold]
     fn task_panicked(&self, payload: raw::PanicPayload) {
         let Some(ptr) = self.current.take() else { raw::resume_panic(payload) };
-        let h = raw::hdr(ptr);
+        let h = ptr.header();
         if !h.has(state::RUNNING) {
             // Not from the poll itself (e.g. a destructor run by the loop).
             raw::resume_panic(payload);
         }
         h.unset(state::RUNNING);
-        raw::fail_task(ptr, raw::panic_message(&payload));
+        ptr.fail(raw::panic_message(&payload));
         self.complete(ptr);
     }
 
@@ -556,8 +570,8 @@ impl Core {
                 }
                 self.drain_remote_slow();
             }
-            if let Some(deadline) = self.timers.with(|t| t.peek()) {
-                match self.ready.with(|r| r.front_key()) {
+            if let Some(deadline) = self.timers.peek() {
+                match self.ready.front_key() {
                     None => {
                         if deadline <= self.refresh_now() {
                             self.fire_timer(&mut yield_streak);
@@ -576,7 +590,7 @@ impl Core {
                         self.fire_timer(&mut yield_streak);
                         continue;
                     }
-                    Some(_) if yield_streak > self.ready.with(|r| r.len()) => {
+                    Some(_) if yield_streak > self.ready.len() => {
                         // A whole round of yields only: let time reach the timer.
                         yield_streak = 0;
                         self.platform.spinning_until(deadline);
@@ -586,7 +600,7 @@ impl Core {
                     Some(_) => {}
                 }
             }
-            let Some(entry) = self.ready.with(|r| r.pop_front()) else {
+            let Some(entry) = self.ready.pop_front() else {
                 // Nothing due and no timer: only something outside can help.
                 // A wake from afar may have landed since the attention check
                 // (whose relaxed load may not see it yet): asked under the
@@ -639,7 +653,7 @@ impl Core {
     /// goes to the front and runs now, before any other timer due at the
     /// same time (those fire in their own order next).
     fn fire_timer(&self, yield_streak: &mut usize) {
-        let Some((deadline, fired)) = self.timers.with(TimerQueue::first) else { return };
+        let Some((deadline, fired)) = self.timers.first() else { return };
         // The timer leaves the heap only once its task is woken: while
         // timers are pending, a wake is queued by `enqueue_timed`, which
         // sees `urgent` (so `enqueue`'s fast path need not look).
@@ -655,7 +669,7 @@ impl Core {
         }
         drop(firing);
         if self.urgent_queued.get() {
-            let entry = self.ready.with(|r| r.pop_front()).expect("the fired timer's task is queued");
+            let entry = self.ready.pop_front().expect("the fired timer's task is queued");
             if let Entry::Task(ptr) = entry {
                 *yield_streak = 0;
                 self.run_entry(ptr);
@@ -666,8 +680,8 @@ impl Core {
     /// Runs one ready entry; returns true if the task only yielded (it
     /// re-queued itself during its poll).
     #[inline]
-    fn run_entry(&self, ptr: NonNull<Header>) -> bool {
-        let h = raw::hdr(ptr);
+    fn run_entry(&self, ptr: RawTask) -> bool {
+        let h = ptr.header();
         let st = h.state.get();
         debug_assert!(
             st & state::SCHEDULED != 0 && st & state::RUNNING == 0,
@@ -681,7 +695,7 @@ impl Core {
             // task) is over; awaiting a task again links it again.
             h.awaiting.set(None);
             self.current.set(Some(ptr));
-            let finished = raw::poll_task(ptr);
+            let finished = ptr.poll();
             self.current.set(None);
             // Only `task_panicked` clears RUNNING, and not on this path.
             let st = h.state.get() ^ state::RUNNING;
@@ -698,12 +712,12 @@ impl Core {
     }
 
     #[inline(never)]
-    fn run_finished_or_cancelled(&self, ptr: NonNull<Header>) {
-        let h = raw::hdr(ptr);
+    fn run_finished_or_cancelled(&self, ptr: RawTask) {
+        let h = ptr.header();
         if h.has(state::DONE) {
             let report = h.has(state::UNRETRIEVED);
             h.unset(state::UNRETRIEVED);
-            let failed = report.then(|| (raw::task_error(ptr), TaskRef::new(TaskPtr::from_raw_ref(ptr))));
+            let failed = report.then(|| (ptr.error(), TaskRef::new(ptr.counted())));
             self.unregister(ptr);
             if let Some((Some(error), task)) = failed {
                 let context =
@@ -714,19 +728,19 @@ impl Core {
         }
         // Cancelled: drop the future where it stands (destructors see it as current).
         self.current.set(Some(ptr));
-        raw::cancel_task(ptr);
+        ptr.cancel();
         self.current.set(None);
         self.complete(ptr);
     }
 
     /// A task's future is gone: hand the outcome to its awaiter, or report a
     /// failure nobody awaits one round later (MicroPython's rule).
-    fn complete(&self, ptr: NonNull<Header>) {
-        let h = raw::hdr(ptr);
+    fn complete(&self, ptr: RawTask) {
+        let h = ptr.header();
         // An own timer still armed here was left by a sleep that moved out
         // of the task or was forgotten: the heap must not point at a
         // finished task (raw I6).
-        self.timers.with(|t| t.remove_own(ptr));
+        self.timers.remove_own(ptr);
         h.set(state::DONE);
         if self.main.get() == Some(ptr) {
             self.remote.attention.fetch_or(MAIN_DONE, Ordering::Relaxed);
@@ -747,14 +761,14 @@ impl Core {
         }
     }
 
-    fn unregister(&self, ptr: NonNull<Header>) {
-        let h = raw::hdr(ptr);
+    fn unregister(&self, ptr: RawTask) {
+        let h = ptr.header();
         if !h.has(state::REGISTERED) {
             return;
         }
         h.unset(state::REGISTERED);
         if !h.has(state::HANDLE) {
-            raw::drop_output(ptr);
+            ptr.drop_output();
         }
         let index = h.index.get() as usize;
         let released = {
@@ -777,46 +791,51 @@ impl Core {
     /// cannot run the loop (`drive` refuses), which would poll tasks whose
     /// future is half dropped (raw I7).
     pub(crate) fn discard_all(&self) {
-        let _running = RunningGuard::enter(self);
+        context::run_as(self, || self.discard_all_entered());
+    }
+
+    /// `discard_all`, with this loop marked as the running one.
+    fn discard_all_entered(&self) {
         let _reset = ResetOnExit(self);
         self.running.set(true);
         self.set_discarding(true);
         // Drops of tasks asked for by the destructors run here are queued
         // on `drop_later` (see `cancel_now`) and done by the passes below.
-        let _dropping = Dropping::enter(self);
-        loop {
-            let live: Vec<TaskPtr> =
-                self.tasks.borrow().iter().filter(|t| !t.header().has(state::DONE)).cloned().collect();
-            let later = core::mem::take(&mut *self.drop_later.borrow_mut());
-            if live.is_empty() && later.is_empty() {
-                break;
-            }
-            for task in live.iter().chain(&later) {
-                let h = task.header();
-                if h.has(state::DONE) {
-                    continue;
+        self.dropping(|| {
+            loop {
+                let live: Vec<TaskPtr> =
+                    self.tasks.borrow().iter().filter(|t| !t.header().has(state::DONE)).cloned().collect();
+                let later = core::mem::take(&mut *self.drop_later.borrow_mut());
+                if live.is_empty() && later.is_empty() {
+                    break;
                 }
-                let ptr = task.as_raw();
-                self.current.set(Some(ptr));
-                raw::cancel_task(ptr);
-                self.current.set(None);
-                self.timers.with(|t| t.remove_own(ptr));
-                h.set(state::DONE);
-                h.awaiting.set(None);
-                drop(h.awaiter.take());
+                for task in live.iter().chain(&later) {
+                    let h = task.header();
+                    if h.has(state::DONE) {
+                        continue;
+                    }
+                    let ptr = task.as_raw();
+                    self.current.set(Some(ptr));
+                    ptr.cancel();
+                    self.current.set(None);
+                    self.timers.remove_own(ptr);
+                    h.set(state::DONE);
+                    h.awaiting.set(None);
+                    drop(h.awaiter.take());
+                }
             }
-        }
-        self.ready.with(|r| r.clear());
+        });
+        self.ready.clear();
         self.stop_queued.set(false);
         self.stop_kept.set(false);
-        let wakers = self.timers.with(|t| t.drain_wakers());
+        let wakers = self.timers.drain_wakers();
         drop(wakers);
         let tasks = core::mem::take(&mut *self.tasks.borrow_mut());
         for task in &tasks {
             let h = task.header();
             h.unset(state::REGISTERED | state::SCHEDULED | state::UNRETRIEVED);
             if !h.has(state::HANDLE) {
-                raw::drop_output(task.as_raw());
+                task.as_raw().drop_output();
             }
         }
         drop(tasks);
@@ -841,16 +860,14 @@ impl Drop for Core {
 /// is the running one (the destructors run see it) and cannot be run.
 struct Dropping<'a> {
     core: &'a Core,
-    _running: Option<RunningGuard>,
     was_running: bool,
 }
 
 impl<'a> Dropping<'a> {
     fn enter(core: &'a Core) -> Dropping<'a> {
         core.dropping.set(true);
-        let entered = (!core::ptr::eq(super::context::running_ptr(), core)).then(|| RunningGuard::enter(core));
         let was_running = core.running.replace(true);
-        Dropping { core, _running: entered, was_running }
+        Dropping { core, was_running }
     }
 }
 
@@ -875,7 +892,7 @@ struct Firing<'a> {
 impl Drop for Firing<'_> {
     fn drop(&mut self) {
         self.core.urgent.set(None);
-        let left = self.core.timers.with(|t| t.fired(&self.fired));
+        let left = self.core.timers.fired(&self.fired);
         // Dropped outside the queue's borrow (a foreign waker's drop is user code).
         drop(left);
     }

@@ -5,7 +5,6 @@
 //! wrap-around arithmetic for ported code.
 
 mod clock;
-pub(crate) mod timers;
 
 use core::future::Future;
 use core::pin::Pin;
@@ -17,8 +16,8 @@ pub use clock::SystemClock;
 pub use clock::{Platform, VirtualClock};
 
 use crate::raw;
+use crate::raw::timers::{TimerKey, TimerQueue};
 use crate::runtime::{Core, context};
-use timers::{TimerKey, TimerQueue};
 
 /// A delay given in seconds: integers, floats, or a [`Duration`].
 ///
@@ -198,14 +197,14 @@ impl Sleep {
 /// timer holding a clone of `waker`.
 fn arm(core: &Core, deadline: u64, seq: u32, waker: &Waker) -> TimerKey {
     if let Some(task) = core.current.get()
-        && raw::is_waker_of(waker, task)
-        && !raw::hdr(task).has(raw::state::TIMER)
+        && task.is_woken_by(waker)
+        && !task.header().has(raw::state::TIMER)
     {
-        return core.timers.with(|t| t.insert_own(deadline, seq, task));
+        return core.timers.insert_own(deadline, seq, task);
     }
     // Cloned outside the queue's borrow: a foreign waker's clone is user code.
     let waker = waker.clone();
-    core.timers.with(|t| t.insert(deadline, seq, waker))
+    core.timers.insert(deadline, seq, waker)
 }
 
 /// Disarms the timer of `key`, if it is still armed. An own timer is found
@@ -215,10 +214,10 @@ fn disarm(core: &Core, key: TimerKey) {
         if let Some(task) = core.current.get()
             && TimerQueue::owns(key, task)
         {
-            core.timers.with(|t| t.remove_own(task));
+            core.timers.remove_own(task);
         }
     } else {
-        let waker = core.timers.with(|t| t.remove(key));
+        let waker = core.timers.remove(key);
         drop(waker);
     }
 }
@@ -230,12 +229,12 @@ fn rearm(core: &Core, key: TimerKey, deadline: u64, waker: &Waker) -> TimerKey {
         if let Some(task) = core.current.get()
             && TimerQueue::owns(key, task)
         {
-            if raw::is_waker_of(waker, task) {
+            if task.is_woken_by(waker) {
                 return key;
             }
             // Polled now through a combinator's waker: only that waker
             // brings the poll back here.
-            core.timers.with(|t| t.remove_own(task));
+            core.timers.remove_own(task);
         }
         // Else polled by another task than the one that armed it (the sleep
         // was moved): the first task's timer stays armed until it fires (a
@@ -243,13 +242,13 @@ fn rearm(core: &Core, key: TimerKey, deadline: u64, waker: &Waker) -> TimerKey {
         // again here, with the same deadline and the same order.
         return arm(core, deadline, key.own_seq(), waker);
     }
-    if !core.timers.with(|t| t.is_armed(key)) {
+    if !core.timers.is_armed(key) {
         // Its timer is gone (its loop discarded every timer): arm anew.
         return arm(core, deadline, core.next_timer_id(), waker);
     }
-    if !core.timers.with(|t| t.wakes(key, waker)) {
+    if !core.timers.wakes(key, waker) {
         let waker = waker.clone();
-        let old = core.timers.with(|t| t.set_waker(key, waker));
+        let old = core.timers.set_waker(key, waker);
         drop(old);
     }
     key
