@@ -57,15 +57,16 @@ use core::pin::Pin;
 use core::ptr::{self, NonNull};
 use core::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
 
-use crate::runtime::{Core, Remote};
-use crate::task::TaskError;
-
+mod outcome;
 mod pool;
 mod ready;
+mod remote;
 pub(crate) mod sync;
 pub(crate) mod timers;
+pub use outcome::TaskError;
 pub(crate) use pool::CellPool;
 pub(crate) use ready::{Entry, ReadyQueue};
+pub(crate) use remote::{LoopPtr, MAIN_DONE, Remote, Schedule};
 use sync::{AtomicU32, Ordering, StateCell};
 
 /// Task state bits (loop-thread only, I3).
@@ -191,6 +192,17 @@ impl TaskPtr {
     #[inline]
     pub(crate) fn as_raw(&self) -> RawTask {
         RawTask(self.0)
+    }
+
+    /// The loop of this task while it has not finished (see [`RawTask::scheduler`]).
+    pub(crate) fn scheduler(&self) -> Option<&dyn Schedule> {
+        // SAFETY: this pointer holds a reference, so the cell is alive (I2)
+        // while the result (tied to `self`) is used.
+        unsafe { RawTask::from_raw(self.0) }.scheduler().map(|s| {
+            // SAFETY: the loop is alive while the task is not DONE (I5); the
+            // result is used on the loop thread (handles are `!Send`, I3).
+            unsafe { &*(s as *const dyn Schedule) }
+        })
     }
 
     pub(crate) fn header(&self) -> &Header {
@@ -345,6 +357,18 @@ impl RawTask {
         task_of(waker) == Some(self.0)
     }
 
+    /// The loop of this task while it has not finished, or `None` once it
+    /// has (I5).
+    pub(crate) fn scheduler(&self) -> Option<&dyn Schedule> {
+        let h = self.header();
+        if h.has(state::DONE) {
+            None
+        } else {
+            // SAFETY: a task that is not DONE has a live loop (I5); loop thread (I3).
+            Some(unsafe { &*h.remote.core.0 })
+        }
+    }
+
     /// Whether both tasks belong to the same loop.
     pub(crate) fn same_loop(self, other: RawTask) -> bool {
         Arc::ptr_eq(&self.header().remote, &other.header().remote)
@@ -438,11 +462,11 @@ fn task_of(waker: &Waker) -> Option<NonNull<Header>> {
 }
 
 /// If `waker` is a waker of a task of `core`, that task.
-pub(crate) fn local_task(waker: &Waker, core: &Core) -> Option<RawTask> {
+pub(crate) fn local_task(waker: &Waker, core: &dyn Schedule) -> Option<RawTask> {
     task_of(waker)
         .filter(|&ptr| {
             let h = hdr(ptr);
-            h.remote.is_local() && core::ptr::eq(h.remote.core.0, core)
+            h.remote.is_local() && core::ptr::addr_eq(h.remote.core.0, core)
         })
         // The waker's reference keeps the task alive while the caller holds the waker.
         .map(RawTask)
@@ -773,16 +797,6 @@ impl<T> Running<T> {
     }
 }
 
-/// The loop of a task that has not finished, or `None` once it has (I5).
-pub(crate) fn core_of(h: &Header) -> Option<&Core> {
-    if h.has(state::DONE) {
-        None
-    } else {
-        // SAFETY: a task that is not DONE has a live loop (I5); loop thread (I3).
-        Some(unsafe { &*h.remote.core.0 })
-    }
-}
-
 /// Wakes `waker` the way an outside event does: a task of ours goes through
 /// its loop's inbox, so it is queued at the loop's next step (after the task
 /// running now has yielded), like MicroPython's wake at the next I/O poll.
@@ -908,18 +922,6 @@ pub(crate) fn push_sparingly<T>(table: &mut Vec<T>, item: T) {
     }
     table.push(item);
 }
-
-/// The address of a loop, as kept by its `Remote` (shared with other threads
-/// for cross-thread wakes).
-#[derive(Clone, Copy)]
-pub(crate) struct LoopPtr(pub(crate) *const Core);
-
-// SAFETY: other threads only carry and compare the address; it is
-// dereferenced (`core_of`) only on the loop's own thread, after
-// `Remote::is_local` said so, while the task is not DONE (I3, I5).
-unsafe impl Send for LoopPtr {}
-// SAFETY: as above.
-unsafe impl Sync for LoopPtr {}
 
 #[cfg(test)]
 mod tests {

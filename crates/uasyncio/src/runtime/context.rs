@@ -1,6 +1,6 @@
 //! Where the current loop lives: thread-locals with `std`, statics without.
 
-use core::cell::{Cell, RefCell};
+use core::cell::RefCell;
 
 use super::{Core, EventLoop};
 use crate::raw::Running;
@@ -12,43 +12,12 @@ crate::raw::sync::thread_local! {
     static RUNNING: Running<Core> = const { Running::new() };
     /// The loop `get_event_loop()` returns on this thread.
     static THREAD_LOOP: RefCell<Option<EventLoop>> = const { RefCell::new(None) };
-    /// A process-unique id for this thread (cheaper than `thread::current()`).
-    static THREAD_ID: Cell<u64> = const { Cell::new(0) };
 }
 
 #[cfg(not(feature = "std"))]
 static RUNNING: crate::raw::LoopCell<Running<Core>> = crate::raw::LoopCell(Running::new());
 #[cfg(not(feature = "std"))]
 static THREAD_LOOP: crate::raw::LoopCell<RefCell<Option<EventLoop>>> = crate::raw::LoopCell(RefCell::new(None));
-
-/// This thread's id if `thread_id()` was ever called on it, else 0. The
-/// loop's thread always has its id (taken when the loop was made), so this
-/// cheap read is enough to tell "the loop's thread" from any other.
-#[cfg(feature = "std")]
-#[inline]
-pub(crate) fn thread_id_if_known() -> u64 {
-    // Loom drops all of a thread's locals at once when the thread ends,
-    // while the loop kept in `THREAD_LOOP` may still release tasks: from
-    // then on the thread reads as not known (a cell is handed back).
-    #[cfg(loom)]
-    return THREAD_ID.try_with(Cell::get).unwrap_or(0);
-    #[cfg(not(loom))]
-    THREAD_ID.with(Cell::get)
-}
-
-#[cfg(feature = "std")]
-pub(crate) fn thread_id() -> u64 {
-    use portable_atomic::{AtomicU64, Ordering};
-    static NEXT: AtomicU64 = AtomicU64::new(1);
-    THREAD_ID
-        .try_with(|id| {
-            if id.get() == 0 {
-                id.set(NEXT.fetch_add(1, Ordering::Relaxed));
-            }
-            id.get()
-        })
-        .unwrap_or(u64::MAX)
-}
 
 /// Runs `f` with the running loop, if there is one.
 pub(crate) fn with_running<R>(f: impl FnOnce(&Core) -> R) -> Option<R> {

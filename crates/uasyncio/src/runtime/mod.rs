@@ -2,6 +2,7 @@
 
 pub(crate) mod context;
 mod scheduler;
+mod timer;
 
 use crate::raw::sync::Arc;
 use alloc::boxed::Box;
@@ -10,12 +11,16 @@ use alloc::string::String;
 use core::fmt;
 use core::future::Future;
 
+pub(crate) use crate::raw::Remote;
+pub(crate) use crate::raw::timers::TimerKey;
+pub(crate) use scheduler::Core;
 use scheduler::RunEnd;
-pub(crate) use scheduler::{Core, Remote};
 
 use crate::raw::state;
-use crate::task::{Task, TaskError, TaskRef};
-use crate::time::Platform;
+pub(crate) mod task;
+
+use crate::platform::Platform;
+use task::{Task, TaskError, TaskRef};
 
 pub(crate) use crate::raw::push_sparingly;
 
@@ -385,7 +390,7 @@ fn new_event_loop_with_arc(platform: Arc<dyn Platform>) -> EventLoop {
 
 #[cfg(feature = "std")]
 fn default_platform() -> Arc<dyn Platform> {
-    Arc::new(crate::time::SystemClock::new())
+    Arc::new(crate::platform::SystemClock::new())
 }
 
 #[cfg(not(feature = "std"))]
@@ -426,7 +431,7 @@ pub fn run_virtual<F>(fut: F) -> F::Output
 where
     F: Future + 'static,
 {
-    new_event_loop_with(crate::time::VirtualClock::new()).run_until_complete(fut)
+    new_event_loop_with(crate::platform::VirtualClock::new()).run_until_complete(fut)
 }
 
 /// Creates a task on the running loop (or the thread's loop): it first runs

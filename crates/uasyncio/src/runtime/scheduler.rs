@@ -8,154 +8,19 @@
 
 use crate::raw::sync::Arc;
 use alloc::boxed::Box;
-use alloc::collections::BTreeMap;
 use alloc::rc::{Rc, Weak};
-use alloc::string::String;
 use alloc::vec::Vec;
 use core::cell::{Cell, RefCell};
 use core::future::Future;
 
 use super::context;
+use super::task::TaskRef;
 use super::{EventLoop, ExceptionContext, ExceptionHandler};
-use crate::raw::sync::{AtomicU8, Lock, Ordering};
+use crate::platform::Platform;
 use crate::raw::timers::{Fired, TimerQueue};
-use crate::raw::{self, Entry, JoinHandle, QueueCell, RawTask, ReadyQueue, TaskPtr, state};
-use crate::task::TaskRef;
-use crate::time::Platform;
-
-/// Where wakeups from other threads (or interrupts) land.
-pub(crate) struct Remote {
-    /// The loop; valid while any of its tasks is not done (raw I5).
-    pub(crate) core: raw::LoopPtr,
-    #[cfg(feature = "std")]
-    owner: u64,
-    /// Why the loop must look up from its steps ([`INBOX`], [`MAIN_DONE`]):
-    /// one byte, so a step tests both with one load.
-    attention: AtomicU8,
-    /// Waiters that something outside the loop may wake (ThreadSafeFlag,
-    /// I/O): while there are any, a loop with nothing to do idles instead of
-    /// declaring a deadlock. Each waiter counts on the loop it waits in and
-    /// holds this `Remote` until it uncounts (possibly on another thread).
-    external: portable_atomic::AtomicUsize,
-    inbox: Lock<RefCell<Inbox>>,
-    platform: Arc<dyn Platform>,
-    /// Where the loop's task cells come from (it outlives them: every task
-    /// holds this `Remote`).
-    pub(crate) pool: raw::CellPool,
-    /// The names of the loop's named tasks, by header address. Here rather
-    /// than in every header since few tasks have one; here rather than in the
-    /// loop since a task (and its name) may outlive its loop.
-    names: Lock<RefCell<BTreeMap<usize, Box<str>>>>,
-}
-
-#[derive(Default)]
-struct Inbox {
-    tasks: Vec<TaskPtr>,
-    /// The loop is gone: wakes are dropped rather than queued (a queued task
-    /// would hold this `Remote`, and so itself, forever).
-    closed: bool,
-}
-
-impl Remote {
-    /// True on the thread that owns the loop (never in no_std builds, where an
-    /// interrupt could be the caller: every wake takes the inbox path there).
-    #[inline]
-    pub(crate) fn is_local(&self) -> bool {
-        #[cfg(feature = "std")]
-        {
-            self.owner == super::context::thread_id_if_known()
-        }
-        #[cfg(not(feature = "std"))]
-        {
-            false
-        }
-    }
-
-    /// Hands a task to the loop from anywhere, and wakes the loop's idle wait.
-    pub(crate) fn push(&self, task: TaskPtr) {
-        let refused = self.inbox.with(|inbox| {
-            let mut inbox = inbox.borrow_mut();
-            if inbox.closed {
-                return Some(task);
-            }
-            inbox.tasks.push(task);
-            // Under the lock: a loop that finds the inbox empty under the
-            // lock (`inbox_is_empty`) has seen every push before it.
-            self.attention.fetch_or(INBOX, Ordering::Release);
-            None
-        });
-        if refused.is_none() {
-            self.platform.notify();
-        }
-        // A refused task (its loop is gone) is released here, outside the lock.
-        drop(refused);
-    }
-
-    /// The loop is going away: empty the inbox and refuse later wakes.
-    fn close_inbox(&self) {
-        let tasks = self.inbox.with(|inbox| {
-            let mut inbox = inbox.borrow_mut();
-            inbox.closed = true;
-            core::mem::take(&mut inbox.tasks)
-        });
-        self.attention.fetch_and(!INBOX, Ordering::Relaxed);
-        drop(tasks);
-    }
-
-    pub(crate) fn set_name(&self, task: usize, name: Box<str>) {
-        self.names.with(|names| names.borrow_mut().insert(task, name));
-    }
-
-    pub(crate) fn name_of(&self, task: usize) -> Option<String> {
-        self.names.with(|names| names.borrow().get(&task).map(|n| String::from(&**n)))
-    }
-
-    /// Forgets a name when its task's memory goes (on any thread).
-    pub(crate) fn forget_name(&self, task: usize) {
-        let name = self.names.with(|names| names.borrow_mut().remove(&task));
-        drop(name);
-    }
-
-    /// Counts a waiter that something outside the loop may wake.
-    pub(crate) fn add_external_waiter(&self) {
-        self.external.fetch_add(1, portable_atomic::Ordering::Relaxed);
-    }
-
-    /// Uncounts a waiter counted by [`add_external_waiter`](Self::add_external_waiter).
-    pub(crate) fn remove_external_waiter(&self) {
-        let previous = self.external.fetch_sub(1, portable_atomic::Ordering::Relaxed);
-        debug_assert!(previous > 0, "an outside waiter uncounted twice");
-    }
-
-    fn external_waiters(&self) -> usize {
-        self.external.load(portable_atomic::Ordering::Relaxed)
-    }
-
-    /// Whether no wake from afar is waiting, asked under the inbox's lock:
-    /// the last word before the loop declares that nothing can wake it.
-    fn inbox_is_empty(&self) -> bool {
-        self.inbox.with(|inbox| inbox.borrow().tasks.is_empty())
-    }
-
-    /// The [`INBOX`] and [`MAIN_DONE`] bits now.
-    #[inline]
-    fn attention(&self) -> u8 {
-        self.attention.load(Ordering::Relaxed)
-    }
-
-    fn take_into(&self, out: &mut Vec<TaskPtr>) {
-        if self.attention.load(Ordering::Acquire) & INBOX != 0 {
-            self.attention.fetch_and(!INBOX, Ordering::Relaxed);
-            self.inbox.with(|inbox| out.append(&mut inbox.borrow_mut().tasks));
-        }
-    }
-}
-
-/// `Remote::attention`: the inbox holds tasks.
-const INBOX: u8 = 1;
-/// `Remote::attention`: the task `drive` runs for has finished (set on the
-/// loop's thread by `Core::complete`).
-const MAIN_DONE: u8 = 2;
+use crate::raw::{
+    self, Entry, JoinHandle, MAIN_DONE, QueueCell, RawTask, ReadyQueue, Remote, Schedule, TaskPtr, state,
+};
 
 /// Why `drive` returned.
 pub(crate) enum RunEnd {
@@ -227,17 +92,7 @@ impl Core {
             dropping: Cell::new(false),
             drop_later: RefCell::default(),
             handler: RefCell::new(None),
-            remote: Arc::new(Remote {
-                core: raw::LoopPtr(this.as_ptr()),
-                #[cfg(feature = "std")]
-                owner: super::context::thread_id(),
-                attention: AtomicU8::new(0),
-                external: portable_atomic::AtomicUsize::new(0),
-                inbox: Lock::new(RefCell::new(Inbox::default())),
-                platform: platform.clone(),
-                names: Lock::new(RefCell::new(BTreeMap::new())),
-                pool: raw::CellPool::new(),
-            }),
+            remote: Arc::new(Remote::new(raw::LoopPtr(this.as_ptr()), platform.clone())),
             platform,
             next_id: Cell::new(1),
             inbox_buf: RefCell::default(),
@@ -300,7 +155,7 @@ impl Core {
     fn next_timer_block(&self) -> u32 {
         const BLOCK: u32 = 1 << 12;
         static NEXT_BLOCK: portable_atomic::AtomicU32 = portable_atomic::AtomicU32::new(0);
-        let first = NEXT_BLOCK.fetch_add(BLOCK, Ordering::Relaxed);
+        let first = NEXT_BLOCK.fetch_add(BLOCK, portable_atomic::Ordering::Relaxed);
         self.timer_ids.set((first.wrapping_add(1), BLOCK - 1));
         first
     }
@@ -354,6 +209,12 @@ impl Core {
             "create_task() while the event loop is being closed or replaced (from a destructor run as \
              its tasks are discarded): the task would never run"
         )
+    }
+
+    /// The loop of a task that has not finished, or `None` once it has.
+    pub(crate) fn of(task: &TaskPtr) -> Option<&Core> {
+        let scheduler: &dyn core::any::Any = task.scheduler()?;
+        scheduler.downcast_ref::<Core>()
     }
 
     /// Wakes a task of this loop (loop thread): queue it unless already queued or done.
@@ -743,7 +604,7 @@ impl Core {
         self.timers.remove_own(ptr);
         h.set(state::DONE);
         if self.main.get() == Some(ptr) {
-            self.remote.attention.fetch_or(MAIN_DONE, Ordering::Relaxed);
+            self.remote.set_main_done();
         }
         h.awaiting.set(None);
         match h.awaiter.take() {
@@ -845,6 +706,14 @@ impl Core {
     }
 }
 
+/// The one call `raw/` makes into the loop: a task of this loop was woken.
+impl Schedule for Core {
+    #[inline]
+    fn schedule(&self, task: RawTask) {
+        Core::schedule(self, task);
+    }
+}
+
 impl Drop for Core {
     fn drop(&mut self) {
         // The last `EventLoop` discarded every task before letting go (a
@@ -905,7 +774,7 @@ impl Drop for ResetOnExit<'_> {
     fn drop(&mut self) {
         self.0.current.set(None);
         self.0.main.set(None);
-        self.0.remote.attention.fetch_and(!MAIN_DONE, Ordering::Relaxed);
+        self.0.remote.clear_main_done();
         self.0.running.set(false);
         self.0.set_discarding(false);
     }
@@ -932,7 +801,7 @@ mod tests {
             named.await.unwrap();
             refs
         });
-        let count = || remote.names.with(|names| names.borrow().len());
+        let count = || remote.name_count();
         assert_eq!(count(), 2);
         // Discards the sleeping task (the loop stays this thread's loop).
         event_loop.close();

@@ -8,49 +8,11 @@ use core::marker::PhantomData;
 use core::pin::Pin;
 use core::task::{Context, Poll};
 
-use crate::raw::{self, JoinHandle, TaskPtr, state};
-use crate::runtime::context;
+use super::context;
+use super::scheduler::Core;
+use crate::raw::{JoinHandle, TaskPtr, state};
 
-/// Why a task produced no value.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum TaskError {
-    /// The task was cancelled (MicroPython's `CancelledError`).
-    Cancelled,
-    /// The task panicked (MicroPython: an exception escaped the coroutine);
-    /// holds the panic message.
-    Panicked(String),
-}
-
-impl TaskError {
-    /// True for [`TaskError::Cancelled`].
-    ///
-    /// ```
-    /// assert!(uasyncio::TaskError::Cancelled.is_cancelled());
-    /// ```
-    pub fn is_cancelled(&self) -> bool {
-        matches!(self, TaskError::Cancelled)
-    }
-
-    /// True for [`TaskError::Panicked`].
-    ///
-    /// ```
-    /// assert!(uasyncio::TaskError::Panicked("boom".into()).is_panic());
-    /// ```
-    pub fn is_panic(&self) -> bool {
-        matches!(self, TaskError::Panicked(_))
-    }
-}
-
-impl fmt::Display for TaskError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            TaskError::Cancelled => f.write_str("task was cancelled"),
-            TaskError::Panicked(message) => write!(f, "task panicked: {message}"),
-        }
-    }
-}
-
-impl core::error::Error for TaskError {}
+pub use crate::raw::TaskError;
 
 /// A task's id: in creation order from 1 within its loop (32-bit, so unique
 /// among the last 4 billion tasks).
@@ -268,7 +230,7 @@ impl<T> Drop for Task<T> {
             // An `await task` was interrupted (the awaiting task was cancelled,
             // or a wait_for timed out): as in MicroPython, the task is
             // cancelled, and has finished by the time the await is gone.
-            if let Some(core) = raw::core_of(h) {
+            if let Some(core) = Core::of(self.raw.task()) {
                 core.cancel_now(self.raw.task().as_raw());
             }
         }
@@ -397,7 +359,7 @@ fn describe(task: &TaskPtr, f: &mut fmt::Formatter<'_>) -> fmt::Result {
 }
 
 fn cancel(task: &TaskPtr) -> bool {
-    match raw::core_of(task.header()) {
+    match Core::of(task) {
         Some(core) => core.cancel(task.as_raw()),
         None => false,
     }
