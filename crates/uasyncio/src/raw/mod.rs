@@ -61,46 +61,15 @@ mod outcome;
 mod pool;
 mod ready;
 mod remote;
+pub(crate) mod state;
 pub(crate) mod sync;
 pub(crate) mod timers;
 pub use outcome::TaskError;
 pub(crate) use pool::CellPool;
 pub(crate) use ready::{Entry, ReadyQueue};
 pub(crate) use remote::{LoopPtr, MAIN_DONE, Remote, Schedule};
-use sync::{AtomicU32, Ordering, StateCell};
-
-/// Task state bits (loop-thread only, I3).
-pub(crate) mod state {
-    /// In the ready queue.
-    pub const SCHEDULED: u32 = 1 << 0;
-    /// Being polled right now.
-    pub const RUNNING: u32 = 1 << 1;
-    /// Finished (value, panic or cancellation); the future is gone.
-    pub const DONE: u32 = 1 << 2;
-    /// Cancellation requested: drop instead of poll when next popped.
-    pub const CANCEL: u32 = 1 << 3;
-    /// The typed `Task<T>` handle is alive.
-    pub const HANDLE: u32 = 1 << 4;
-    /// Failed, and nobody has retrieved the failure yet.
-    pub const UNRETRIEVED: u32 = 1 << 5;
-    /// In the loop's registry (which holds one reference).
-    pub const REGISTERED: u32 = 1 << 6;
-    /// The outcome is observed by the caller (the main task of `run`).
-    pub const OBSERVED: u32 = 1 << 7;
-    /// The task ended by panicking.
-    pub const PANICKED: u32 = 1 << 8;
-    /// The task has a name (kept by its loop's `Remote`); set at creation only.
-    pub const NAMED: u32 = 1 << 9;
-    /// The cell came from the loop's `CellPool`; set at creation only.
-    pub const POOLED: u32 = 1 << 10;
-    /// The stage holds the future.
-    pub const FUTURE: u32 = 1 << 11;
-    /// The stage holds the outcome.
-    pub const OUTPUT: u32 = 1 << 12;
-    /// The task's own timer is armed: the timer heap points at this header
-    /// (raw I6).
-    pub const TIMER: u32 = 1 << 13;
-}
+use state::State;
+use sync::{AtomicU32, Ordering};
 
 /// Type-erased operations on a `TaskCell<F, T>`.
 pub(crate) struct VTable {
@@ -133,7 +102,7 @@ pub(crate) struct Header {
     /// The ready-queue link; first, so a link's address is its task's.
     link: ready::Link,
     refs: AtomicU32,
-    pub(crate) state: StateCell,
+    pub(crate) state: State,
     /// Position in the loop's registry.
     pub(crate) index: Cell<u32>,
     pub(crate) id: u32,
@@ -247,14 +216,10 @@ fn hdr<'a>(ptr: NonNull<Header>) -> &'a Header {
 }
 
 impl Header {
+    /// Whether any of `bits` (see [`state`]) is set.
+    #[inline]
     pub(crate) fn has(&self, bits: u32) -> bool {
-        self.state.get() & bits != 0
-    }
-    pub(crate) fn set(&self, bits: u32) {
-        self.state.set(self.state.get() | bits);
-    }
-    pub(crate) fn unset(&self, bits: u32) {
-        self.state.set(self.state.get() & !bits);
+        self.state.has(bits)
     }
 
     /// The name given at creation, if any.
@@ -397,21 +362,14 @@ impl<T> JoinHandle<T> {
         // `allocate` runs on the loop's thread (its callers hold the loop);
         // `is_local` is false without std, where no cell is pooled.
         let class = CellPool::class_of(Layout::new::<TaskCell<F, F::Output>>()).filter(|_| remote.is_local());
-        let mut initial_state = initial_state;
-        if name.is_some() {
-            initial_state |= state::NAMED;
-        }
-        if class.is_some() {
-            initial_state |= state::POOLED;
-        }
-        initial_state |= state::FUTURE;
+        let state = State::created(initial_state, name.is_some(), class.is_some());
         // SAFETY: loop thread (above).
         let memory = class.map(|class| unsafe { remote.pool.alloc(class) });
         let cell = TaskCell::<F, F::Output> {
             header: Header {
                 link: ready::Link::new(),
                 refs: AtomicU32::new(2),
-                state: StateCell::new(initial_state),
+                state,
                 index: Cell::new(0),
                 id,
                 vtable: vtable_of::<F>(),
@@ -500,7 +458,7 @@ unsafe fn drop_future<F: Future>(ptr: NonNull<Header>) {
     let h = hdr(ptr);
     if h.has(state::FUTURE) {
         // Cleared first: if a destructor panics, the stage is already empty.
-        h.unset(state::FUTURE);
+        h.state.future_dropped();
         // SAFETY: FUTURE said the stage held the future; it is dropped once.
         unsafe { ManuallyDrop::drop(&mut stage::<F>(ptr).future) };
     }
@@ -512,7 +470,7 @@ unsafe fn put_output<F: Future>(ptr: NonNull<Header>, outcome: Result<F::Output,
     debug_assert!(!h.has(state::FUTURE | state::OUTPUT), "the stage is not empty");
     // SAFETY: helper contract; writing a `ManuallyDrop` field drops nothing.
     unsafe { stage::<F>(ptr) }.output = ManuallyDrop::new(outcome);
-    h.set(state::OUTPUT);
+    h.state.output_stored();
 }
 
 /// Moves the outcome out, if it is there.
@@ -521,7 +479,7 @@ unsafe fn take_outcome<F: Future>(ptr: NonNull<Header>) -> Option<Result<F::Outp
     if !h.has(state::OUTPUT) {
         return None;
     }
-    h.unset(state::OUTPUT);
+    h.state.output_taken();
     // SAFETY: OUTPUT said the stage held the outcome; it is moved out once.
     Some(unsafe { ManuallyDrop::take(&mut stage::<F>(ptr).output) })
 }
@@ -556,7 +514,7 @@ unsafe fn fail_impl<F: Future>(ptr: NonNull<Header>, message: String) {
     let _ = catch(|| drop(unsafe { take_outcome::<F>(ptr) }));
     // SAFETY: vtable contract; the stage was emptied just above.
     unsafe { put_output::<F>(ptr, Err(TaskError::Panicked(message))) };
-    hdr(ptr).set(state::PANICKED);
+    hdr(ptr).state.panicked();
 }
 
 unsafe fn cancel_impl<F: Future>(ptr: NonNull<Header>) {
@@ -600,7 +558,7 @@ unsafe fn dealloc_impl<F: Future>(ptr: NonNull<Header>) {
     // Nobody else can see the cell any more (I2), so reading `state` here,
     // on whatever thread, races with nothing.
     let h = hdr(ptr);
-    let st = h.state.get();
+    let st = h.state.bits();
     if st & state::NAMED != 0 {
         h.remote.forget_name(ptr.as_ptr() as usize);
     }

@@ -177,7 +177,7 @@ impl TimerQueue {
     pub(crate) fn insert_own(&mut self, deadline: u64, seq: u32, task: RawTask) -> TimerKey {
         let h = task.header();
         debug_assert!(!h.has(state::TIMER), "a task has one own timer at most");
-        h.set(state::TIMER);
+        h.state.timer_armed();
         h.timer_seq.set(seq);
         h.timer_pos.set(self.heap.len() as u32);
         self.push(HeapEntry { deadline, who: Who::task(task) });
@@ -275,7 +275,7 @@ impl TimerQueue {
     pub(crate) fn drain_wakers(&mut self) -> Vec<Waker> {
         for entry in &self.heap {
             if let Some(task) = entry.who.as_task() {
-                task.header().unset(state::TIMER);
+                task.header().state.timer_disarmed();
             }
         }
         let wakers = self.slots.iter_mut().filter_map(|s| s.waker.take()).collect();
@@ -291,7 +291,7 @@ impl TimerQueue {
         let entry = self.heap.swap_remove(pos);
         let waker = match entry.who.as_task() {
             Some(task) => {
-                task.header().unset(state::TIMER);
+                task.header().state.timer_disarmed();
                 None
             }
             None => {

@@ -16,7 +16,6 @@ pub(crate) use crate::raw::timers::TimerKey;
 pub(crate) use scheduler::Core;
 use scheduler::RunEnd;
 
-use crate::raw::state;
 pub(crate) mod task;
 
 use crate::platform::Platform;
@@ -106,7 +105,7 @@ impl EventLoop {
         self.check_open();
         self.core.refuse_if_running();
         let main = self.create_task(fut);
-        main.raw().task().header().set(state::OBSERVED);
+        main.raw().task().header().state.observe();
         match self.core.drive(Some(main.raw().task().as_raw())) {
             RunEnd::MainDone => {}
             RunEnd::Stopped | RunEnd::Exhausted => {

@@ -220,12 +220,9 @@ impl Core {
     /// Wakes a task of this loop (loop thread): queue it unless already queued or done.
     #[inline]
     pub(crate) fn schedule(&self, ptr: RawTask) {
-        let h = ptr.header();
-        if h.has(state::SCHEDULED | state::DONE) {
-            return;
+        if ptr.header().state.schedule() {
+            self.enqueue(ptr);
         }
-        h.set(state::SCHEDULED);
-        self.enqueue(ptr);
     }
 
     #[inline]
@@ -295,7 +292,7 @@ impl Core {
         let mut steps_left = self.tasks.borrow().len();
         loop {
             let h = target.header();
-            h.set(state::CANCEL);
+            h.state.request_cancel();
             match h.awaiting.get() {
                 Some(inner) if steps_left > 0 && !inner.header().has(state::DONE) => target = inner,
                 _ => break,
@@ -406,11 +403,10 @@ impl Core {
     fn task_panicked(&self, payload: raw::PanicPayload) {
         let Some(ptr) = self.current.take() else { raw::resume_panic(payload) };
         let h = ptr.header();
-        if !h.has(state::RUNNING) {
+        if !h.state.end_poll_by_panic() {
             // Not from the poll itself (e.g. a destructor run by the loop).
             raw::resume_panic(payload);
         }
-        h.unset(state::RUNNING);
         ptr.fail(raw::panic_message(&payload));
         self.complete(ptr);
     }
@@ -543,31 +539,20 @@ impl Core {
     #[inline]
     fn run_entry(&self, ptr: RawTask) -> bool {
         let h = ptr.header();
-        let st = h.state.get();
-        debug_assert!(
-            st & state::SCHEDULED != 0 && st & state::RUNNING == 0,
-            "a queued task is SCHEDULED, not RUNNING"
-        );
-        if st & (state::DONE | state::CANCEL) == 0 {
-            // The hot path: poll a live task. Queued, so SCHEDULED is set and
-            // RUNNING is not: one `^` swaps them.
-            h.state.set(st ^ (state::SCHEDULED | state::RUNNING));
-            // The task is resumed, so the await it was suspended at (if on a
+        if h.state.start_poll() {
+            // The hot path: poll a live task. The task is resumed, so the await it was suspended at (if on a
             // task) is over; awaiting a task again links it again.
             h.awaiting.set(None);
             self.current.set(Some(ptr));
             let finished = ptr.poll();
             self.current.set(None);
-            // Only `task_panicked` clears RUNNING, and not on this path.
-            let st = h.state.get() ^ state::RUNNING;
-            h.state.set(st);
+            let yielded = h.state.end_poll();
             if finished {
                 self.complete(ptr);
                 return false;
             }
-            return st & state::SCHEDULED != 0;
+            return yielded;
         }
-        h.state.set(st & !state::SCHEDULED);
         self.run_finished_or_cancelled(ptr);
         false
     }
@@ -576,8 +561,7 @@ impl Core {
     fn run_finished_or_cancelled(&self, ptr: RawTask) {
         let h = ptr.header();
         if h.has(state::DONE) {
-            let report = h.has(state::UNRETRIEVED);
-            h.unset(state::UNRETRIEVED);
+            let report = h.state.take_unretrieved();
             let failed = report.then(|| (ptr.error(), TaskRef::new(ptr.counted())));
             self.unregister(ptr);
             if let Some((Some(error), task)) = failed {
@@ -602,7 +586,7 @@ impl Core {
         // of the task or was forgotten: the heap must not point at a
         // finished task (raw I6).
         self.timers.remove_own(ptr);
-        h.set(state::DONE);
+        h.state.finish();
         if self.main.get() == Some(ptr) {
             self.remote.set_main_done();
         }
@@ -610,9 +594,7 @@ impl Core {
         match h.awaiter.take() {
             Some(waker) => waker.wake(),
             None => {
-                let failed = h.state.get() & (state::PANICKED | state::OBSERVED) == state::PANICKED;
-                if failed && !h.has(state::SCHEDULED) {
-                    h.set(state::UNRETRIEVED | state::SCHEDULED);
+                if h.state.report_unretrieved() {
                     self.enqueue(ptr);
                 }
             }
@@ -624,10 +606,9 @@ impl Core {
 
     fn unregister(&self, ptr: RawTask) {
         let h = ptr.header();
-        if !h.has(state::REGISTERED) {
+        if !h.state.unregister() {
             return;
         }
-        h.unset(state::REGISTERED);
         if !h.has(state::HANDLE) {
             ptr.drop_output();
         }
@@ -680,7 +661,7 @@ impl Core {
                     ptr.cancel();
                     self.current.set(None);
                     self.timers.remove_own(ptr);
-                    h.set(state::DONE);
+                    h.state.finish();
                     h.awaiting.set(None);
                     drop(h.awaiter.take());
                 }
@@ -694,7 +675,7 @@ impl Core {
         let tasks = core::mem::take(&mut *self.tasks.borrow_mut());
         for task in &tasks {
             let h = task.header();
-            h.unset(state::REGISTERED | state::SCHEDULED | state::UNRETRIEVED);
+            h.state.discarded();
             if !h.has(state::HANDLE) {
                 task.as_raw().drop_output();
             }

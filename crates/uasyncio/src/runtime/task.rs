@@ -165,7 +165,7 @@ impl<T> Task<T> {
     pub(crate) fn poll_outcome(&mut self, cx: &mut Context<'_>, link: bool) -> Poll<Result<T, TaskError>> {
         let h = self.raw.task().header();
         if h.has(state::DONE) {
-            h.unset(state::UNRETRIEVED);
+            h.state.take_unretrieved();
             self.unlink();
             return match self.raw.take_output() {
                 Some(outcome) => Poll::Ready(outcome),
@@ -221,7 +221,7 @@ impl<T> Drop for Task<T> {
         let interrupted = self.unlink();
         let h = self.raw.task().header();
         drop(h.awaiter.take());
-        h.unset(state::HANDLE);
+        h.state.drop_handle();
         if h.has(state::DONE) {
             if !h.has(state::REGISTERED) {
                 self.raw.task().as_raw().drop_output();
