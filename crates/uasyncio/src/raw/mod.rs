@@ -49,6 +49,7 @@ use crate::raw::sync::Arc;
 use alloc::alloc::Layout;
 use alloc::boxed::Box;
 use alloc::string::String;
+use alloc::vec::Vec;
 use core::cell::{Cell, UnsafeCell};
 use core::future::Future;
 use core::marker::PhantomData;
