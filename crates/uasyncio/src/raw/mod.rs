@@ -683,8 +683,9 @@ unsafe fn waker_wake_by_ref(data: *const ()) {
     if header.remote.is_local() {
         // Loop thread: the loop-only fields are ours to touch (I3). Nothing
         // to do for a task that is queued already or finished.
-        if !header.has(state::SCHEDULED | state::DONE) {
-            // SAFETY: the task is not DONE, so its loop is alive (I5).
+        if header.state.schedule() {
+            // SAFETY: the task is not DONE (`schedule` said so), so its loop
+            // is alive (I5).
             unsafe { &*header.remote.core.0 }.schedule(RawTask(ptr));
         }
     } else {

@@ -20,8 +20,9 @@ use core::cell::RefCell;
 /// `Schedule` trait). The runtime's `Core` implements it; it is `Any` so
 /// the runtime can get its `Core` back from a task (`downcast_ref`).
 pub(crate) trait Schedule: core::any::Any {
-    /// Queues `task`, a task of this loop woken on the loop's thread that
-    /// is neither queued (`SCHEDULED`) nor `DONE`.
+    /// Puts `task` in the ready queue: a task of this loop, woken on the
+    /// loop's thread, that was not `DONE` and has just been marked
+    /// `SCHEDULED` (`State::schedule` returned true).
     fn schedule(&self, task: RawTask);
 }
 

@@ -428,6 +428,82 @@ impl QueueCell<TimerQueue> {
     }
 }
 
+/// The choice of timer, for the runtime's timer API (`Core::arm_timer`,
+/// `rearm_timer`, `disarm_timer`). `current` is the task the loop is
+/// polling. Wakers are cloned and dropped outside the queue's borrow (a
+/// foreign waker's clone or drop is user code).
+impl QueueCell<TimerQueue> {
+    /// Arms a timer that wakes `waker` at `deadline`: the running task's own
+    /// timer if `waker` is that task's and its own timer is free, else a slot
+    /// timer holding a clone of `waker`.
+    pub(crate) fn arm(&self, deadline: u64, seq: u32, waker: &Waker, current: Option<RawTask>) -> TimerKey {
+        if let Some(task) = current
+            && task.is_woken_by(waker)
+            && !task.header().has(state::TIMER)
+        {
+            return self.insert_own(deadline, seq, task);
+        }
+        let waker = waker.clone();
+        self.insert(deadline, seq, waker)
+    }
+
+    /// Disarms the timer of `key`, if it is still armed. An own timer is
+    /// found through the running task, the one that armed it (see
+    /// [`rearm`](Self::rearm)).
+    pub(crate) fn disarm(&self, key: TimerKey, current: Option<RawTask>) {
+        if key.is_own() {
+            if let Some(task) = current
+                && TimerQueue::owns(key, task)
+            {
+                self.remove_own(task);
+            }
+        } else {
+            let waker = self.remove(key);
+            drop(waker);
+        }
+    }
+
+    /// A sleep that is not due was polled again: makes sure its timer wakes
+    /// `waker`. Returns the key of the timer, moved or not; `new_seq` gives
+    /// the id of a timer armed anew.
+    pub(crate) fn rearm(
+        &self,
+        key: TimerKey,
+        deadline: u64,
+        waker: &Waker,
+        current: Option<RawTask>,
+        new_seq: impl FnOnce() -> u32,
+    ) -> TimerKey {
+        if key.is_own() {
+            if let Some(task) = current
+                && TimerQueue::owns(key, task)
+            {
+                if task.is_woken_by(waker) {
+                    return key;
+                }
+                // Polled now through a combinator's waker: only that waker
+                // brings the poll back here.
+                self.remove_own(task);
+            }
+            // Else polled by another task than the one that armed it (the
+            // sleep was moved): the first task's timer stays armed until it
+            // fires (a spurious wake) or that task ends. Either way the timer
+            // is armed again here, with the same deadline and the same order.
+            return self.arm(deadline, key.own_seq(), waker, current);
+        }
+        if !self.is_armed(key) {
+            // Its timer is gone (its loop discarded every timer): arm anew.
+            return self.arm(deadline, new_seq(), waker, current);
+        }
+        if !self.wakes(key, waker) {
+            let waker = waker.clone();
+            let old = self.set_waker(key, waker);
+            drop(old);
+        }
+        key
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

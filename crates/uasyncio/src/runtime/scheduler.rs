@@ -12,12 +12,13 @@ use alloc::rc::{Rc, Weak};
 use alloc::vec::Vec;
 use core::cell::{Cell, RefCell};
 use core::future::Future;
+use core::task::Waker;
 
 use super::context;
 use super::task::TaskRef;
 use super::{EventLoop, ExceptionContext, ExceptionHandler};
 use crate::platform::Platform;
-use crate::raw::timers::{Fired, TimerQueue};
+use crate::raw::timers::{Fired, TimerKey, TimerQueue};
 use crate::raw::{
     self, Entry, JoinHandle, MAIN_DONE, QueueCell, RawTask, ReadyQueue, Remote, Schedule, TaskPtr, state,
 };
@@ -34,7 +35,7 @@ pub(crate) enum RunEnd {
 pub(crate) struct Core {
     this: Weak<Core>,
     ready: QueueCell<ReadyQueue>,
-    pub(crate) timers: QueueCell<TimerQueue>,
+    timers: QueueCell<TimerQueue>,
     /// Every task not yet released; each entry holds one reference.
     tasks: RefCell<Vec<TaskPtr>>,
     now: Cell<u64>,
@@ -159,6 +160,27 @@ impl Core {
         self.timer_ids.set((first.wrapping_add(1), BLOCK - 1));
         first
     }
+
+    // -- the timer API: what `time::Sleep` asks of the loop ----------------
+
+    /// Arms a timer that wakes `waker` at `deadline` (µs on the loop clock);
+    /// the loop picks its kind (`raw::timers`).
+    pub(crate) fn arm_timer(&self, deadline: u64, waker: &Waker) -> TimerKey {
+        self.timers.arm(deadline, self.next_timer_id(), waker, self.current.get())
+    }
+
+    /// A sleep that is not due was polled again: makes sure its timer
+    /// wakes `waker`. Returns the key of the timer, moved or not.
+    pub(crate) fn rearm_timer(&self, key: TimerKey, deadline: u64, waker: &Waker) -> TimerKey {
+        self.timers.rearm(key, deadline, waker, self.current.get(), || self.next_timer_id())
+    }
+
+    /// Disarms the timer of `key`, if it is still armed.
+    pub(crate) fn disarm_timer(&self, key: TimerKey) {
+        self.timers.disarm(key, self.current.get());
+    }
+
+    // -- tasks ------------------------------------------------------------
 
     /// Creates a task, queued to run after the current task yields.
     ///
@@ -691,7 +713,7 @@ impl Core {
 impl Schedule for Core {
     #[inline]
     fn schedule(&self, task: RawTask) {
-        Core::schedule(self, task);
+        self.enqueue(task);
     }
 }
 

@@ -8,11 +8,81 @@ use core::marker::PhantomData;
 use core::pin::Pin;
 use core::task::{Context, Poll};
 
-use super::context;
 use super::scheduler::Core;
+use super::{context, get_event_loop};
 use crate::raw::{JoinHandle, TaskPtr, state};
+use alloc::boxed::Box;
 
 pub use crate::raw::TaskError;
+
+/// Creates a task on the running loop (or the thread's loop): it first runs
+/// once the current task yields. Dropping the returned [`Task`] detaches it.
+///
+/// ```
+/// let out = uasyncio::run_virtual(async {
+///     let task = uasyncio::create_task(async { 21 * 2 });
+///     task.await
+/// });
+/// assert_eq!(out, Ok(42));
+/// ```
+pub fn create_task<F>(fut: F) -> Task<F::Output>
+where
+    F: Future + 'static,
+{
+    spawn_named(fut, None)
+}
+
+/// Like [`create_task`], with a name shown by the task's `Display` and the
+/// exception handler.
+///
+/// ```
+/// uasyncio::run_virtual(async {
+///     let task = uasyncio::create_task_named("blink", async {});
+///     assert_eq!(task.name().as_deref(), Some("blink"));
+/// });
+/// ```
+pub fn create_task_named<F>(name: impl Into<String>, fut: F) -> Task<F::Output>
+where
+    F: Future + 'static,
+{
+    spawn_named(fut, Some(name.into().into_boxed_str()))
+}
+
+fn spawn_named<F>(fut: F, name: Option<Box<str>>) -> Task<F::Output>
+where
+    F: Future + 'static,
+{
+    let mut fut = Some(fut);
+    let mut name = Some(name);
+    if let Some(handle) = context::with_running(|core| core.spawn(fut.take().unwrap(), name.take().unwrap())) {
+        return Task::from_raw(handle);
+    }
+    Task::from_raw(get_event_loop().core.spawn(fut.take().unwrap(), name.take().unwrap()))
+}
+
+/// The task running now (MicroPython's `current_task()`).
+///
+/// ```
+/// uasyncio::run_virtual(async {
+///     let me = uasyncio::current_task();
+///     assert!(!me.done());
+/// });
+/// ```
+///
+/// # Panics
+/// Outside a task: "no running event loop". See [`try_current_task`].
+pub fn current_task() -> TaskRef {
+    try_current_task().expect("no running event loop: current_task() must be called from inside a task")
+}
+
+/// The task running now, or `None` outside a task.
+///
+/// ```
+/// assert!(uasyncio::try_current_task().is_none());
+/// ```
+pub fn try_current_task() -> Option<TaskRef> {
+    context::with_running(|core| core.current.get()).flatten().map(|ptr| TaskRef::new(ptr.counted()))
+}
 
 /// A task's id: in creation order from 1 within its loop (32-bit, so unique
 /// among the last 4 billion tasks).
