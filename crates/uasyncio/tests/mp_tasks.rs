@@ -13,8 +13,8 @@ use uasyncio::time::{ticks_add, ticks_diff, ticks_ms};
 use uasyncio::{TaskRef, create_task, current_task, run_virtual, sleep, sleep_ms, try_current_task, wait_for_ms};
 
 mod common;
+use common::Log;
 use common::mp::*;
-use common::{Log, lines};
 
 // ---------------------------------------------------------------------------
 // basic, basic2, await_return
@@ -43,7 +43,11 @@ fn asyncio_basic() {
             round100(ticks_diff(t3, t2))
         ));
     });
-    assert_eq!(log.take(), lines(&["start", "after sleep", "short", "long", "negative", "took 200 400 0"]));
+    assert_printed(
+        "asyncio_basic",
+        log.take(),
+        &["start", "after sleep", "short", "long", "negative", "took 200 400 0"],
+    );
 }
 
 /// `asyncio_basic2`: `run` returns main's value as soon as main finishes,
@@ -64,7 +68,7 @@ fn asyncio_basic2() {
         42
     });
     log.p(value.to_string());
-    assert_eq!(log.take(), lines(&["main start", "forever start", "main done", "42"]));
+    assert_printed("asyncio_basic2", log.take(), &["main start", "forever start", "main done", "42"]);
 }
 
 /// `asyncio_await_return`: a coroutine's value reaches the caller both when
@@ -81,7 +85,7 @@ fn asyncio_await_return() {
         let task = create_task(foo());
         l.p(show(&task.await));
     });
-    assert_eq!(log.take(), lines(&["42", "42"]));
+    assert_printed("asyncio_await_return", log.take(), &["42", "42"]);
 }
 
 // ---------------------------------------------------------------------------
@@ -112,7 +116,7 @@ fn asyncio_current_task() {
         l.p(py(same));
     });
     outside(&log);
-    assert_eq!(log.take(), lines(&["RuntimeError", "True", "RuntimeError"]));
+    assert_printed("asyncio_current_task", log.take(), &["RuntimeError", "True", "RuntimeError"]);
 }
 
 // ---------------------------------------------------------------------------
@@ -155,17 +159,10 @@ fn asyncio_exception() {
     });
     log.p(r.unwrap_err());
 
-    assert_eq!(
+    assert_printed(
+        "asyncio_exception",
         log.take(),
-        lines(&[
-            "main start",
-            "ValueError 1",
-            "main start",
-            "task start",
-            "ValueError 2",
-            "main start",
-            "ValueError 3",
-        ])
+        &["main start", "ValueError 1", "main start", "task start", "ValueError 2", "main start", "ValueError 3"],
     );
 }
 
@@ -209,9 +206,10 @@ fn asyncio_micropython() {
         }
         l.p("finish");
     });
-    assert_eq!(
+    assert_printed(
+        "asyncio_micropython",
         log.take(),
-        lines(&["True", "OverflowError", "task start 1", "task end 1", "2", "task start 2", "timeout", "finish",])
+        &["True", "OverflowError", "task start 1", "task end 1", "2", "task start 2", "timeout", "finish"],
     );
 }
 
@@ -248,9 +246,10 @@ fn asyncio_task_done() {
             l.p(py(r.done()));
         }
     });
-    assert_eq!(
+    assert_printed(
+        "asyncio_task_done",
         log.take(),
-        lines(&[
+        &[
             "==========",
             "False",
             "task start",
@@ -275,7 +274,7 @@ fn asyncio_task_done() {
             "False",
             "ValueError()",
             "True",
-        ])
+        ],
     );
 }
 
@@ -311,9 +310,10 @@ fn asyncio_fair() {
         }
         l.p("finish");
     });
-    assert_eq!(
+    assert_printed(
+        "asyncio_fair",
         log.take(),
-        lines(&[
+        &[
             "task start 1",
             "task start 2",
             "task work 2",
@@ -327,6 +327,6 @@ fn asyncio_fair() {
             "task work 3",
             "task work 2",
             "finish",
-        ])
+        ],
     );
 }

@@ -124,3 +124,12 @@ pub async fn delay_print(log: &Log, secs: f64, s: &str) {
     uasyncio::sleep(secs).await;
     log.p(s);
 }
+
+/// Asserts a ported test printed `expected`, line for line, and that the
+/// real MicroPython prints the same lines for the test's Python twin
+/// (`tests/mp_twins/<name>.py`, see [`check_twin`]).
+pub fn assert_printed(name: &str, printed: Vec<String>, expected: &[&str]) {
+    let expected = super::lines(expected);
+    assert_eq!(printed, expected, "{name}: what the Rust scenario printed");
+    check_twin(name, &expected);
+}
