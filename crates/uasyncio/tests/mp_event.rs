@@ -10,8 +10,8 @@ use std::rc::Rc;
 use uasyncio::{Event, create_task, run_virtual, sleep, wait_for};
 
 mod common;
+use common::Log;
 use common::mp::*;
-use common::{Log, lines};
 
 // ---------------------------------------------------------------------------
 // event, event_fair
@@ -100,9 +100,10 @@ fn asyncio_event() {
         }
         ev.wait().await;
     });
-    assert_eq!(
+    assert_printed(
+        "asyncio_event",
         log.take(),
-        lines(&[
+        &[
             "False",
             "True",
             "False",
@@ -136,7 +137,7 @@ fn asyncio_event() {
             "----",
             "TimeoutError",
             "set event",
-        ])
+        ],
     );
 }
 
@@ -169,11 +170,12 @@ fn asyncio_event_fair() {
         t1.await.unwrap();
         ev.set();
     });
-    assert_eq!(
+    assert_printed(
+        "asyncio_event_fair",
         log.take(),
-        lines(&[
+        &[
             "sleep 0", "wait 2", "sleep 1", "wait 3", "sleep 0", "sleep 1", "wait 2", "sleep 0", "sleep 1", "wait 3",
             "sleep 0", "sleep 1", "wait 2", "wait 3", "wait 2", "wait 3",
-        ])
+        ],
     );
 }

@@ -11,8 +11,8 @@ use std::rc::Rc;
 use uasyncio::{Lock, TaskRef, create_task, run_virtual, sleep};
 
 mod common;
+use common::Log;
 use common::mp::*;
-use common::{Log, lines};
 
 // ---------------------------------------------------------------------------
 // lock, lock_cancel
@@ -164,7 +164,7 @@ const LOCK_LINES: &[&str] = &[
 /// run yet; nobody else can take it).
 #[test]
 fn asyncio_lock() {
-    assert_eq!(lock_scenario(true), lines(LOCK_LINES));
+    assert_printed("asyncio_lock", lock_scenario(true), LOCK_LINES);
 }
 
 /// `asyncio_lock` without the `locked()` probe right after a hand-over
@@ -176,6 +176,7 @@ fn asyncio_lock_handover_and_cancel() {
         .map(|l| if l.starts_with("task release F") { "task release".to_string() } else { l.to_string() })
         .collect();
     assert_eq!(lock_scenario(false), expected);
+    check_twin("asyncio_lock_handover_and_cancel", &expected);
 }
 
 /// `asyncio_lock_cancel`: four tasks wait on a held lock; two of them are
@@ -212,9 +213,10 @@ fn asyncio_lock_cancel() {
         }
         l.p(py(lock.locked()));
     });
-    assert_eq!(
+    assert_printed(
+        "asyncio_lock_cancel",
         log.take(),
-        lines(&[
+        &[
             "task 0 start",
             "task 1 start",
             "task 2 start",
@@ -226,6 +228,6 @@ fn asyncio_lock_cancel() {
             "task 3 lock_flag False",
             "task 3 done",
             "False",
-        ])
+        ],
     );
 }
