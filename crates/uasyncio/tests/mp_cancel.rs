@@ -11,8 +11,8 @@ use std::rc::Rc;
 use uasyncio::{TaskError, TaskRef, create_task, run_virtual, sleep};
 
 mod common;
+use common::Log;
 use common::mp::*;
-use common::{Log, lines};
 
 // ---------------------------------------------------------------------------
 // cancel_fair, cancel_fair2, cancel_self, cancel_task, cancel_wait_on_finished
@@ -49,9 +49,10 @@ fn asyncio_cancel_fair() {
         t2.await.unwrap();
         l.p(format!("{} {}", py(t0.done()), py(t1.done())));
     });
-    assert_eq!(
+    assert_printed(
+        "asyncio_cancel_fair",
         log.take(),
-        lines(&[
+        &[
             "start 0",
             "start 1",
             "start 2",
@@ -70,7 +71,7 @@ fn asyncio_cancel_fair() {
             "0 cancels 1",
             "done 2",
             "True True",
-        ])
+        ],
     );
 }
 
@@ -102,9 +103,10 @@ fn asyncio_cancel_fair2() {
         let _bs: Vec<_> = (0..3).map(|i| create_task(task_b(l.clone(), i, a.task_ref()))).collect();
         assert!(matches!(a.await, Err(TaskError::Cancelled)));
     });
-    assert_eq!(
+    assert_printed(
+        "asyncio_cancel_fair2",
         log.take(),
-        lines(&["sleep a", "sleep b 0", "sleep b 1", "sleep b 2", "cancelled a", "done b 0", "done b 1", "done b 2",])
+        &["sleep a", "sleep b 0", "sleep b 1", "sleep b 2", "cancelled a", "done b 0", "done b 1", "done b 2"],
     );
 }
 
@@ -135,7 +137,7 @@ fn asyncio_cancel_self() {
     let message = outcome.unwrap_err();
     assert!(message.starts_with("can't cancel self"), "{message}");
     log.p("can't cancel self");
-    assert_eq!(log.take(), lines(&["task start", "can't cancel self"]));
+    assert_printed("asyncio_cancel_self", log.take(), &["task start", "can't cancel self"]);
 }
 
 /// `asyncio_cancel_task`: cancel a task before it starts (its body never
@@ -208,9 +210,10 @@ fn asyncio_cancel_task() {
         l.p("main sleep");
         sleep(0.1).await;
     });
-    assert_eq!(
+    assert_printed(
+        "asyncio_cancel_task",
         log.take(),
-        lines(&[
+        &[
             "True",
             "task start",
             "True",
@@ -235,7 +238,7 @@ fn asyncio_cancel_task() {
             "main sleep",
             "task cancel",
             "task 2 cancel",
-        ])
+        ],
     );
 }
 
@@ -270,9 +273,10 @@ fn asyncio_cancel_wait_on_finished() {
             l.p(repr(&e));
         }
     });
-    assert_eq!(
+    assert_printed(
+        "asyncio_cancel_wait_on_finished",
         log.take(),
-        lines(&[
+        &[
             "main sleep",
             "sleep_task sleep",
             "wait_task wait",
@@ -280,6 +284,6 @@ fn asyncio_cancel_wait_on_finished() {
             "sleep_task wake",
             "main wait",
             "CancelledError()",
-        ])
+        ],
     );
 }
