@@ -13,8 +13,8 @@ use uasyncio::{
 };
 
 mod common;
+use common::Log;
 use common::mp::*;
-use common::{Log, lines};
 
 // ---------------------------------------------------------------------------
 // get_event_loop, loop_stop, new_event_loop
@@ -34,7 +34,7 @@ fn asyncio_get_event_loop() {
         l.p("end");
     });
     assert!(lp.time_us() >= 10_000);
-    assert_eq!(log.take(), lines(&["start", "end"]));
+    assert_printed("asyncio_get_event_loop", log.take(), &["start", "end"]);
 }
 
 /// `asyncio_loop_stop`: `stop()` makes `run_forever` return at main's next
@@ -64,7 +64,7 @@ fn asyncio_loop_stop() {
         log.p(format!("run {i}"));
         lp.run_forever();
     }
-    assert_eq!(log.take(), lines(&["run 0", "start", "sleep", "run 1", "run 2", "task", "end"]));
+    assert_printed("asyncio_loop_stop", log.take(), &["run 0", "start", "sleep", "run 1", "run 2", "task", "end"]);
 }
 
 /// `asyncio_new_event_loop`: a loop is stopped while one of its tasks is
@@ -96,7 +96,7 @@ fn asyncio_new_event_loop() {
     let _m = lp.create_task(main(log.clone(), lp.clone()));
     lp.run_forever();
     lp.close();
-    assert_eq!(log.take(), lines(&["start", "task 0", "stop", "start", "task 0", "stop"]));
+    assert_printed("asyncio_new_event_loop", log.take(), &["start", "task 0", "stop", "start", "task 0", "stop"]);
 }
 
 // ---------------------------------------------------------------------------
@@ -148,9 +148,10 @@ fn asyncio_set_exception_handler() {
         }
         l.p("done");
     });
-    assert_eq!(
+    assert_printed(
+        "asyncio_set_exception_handler",
         log.take(),
-        lines(&[
+        &[
             "None",
             "True",
             "sleep",
@@ -160,6 +161,6 @@ fn asyncio_set_exception_handler() {
             "custom_handler ValueError(2, 3)",
             "ValueError(3, 4)",
             "done",
-        ])
+        ],
     );
 }
