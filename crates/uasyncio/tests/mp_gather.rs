@@ -13,8 +13,8 @@ use uasyncio::{
 };
 
 mod common;
+use common::Log;
 use common::mp::*;
-use common::{Log, lines};
 
 // ---------------------------------------------------------------------------
 // gather, gather_finished_early
@@ -119,9 +119,10 @@ fn asyncio_gather() {
         t.cancel();
         sleep(0.2).await;
     });
-    assert_eq!(
+    assert_printed(
+        "asyncio_gather",
         log.take(),
-        lines(&[
+        &[
             "Task A: Compute factorial(2)...",
             "Task B: Compute factorial(2)...",
             "Task C: Compute factorial(2)...",
@@ -162,7 +163,7 @@ fn asyncio_gather() {
             "gather_task",
             "start 1",
             "start 2",
-        ])
+        ],
     );
 }
 
@@ -187,9 +188,10 @@ fn asyncio_gather_cancel_edges() {
             sleep(0.2).await;
         }
     });
-    assert_eq!(
+    assert_printed(
+        "asyncio_gather_cancel_edges",
         log.take(),
-        lines(&[
+        &[
             "====",
             "gather_task",
             "start 1",
@@ -206,7 +208,7 @@ fn asyncio_gather_cancel_edges() {
             "start 2",
             "end 1",
             "end 2",
-        ])
+        ],
     );
 }
 
@@ -277,9 +279,10 @@ fn asyncio_gather_finished_early() {
     for i in 0..8 {
         run_virtual(scenario(log.clone(), i & 4 != 0, i & 2 != 0, i & 1 != 0));
     }
-    assert_eq!(
+    assert_printed(
+        "asyncio_gather_finished_early",
         log.take(),
-        lines(&[
+        &[
             "== start False False False",
             "task_that_finishes_early a",
             "task_that_finishes_early b",
@@ -332,7 +335,7 @@ fn asyncio_gather_finished_early() {
             "task_that_runs 3",
             "task_that_runs 4",
             "('complete', [None, ValueError('intentional exception', 'a'), ValueError('intentional exception', 'b')])",
-        ])
+        ],
     );
 }
 
