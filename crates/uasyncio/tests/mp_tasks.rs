@@ -330,3 +330,10 @@ fn asyncio_fair() {
         ],
     );
 }
+
+/// Every ported test of the `mp_*.rs` files checks its expected lines
+/// against the real MicroPython, through a twin of its own.
+#[test]
+fn every_port_checks_its_twin() {
+    common::micropython::assert_every_port_has_a_twin();
+}

@@ -118,3 +118,44 @@ pub fn check_twin(name: &str, expected: &[String]) {
         line_diff(&theirs, expected)
     );
 }
+
+/// The ported MicroPython tests (`fn asyncio_*` in the `mp_*.rs` files run
+/// on the virtual clock) and the twins in `tests/mp_twins/` match one to
+/// one, and each test checks its twin: no expected line is only pasted by
+/// hand. `mp_threads.rs` and `mp_heaplock.rs` (real threads, a counting
+/// allocator) are not among them; `lock_scenario.py` is a module two twins
+/// import.
+pub fn assert_every_port_has_a_twin() {
+    let tests_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
+    let mut ports = Vec::new();
+    for entry in std::fs::read_dir(&tests_dir).expect("tests/ exists") {
+        let path = entry.expect("a directory entry").path();
+        let file = path.file_name().and_then(|f| f.to_str()).unwrap_or_default().to_owned();
+        if !(file.starts_with("mp_") && file.ends_with(".rs")) || file == "mp_threads.rs" || file == "mp_heaplock.rs" {
+            continue;
+        }
+        let source = std::fs::read_to_string(&path).expect("a test file");
+        for test in source.split("#[test]\nfn ").skip(1) {
+            let name = test.split('(').next().unwrap_or_default().to_owned();
+            if name.starts_with("asyncio_") {
+                assert!(
+                    test.contains(&format!("\"{name}\"")),
+                    "{file}: {name} does not check its twin (assert_printed or check_twin with its own name)"
+                );
+                ports.push(name);
+            }
+        }
+    }
+    ports.sort();
+    let mut twins: Vec<String> = std::fs::read_dir(twin_dir())
+        .expect("tests/mp_twins exists")
+        .filter_map(|entry| {
+            let path = entry.ok()?.path();
+            (path.extension()? == "py").then(|| path.file_stem()?.to_str().map(str::to_owned))?
+        })
+        .filter(|name| name != "lock_scenario")
+        .collect();
+    twins.sort();
+    assert_eq!(twins, ports, "every ported test has a twin in tests/mp_twins/, and back");
+    assert!(ports.len() >= 29, "{} ports found", ports.len());
+}
