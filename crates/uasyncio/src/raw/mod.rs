@@ -118,7 +118,7 @@ pub(crate) struct Header {
     /// The task this task is currently awaiting (for cancel forwarding).
     pub(crate) awaiting: Cell<Option<RawTask>>,
     /// The insertion order of this task's own timer, while it is armed
-    /// (`state::TIMER`; see `time::timers`).
+    /// (`state::TIMER`; see `timers`).
     pub(crate) timer_seq: Cell<u32>,
     /// The position of this task's own timer in the timer heap, while armed.
     pub(crate) timer_pos: Cell<u32>,
