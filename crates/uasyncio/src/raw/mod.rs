@@ -1,7 +1,11 @@
-//! The unsafe machinery: task memory, its type-erased vtable, and the waker.
+//! The unsafe machinery: task memory, its type-erased vtable, and the waker;
+//! the ready queue, the timer heap, the cross-thread inbox and task state.
 //!
-//! Every `unsafe` block of the crate lives in this module. The safe API
-//! (`Task`, `TaskRef`, the event loop) is built on the small surface below.
+//! Every `unsafe` block of the crate lives in this module. The layers above
+//! (`runtime`: the loop, `Task`, `TaskRef`) see tasks only as [`RawTask`]
+//! (an uncounted name, safe to use while the invariants below keep the task
+//! alive) and [`TaskPtr`] (a counted reference), and this module reaches the
+//! loop above it only through [`Schedule`].
 //!
 //! # Invariants
 //!
@@ -16,9 +20,10 @@
 //!   released when the count reaches zero: recycled into its pool on the
 //!   loop's thread, left to its pool's chunk elsewhere, or freed (`Box`). The
 //!   pool lives in the `Remote`, and the cell's reference to the `Remote` is
-//!   dropped after the cell, so the pool outlives all its cells. The ready queue's links (in the
-//!   headers) do not own a reference: a task stays registered while it is
-//!   queued, and is queued at most once (its `SCHEDULED` bit).
+//!   dropped after the cell, so the pool outlives all its cells. The ready
+//!   queue's links (in the headers), and every [`RawTask`], do not own a
+//!   reference: a task stays registered while it is queued, and is queued
+//!   at most once (its `SCHEDULED` bit).
 //! - **I3 (loop-only fields).** `link`, `state`, `stage`, `awaiter`,
 //!   `awaiting`, `timer_seq`, `timer_pos` and the loop behind `remote.core`
 //!   are touched only on the thread that runs the owning loop. Handles are

@@ -1,6 +1,6 @@
 //! The ready queue: tasks due now, in the order they became due.
 //!
-//! Intrusive: the link lives in each task's [`Header`], so queueing a task
+//! Intrusive: the link lives in each task's [`Header`](super::Header), so queueing a task
 //! allocates nothing, needs no capacity of its own and touches only the task
 //! and the queue's two ends. The time each entry became due (its key, which
 //! the loop compares with the timers) is kept beside the list run-length

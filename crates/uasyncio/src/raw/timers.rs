@@ -21,7 +21,7 @@
 //!
 //! Nothing allocates once the heap and the slots have grown to the peak
 //! number of timers; they grow by an eighth at a time (see
-//! [`push_sparingly`](super::push_sparingly)).
+//! [`push_sparingly`]).
 
 use alloc::vec::Vec;
 use core::ptr::{self, NonNull};

@@ -95,7 +95,7 @@ impl fmt::Display for TaskId {
     }
 }
 
-/// A running task (MicroPython's `Task`), returned by [`create_task`](crate::create_task).
+/// A running task (MicroPython's `Task`), returned by [`create_task`].
 ///
 /// Awaiting it gives `Ok(value)`, or `Err(TaskError)` if it was cancelled or
 /// panicked. Dropping a handle that is not being awaited detaches the task: it
@@ -186,7 +186,7 @@ impl<T> Task<T> {
         TaskId(u64::from(self.raw.task().header().id))
     }
 
-    /// The name given to [`create_task_named`](crate::create_task_named), if any.
+    /// The name given to [`create_task_named`], if any.
     ///
     /// ```
     /// uasyncio::run_virtual(async {
