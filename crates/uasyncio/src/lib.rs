@@ -123,13 +123,18 @@
 extern crate alloc;
 
 pub mod funcs;
+mod platform;
 mod raw;
 mod runtime;
 pub mod sync;
-mod task;
 pub mod time;
 
+// `crate::task` is the task handles' old home (kept for code that names it).
+#[allow(unused_imports)]
+pub(crate) use runtime::task;
+
 pub use funcs::{TimeoutError, gather, gather_return_exceptions, wait_for, wait_for_ms};
+pub use runtime::task::{Task, TaskError, TaskId, TaskRef};
 pub use runtime::{
     EventLoop, ExceptionContext, ExceptionHandler, create_task, create_task_named, current_task, get_event_loop,
     new_event_loop, new_event_loop_with, run, run_virtual, try_current_task,
@@ -139,7 +144,6 @@ pub use sync::{
     NotSubscribed, OverReleased, Queue, QueueEmpty, QueueFull, RingbufQueue, Semaphore, ThreadSafeFlag, TopicPattern,
     WaitAll, WaitAny, Waitable,
 };
-pub use task::{Task, TaskError, TaskId, TaskRef};
 #[cfg(feature = "std")]
 pub use time::SystemClock;
 pub use time::{Platform, VirtualClock, now_us, sleep, sleep_ms, sleep_us};

@@ -38,10 +38,12 @@ use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::rc::Rc;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
+
+mod common;
+use common::micropython::{self, line_diff, oracle};
 
 use uasyncio::{
     Event, EventLoop, ExceptionHandler, Lock, Queue, TaskError, TaskRef, ThreadSafeFlag, VirtualClock, create_task,
@@ -1004,25 +1006,17 @@ fn check_expected(name: &str, scenario: fn(), differs: Option<&str>) {
 }
 
 fn check_micropython(name: &str, scenario: fn(), differs: Option<&str>) {
-    if micropython_oracle::skipped() {
-        eprintln!(
-            "SKIPPED: differential test {name} not compared with MicroPython \
-             ({}=1)",
-            micropython_oracle::SKIP_VARIABLE
-        );
-        return;
-    }
-    let micropython = micropython_oracle::find_or_install().unwrap_or_else(|e| panic!("{e}"));
+    let Some(micropython) = oracle(&format!("differential test {name}")) else { return };
     let script = scenario_dir().join(format!("{name}.py"));
     let expected = expected_lines(name);
     // MicroPython runs on the real clock: on a loaded machine a timed run can
     // come out late, so a run that differs from the pinned output is retried.
-    let mut theirs = run_micropython(&micropython, &script);
+    let mut theirs = micropython::run(&micropython, &script);
     for _ in 1..MICROPYTHON_ATTEMPTS {
         if theirs == expected {
             break;
         }
-        theirs = run_micropython(&micropython, &script);
+        theirs = micropython::run(&micropython, &script);
     }
     let ours = record(scenario);
     match differs {
@@ -1043,44 +1037,6 @@ fn check_micropython(name: &str, scenario: fn(), differs: Option<&str>) {
 /// How many times a MicroPython run that differs from the `.exp` file is tried.
 const MICROPYTHON_ATTEMPTS: usize = 3;
 
-/// Runs one Python scenario, killing it if it hangs (MicroPython's loop spins
-/// forever when its main task can never be woken).
-fn run_micropython(micropython: &Path, script: &Path) -> Vec<String> {
-    const LIMIT: Duration = Duration::from_secs(30);
-    // One MicroPython at a time: parallel runs compete for the CPU and make the
-    // real-clock timings late.
-    static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
-    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    let mut child =
-        Command::new(micropython).arg(script).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap_or_else(
-            |e| {
-                panic!(
-                    "cannot start {}: {e} (check $MICROPYTHON, or run scripts/setup-micropython.sh)",
-                    micropython.display()
-                )
-            },
-        );
-    let started = Instant::now();
-    while child.try_wait().expect("waiting for micropython").is_none() {
-        if started.elapsed() > LIMIT {
-            child.kill().ok();
-            panic!("{} did not finish within {LIMIT:?}", script.display());
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    let output = child.wait_with_output().expect("reading micropython output");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "{} {} failed ({}):\nstdout:\n{stdout}\nstderr:\n{}",
-        micropython.display(),
-        script.display(),
-        output.status,
-        String::from_utf8_lossy(&output.stderr)
-    );
-    stdout.lines().map(str::to_owned).collect()
-}
-
 /// Asserts two outputs are equal line by line; on mismatch, panics with a
 /// unified-style diff (`-` only in `reference`, `+` only in the Rust output).
 fn assert_same(name: &str, reference_label: &str, reference: &[String], ours: &[String]) {
@@ -1092,34 +1048,6 @@ fn assert_same(name: &str, reference_label: &str, reference: &[String], ours: &[
          --- {reference_label}\n+++ Rust (tests/differential.rs, fn {name})\n{}",
         line_diff(reference, ours)
     );
-}
-
-/// A minimal line diff (longest common subsequence), enough for short outputs.
-fn line_diff(a: &[String], b: &[String]) -> String {
-    let (n, m) = (a.len(), b.len());
-    // common[i][j]: length of the LCS of a[i..] and b[j..].
-    let mut common = vec![vec![0usize; m + 1]; n + 1];
-    for i in (0..n).rev() {
-        for j in (0..m).rev() {
-            common[i][j] = if a[i] == b[j] { common[i + 1][j + 1] + 1 } else { common[i + 1][j].max(common[i][j + 1]) };
-        }
-    }
-    let mut out = String::new();
-    let (mut i, mut j) = (0, 0);
-    while i < n || j < m {
-        if i < n && j < m && a[i] == b[j] {
-            out += &format!("  {}\n", a[i]);
-            i += 1;
-            j += 1;
-        } else if j < m && (i == n || common[i][j + 1] >= common[i + 1][j]) {
-            out += &format!("+ {}\n", b[j]);
-            j += 1;
-        } else {
-            out += &format!("- {}\n", a[i]);
-            i += 1;
-        }
-    }
-    out
 }
 
 #[test]

@@ -15,23 +15,8 @@ use std::time::Duration;
 
 use uasyncio::{Event, ThreadSafeFlag, create_task, run, sleep};
 
-/// The transcript of a scenario: what the MicroPython test would `print`.
-#[derive(Clone, Default)]
-struct Log(Rc<RefCell<Vec<String>>>);
-
-impl Log {
-    fn p(&self, line: impl Into<String>) {
-        self.0.borrow_mut().push(line.into());
-    }
-
-    fn take(&self) -> Vec<String> {
-        std::mem::take(&mut *self.0.borrow_mut())
-    }
-}
-
-fn lines(expected: &[&str]) -> Vec<String> {
-    expected.iter().map(|s| s.to_string()).collect()
-}
+mod common;
+use common::{Log, lines};
 
 /// Sets `flag` from a new OS thread after `delay`, the stand-in for
 /// MicroPython's soft interrupt (`micropython.schedule`).

@@ -1,6 +1,5 @@
 //! The scheduling model (SPEC §2) and the loop's life cycle, on the virtual clock.
 
-use std::cell::RefCell;
 use std::rc::Rc;
 
 use uasyncio::{
@@ -8,18 +7,19 @@ use uasyncio::{
     new_event_loop_with, run, sleep, sleep_ms, time,
 };
 
-type Log = Rc<RefCell<Vec<String>>>;
+mod common;
+use common::Log;
 
 fn log() -> Log {
-    Rc::new(RefCell::new(Vec::new()))
+    Log::new()
 }
 
 fn push(log: &Log, line: impl Into<String>) {
-    log.borrow_mut().push(line.into());
+    log.p(line);
 }
 
 fn lines(log: &Log) -> Vec<String> {
-    log.borrow().clone()
+    log.lines()
 }
 
 fn virtual_loop() -> EventLoop {

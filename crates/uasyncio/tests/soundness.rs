@@ -105,18 +105,19 @@ static ALLOCATOR: Counting = Counting;
 // ---------------------------------------------------------------------------
 // Helpers.
 
-type Log = Rc<RefCell<Vec<String>>>;
+mod common;
+use common::Log;
 
 fn log() -> Log {
-    Rc::new(RefCell::new(Vec::new()))
+    Log::new()
 }
 
 fn push(log: &Log, line: impl Into<String>) {
-    log.borrow_mut().push(line.into());
+    log.p(line);
 }
 
 fn lines(log: &Log) -> Vec<String> {
-    log.borrow().clone()
+    log.lines()
 }
 
 /// The lines, sorted: for events whose relative order is not the point.

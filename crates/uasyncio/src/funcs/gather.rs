@@ -4,7 +4,7 @@ use alloc::vec::Vec;
 use core::future::{Future, poll_fn};
 use core::task::{Context, Poll};
 
-use crate::task::{Task, TaskError};
+use crate::runtime::task::{Task, TaskError};
 
 /// One sub-task of a gather and, once finished, its outcome.
 #[doc(hidden)]

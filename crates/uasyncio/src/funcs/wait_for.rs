@@ -71,7 +71,7 @@ async fn with_timeout_us<F: Future>(fut: F, timeout_us: u64) -> Result<F::Output
                 // is no longer awaited (dropping it later detaches it, and
                 // cancelling this task is not forwarded to it).
                 fut.set(None);
-                crate::task::end_current_await();
+                crate::runtime::task::end_current_await();
                 Poll::Ready(Err(TimeoutError))
             }
             Poll::Pending => Poll::Pending,

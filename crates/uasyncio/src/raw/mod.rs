@@ -1,7 +1,11 @@
-//! The unsafe machinery: task memory, its type-erased vtable, and the waker.
+//! The unsafe machinery: task memory, its type-erased vtable, and the waker;
+//! the ready queue, the timer heap, the cross-thread inbox and task state.
 //!
-//! Every `unsafe` block of the crate lives in this module. The safe API
-//! (`Task`, `TaskRef`, the event loop) is built on the small surface below.
+//! Every `unsafe` block of the crate lives in this module. The layers above
+//! (`runtime`: the loop, `Task`, `TaskRef`) see tasks only as [`RawTask`]
+//! (an uncounted name, safe to use while the invariants below keep the task
+//! alive) and [`TaskPtr`] (a counted reference), and this module reaches the
+//! loop above it only through [`Schedule`].
 //!
 //! # Invariants
 //!
@@ -16,9 +20,10 @@
 //!   released when the count reaches zero: recycled into its pool on the
 //!   loop's thread, left to its pool's chunk elsewhere, or freed (`Box`). The
 //!   pool lives in the `Remote`, and the cell's reference to the `Remote` is
-//!   dropped after the cell, so the pool outlives all its cells. The ready queue's links (in the
-//!   headers) do not own a reference: a task stays registered while it is
-//!   queued, and is queued at most once (its `SCHEDULED` bit).
+//!   dropped after the cell, so the pool outlives all its cells. The ready
+//!   queue's links (in the headers), and every [`RawTask`], do not own a
+//!   reference: a task stays registered while it is queued, and is queued
+//!   at most once (its `SCHEDULED` bit).
 //! - **I3 (loop-only fields).** `link`, `state`, `stage`, `awaiter`,
 //!   `awaiting`, `timer_seq`, `timer_pos` and the loop behind `remote.core`
 //!   are touched only on the thread that runs the owning loop. Handles are
@@ -49,6 +54,7 @@ use crate::raw::sync::Arc;
 use alloc::alloc::Layout;
 use alloc::boxed::Box;
 use alloc::string::String;
+use alloc::vec::Vec;
 use core::cell::{Cell, UnsafeCell};
 use core::future::Future;
 use core::marker::PhantomData;
@@ -57,48 +63,19 @@ use core::pin::Pin;
 use core::ptr::{self, NonNull};
 use core::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
 
-use crate::runtime::{Core, Remote};
-use crate::task::TaskError;
-
+mod outcome;
 mod pool;
 mod ready;
+mod remote;
+pub(crate) mod state;
 pub(crate) mod sync;
+pub(crate) mod timers;
+pub use outcome::TaskError;
 pub(crate) use pool::CellPool;
 pub(crate) use ready::{Entry, ReadyQueue};
-use sync::{AtomicU32, Ordering, StateCell};
-
-/// Task state bits (loop-thread only, I3).
-pub(crate) mod state {
-    /// In the ready queue.
-    pub const SCHEDULED: u32 = 1 << 0;
-    /// Being polled right now.
-    pub const RUNNING: u32 = 1 << 1;
-    /// Finished (value, panic or cancellation); the future is gone.
-    pub const DONE: u32 = 1 << 2;
-    /// Cancellation requested: drop instead of poll when next popped.
-    pub const CANCEL: u32 = 1 << 3;
-    /// The typed `Task<T>` handle is alive.
-    pub const HANDLE: u32 = 1 << 4;
-    /// Failed, and nobody has retrieved the failure yet.
-    pub const UNRETRIEVED: u32 = 1 << 5;
-    /// In the loop's registry (which holds one reference).
-    pub const REGISTERED: u32 = 1 << 6;
-    /// The outcome is observed by the caller (the main task of `run`).
-    pub const OBSERVED: u32 = 1 << 7;
-    /// The task ended by panicking.
-    pub const PANICKED: u32 = 1 << 8;
-    /// The task has a name (kept by its loop's `Remote`); set at creation only.
-    pub const NAMED: u32 = 1 << 9;
-    /// The cell came from the loop's `CellPool`; set at creation only.
-    pub const POOLED: u32 = 1 << 10;
-    /// The stage holds the future.
-    pub const FUTURE: u32 = 1 << 11;
-    /// The stage holds the outcome.
-    pub const OUTPUT: u32 = 1 << 12;
-    /// The task's own timer is armed: the timer heap points at this header
-    /// (raw I6).
-    pub const TIMER: u32 = 1 << 13;
-}
+pub(crate) use remote::{LoopPtr, MAIN_DONE, Remote, Schedule};
+use state::State;
+use sync::{AtomicU32, Ordering};
 
 /// Type-erased operations on a `TaskCell<F, T>`.
 pub(crate) struct VTable {
@@ -131,7 +108,7 @@ pub(crate) struct Header {
     /// The ready-queue link; first, so a link's address is its task's.
     link: ready::Link,
     refs: AtomicU32,
-    pub(crate) state: StateCell,
+    pub(crate) state: State,
     /// Position in the loop's registry.
     pub(crate) index: Cell<u32>,
     pub(crate) id: u32,
@@ -144,9 +121,9 @@ pub(crate) struct Header {
     /// The waker of whoever awaits this task's handle.
     pub(crate) awaiter: Awaiter,
     /// The task this task is currently awaiting (for cancel forwarding).
-    pub(crate) awaiting: Cell<Option<NonNull<Header>>>,
+    pub(crate) awaiting: Cell<Option<RawTask>>,
     /// The insertion order of this task's own timer, while it is armed
-    /// (`state::TIMER`; see `time::timers`).
+    /// (`state::TIMER`; see `timers`).
     pub(crate) timer_seq: Cell<u32>,
     /// The position of this task's own timer in the timer heap, while armed.
     pub(crate) timer_pos: Cell<u32>,
@@ -177,7 +154,7 @@ impl TaskPtr {
     /// Takes a new counted reference to `ptr`.
     ///
     /// Callers hold `ptr` alive through another reference.
-    pub(crate) fn from_raw_ref(ptr: NonNull<Header>) -> TaskPtr {
+    fn from_raw_ref(ptr: NonNull<Header>) -> TaskPtr {
         // SAFETY: the caller keeps the task alive, so the header is valid.
         let previous = unsafe { ptr.as_ref() }.refs.fetch_add(1, Ordering::Relaxed);
         // Like `Arc`: a count this high means leaked wakers; stop before it wraps.
@@ -185,8 +162,22 @@ impl TaskPtr {
         TaskPtr(ptr)
     }
 
-    pub(crate) fn as_raw(&self) -> NonNull<Header> {
-        self.0
+    /// The uncounted name of this task, valid while this reference (or
+    /// the task's registration) lasts.
+    #[inline]
+    pub(crate) fn as_raw(&self) -> RawTask {
+        RawTask(self.0)
+    }
+
+    /// The loop of this task while it has not finished (see [`RawTask::scheduler`]).
+    pub(crate) fn scheduler(&self) -> Option<&dyn Schedule> {
+        // SAFETY: this pointer holds a reference, so the cell is alive (I2)
+        // while the result (tied to `self`) is used.
+        unsafe { RawTask::from_raw(self.0) }.scheduler().map(|s| {
+            // SAFETY: the loop is alive while the task is not DONE (I5); the
+            // result is used on the loop thread (handles are `!Send`, I3).
+            unsafe { &*(s as *const dyn Schedule) }
+        })
     }
 
     pub(crate) fn header(&self) -> &Header {
@@ -222,26 +213,19 @@ unsafe fn release(ptr: NonNull<Header>) {
     }
 }
 
-/// Borrowed access to a task that is known to be alive.
-///
-/// Callers pass a pointer that is registered in its loop (ready-queue
-/// entries, `current`, `awaiting` links, whose targets are kept alive by the
-/// handle the awaiting future holds) or otherwise referenced (I2), and use
-/// the result on the loop thread only (I3).
-pub(crate) fn hdr<'a>(ptr: NonNull<Header>) -> &'a Header {
-    // SAFETY: see above.
+/// The header of a live task, inside this module: the vtable functions and
+/// the waker are handed pointers that their contract (I1–I3) keeps alive.
+fn hdr<'a>(ptr: NonNull<Header>) -> &'a Header {
+    // SAFETY: callers in this module pass a header kept alive by a counted
+    // reference or by the task's registration (I2), on the loop thread (I3).
     unsafe { ptr.as_ref() }
 }
 
 impl Header {
+    /// Whether any of `bits` (see [`state`]) is set.
+    #[inline]
     pub(crate) fn has(&self, bits: u32) -> bool {
-        self.state.get() & bits != 0
-    }
-    pub(crate) fn set(&self, bits: u32) {
-        self.state.set(self.state.get() | bits);
-    }
-    pub(crate) fn unset(&self, bits: u32) {
-        self.state.set(self.state.get() & !bits);
+        self.state.has(bits)
     }
 
     /// The name given at creation, if any.
@@ -250,41 +234,116 @@ impl Header {
     }
 }
 
-/// Polls the task once (loop thread, task registered and neither `DONE`
-/// nor `CANCEL`).
+/// A copyable name for a live task: what the loop's ready queue, its
+/// current and main task, the awaiting link and the timer heap hold.
 ///
-/// Returns true when the task finished.
-pub(crate) fn poll_task(ptr: NonNull<Header>) -> bool {
-    let waker = waker_ref(ptr);
-    let mut cx = Context::from_waker(&waker);
-    // SAFETY: the task is registered, so alive (I2); this is the loop thread
-    // (I3); it is not DONE or CANCEL, so its stage holds the future (I7).
-    unsafe { (hdr(ptr).vtable.poll)(ptr, &mut cx) }
-}
+/// This is the crate's unsafe boundary for task pointers (like embassy's
+/// `TaskRef` or tokio's `RawTask`). A `RawTask` owns no reference; its
+/// constructors (the `unsafe` [`from_raw`](Self::from_raw) and
+/// [`TaskPtr::as_raw`]) hand one out only for a task that a counted
+/// reference keeps alive, and the loop keeps each copy only where the task's
+/// registration outlives it (I2: queued tasks are registered, `current`
+/// and `main` are cleared before their task is released, an `awaiting` link
+/// goes when either end finishes, an own timer is removed before its task
+/// is `DONE`, I6). Its methods are therefore safe, and used on the loop's
+/// thread only (the loop and every `RawTask` holder are `!Send`, I3).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[repr(transparent)]
+pub(crate) struct RawTask(NonNull<Header>);
 
-/// Records that a panic escaped the poll of `ptr` (the running task): its
-/// future is dropped and the panic becomes its outcome.
-pub(crate) fn fail_task(ptr: NonNull<Header>, message: String) {
-    // SAFETY: as in `poll_task`.
-    unsafe { (hdr(ptr).vtable.fail)(ptr, message) }
-}
+impl RawTask {
+    /// Names the task whose header is at `ptr`.
+    ///
+    /// # Safety
+    /// `ptr` is the header of a task cell (I1) that stays alive (I2) for as
+    /// long as the result, or any copy of it, is used, on its loop's thread (I3).
+    #[inline]
+    pub(crate) unsafe fn from_raw(ptr: NonNull<Header>) -> RawTask {
+        RawTask(ptr)
+    }
 
-/// Drops the future of a live task and records its cancellation.
-pub(crate) fn cancel_task(ptr: NonNull<Header>) {
-    // SAFETY: as in `poll_task`.
-    unsafe { (hdr(ptr).vtable.cancel)(ptr) }
-}
+    /// The pointer, for this module's vtable functions and queues.
+    #[inline]
+    pub(crate) fn as_ptr(self) -> NonNull<Header> {
+        self.0
+    }
 
-/// The failure recorded for a finished task, if any.
-pub(crate) fn task_error(ptr: NonNull<Header>) -> Option<TaskError> {
-    // SAFETY: as in `poll_task`.
-    unsafe { (hdr(ptr).vtable.error)(ptr) }
-}
+    /// The task's header.
+    #[inline]
+    pub(crate) fn header(&self) -> &Header {
+        // SAFETY: the type's invariant: the task is alive while this name is used.
+        unsafe { self.0.as_ref() }
+    }
 
-/// Drops the outcome of a finished task.
-pub(crate) fn drop_output(ptr: NonNull<Header>) {
-    // SAFETY: as in `poll_task`.
-    unsafe { (hdr(ptr).vtable.drop_output)(ptr) }
+    /// A new counted reference to this task.
+    pub(crate) fn counted(self) -> TaskPtr {
+        TaskPtr::from_raw_ref(self.0)
+    }
+
+    /// Polls the task once; returns true when it finished.
+    ///
+    /// # Panics
+    /// In debug builds, if the task is `DONE` or `CANCEL` (the loop polls
+    /// neither, I7). A panic of the future itself unwinds to the caller,
+    /// which then calls [`fail`](Self::fail).
+    #[inline]
+    pub(crate) fn poll(self) -> bool {
+        let waker = waker_ref(self.0);
+        let mut cx = Context::from_waker(&waker);
+        debug_assert!(!self.header().has(state::DONE | state::CANCEL), "poll of a finished or cancelled task");
+        // SAFETY: alive (the type's invariant, I2) on the loop thread (I3);
+        // the loop polls only tasks that are not DONE or CANCEL, whose stage
+        // holds the future (I7).
+        unsafe { (self.header().vtable.poll)(self.0, &mut cx) }
+    }
+
+    /// Records that a panic escaped this task's poll: its future is
+    /// dropped and the panic becomes its outcome.
+    pub(crate) fn fail(self, message: String) {
+        // SAFETY: as in `poll`; `fail` copes with any stage.
+        unsafe { (self.header().vtable.fail)(self.0, message) }
+    }
+
+    /// Drops the future (if it is still there) and records the cancellation.
+    pub(crate) fn cancel(self) {
+        // SAFETY: as in `poll`; `cancel` checks FUTURE itself.
+        unsafe { (self.header().vtable.cancel)(self.0) }
+    }
+
+    /// The failure recorded for a finished task, if any.
+    pub(crate) fn error(self) -> Option<TaskError> {
+        // SAFETY: as in `poll`; `error` checks OUTPUT itself.
+        unsafe { (self.header().vtable.error)(self.0) }
+    }
+
+    /// Drops the outcome, if it is there.
+    pub(crate) fn drop_output(self) {
+        // SAFETY: as in `poll`; `drop_output` checks OUTPUT itself.
+        unsafe { (self.header().vtable.drop_output)(self.0) }
+    }
+
+    /// Whether `waker` is this task's own waker.
+    #[inline]
+    pub(crate) fn is_woken_by(self, waker: &Waker) -> bool {
+        task_of(waker) == Some(self.0)
+    }
+
+    /// The loop of this task while it has not finished, or `None` once it
+    /// has (I5).
+    pub(crate) fn scheduler(&self) -> Option<&dyn Schedule> {
+        let h = self.header();
+        if h.has(state::DONE) {
+            None
+        } else {
+            // SAFETY: a task that is not DONE has a live loop (I5); loop thread (I3).
+            Some(unsafe { &*h.remote.core.0 })
+        }
+    }
+
+    /// Whether both tasks belong to the same loop.
+    pub(crate) fn same_loop(self, other: RawTask) -> bool {
+        Arc::ptr_eq(&self.header().remote, &other.header().remote)
+    }
 }
 
 /// The typed handle's core: a counted pointer that knows the output type.
@@ -309,21 +368,14 @@ impl<T> JoinHandle<T> {
         // `allocate` runs on the loop's thread (its callers hold the loop);
         // `is_local` is false without std, where no cell is pooled.
         let class = CellPool::class_of(Layout::new::<TaskCell<F, F::Output>>()).filter(|_| remote.is_local());
-        let mut initial_state = initial_state;
-        if name.is_some() {
-            initial_state |= state::NAMED;
-        }
-        if class.is_some() {
-            initial_state |= state::POOLED;
-        }
-        initial_state |= state::FUTURE;
+        let state = State::created(initial_state, name.is_some(), class.is_some());
         // SAFETY: loop thread (above).
         let memory = class.map(|class| unsafe { remote.pool.alloc(class) });
         let cell = TaskCell::<F, F::Output> {
             header: Header {
                 link: ready::Link::new(),
                 refs: AtomicU32::new(2),
-                state: StateCell::new(initial_state),
+                state,
                 index: Cell::new(0),
                 id,
                 vtable: vtable_of::<F>(),
@@ -358,7 +410,7 @@ impl<T> JoinHandle<T> {
     /// Moves the outcome out of the finished task; `None` if already taken.
     pub(crate) fn take_output(&self) -> Option<Result<T, TaskError>> {
         let mut out: Option<Result<T, TaskError>> = None;
-        let ptr = self.task.as_raw();
+        let ptr = self.task.0;
         // SAFETY: the handle was made by `allocate` for a future whose output
         // is `T`, so the vtable writes an `Option<Result<T, TaskError>>`; the
         // handle's reference keeps the task alive; handles are loop-thread only.
@@ -373,23 +425,15 @@ fn task_of(waker: &Waker) -> Option<NonNull<Header>> {
     if core::ptr::eq(waker.vtable(), &WAKER_VTABLE) { NonNull::new(waker.data() as *mut Header) } else { None }
 }
 
-/// Whether `waker` is the waker of task `ptr` (one of ours, for that task).
-#[inline]
-pub(crate) fn is_waker_of(waker: &Waker, ptr: NonNull<Header>) -> bool {
-    task_of(waker) == Some(ptr)
-}
-
-/// Whether two tasks belong to the same loop.
-pub(crate) fn same_loop(a: &Header, b: &Header) -> bool {
-    Arc::ptr_eq(&a.remote, &b.remote)
-}
-
 /// If `waker` is a waker of a task of `core`, that task.
-pub(crate) fn local_task(waker: &Waker, core: &Core) -> Option<NonNull<Header>> {
-    task_of(waker).filter(|&ptr| {
-        let h = hdr(ptr);
-        h.remote.is_local() && core::ptr::eq(h.remote.core.0, core)
-    })
+pub(crate) fn local_task(waker: &Waker, core: &dyn Schedule) -> Option<RawTask> {
+    task_of(waker)
+        .filter(|&ptr| {
+            let h = hdr(ptr);
+            h.remote.is_local() && core::ptr::addr_eq(h.remote.core.0, core)
+        })
+        // The waker's reference keeps the task alive while the caller holds the waker.
+        .map(RawTask)
 }
 
 fn vtable_of<F: Future + 'static>() -> &'static VTable {
@@ -420,7 +464,7 @@ unsafe fn drop_future<F: Future>(ptr: NonNull<Header>) {
     let h = hdr(ptr);
     if h.has(state::FUTURE) {
         // Cleared first: if a destructor panics, the stage is already empty.
-        h.unset(state::FUTURE);
+        h.state.future_dropped();
         // SAFETY: FUTURE said the stage held the future; it is dropped once.
         unsafe { ManuallyDrop::drop(&mut stage::<F>(ptr).future) };
     }
@@ -432,7 +476,7 @@ unsafe fn put_output<F: Future>(ptr: NonNull<Header>, outcome: Result<F::Output,
     debug_assert!(!h.has(state::FUTURE | state::OUTPUT), "the stage is not empty");
     // SAFETY: helper contract; writing a `ManuallyDrop` field drops nothing.
     unsafe { stage::<F>(ptr) }.output = ManuallyDrop::new(outcome);
-    h.set(state::OUTPUT);
+    h.state.output_stored();
 }
 
 /// Moves the outcome out, if it is there.
@@ -441,7 +485,7 @@ unsafe fn take_outcome<F: Future>(ptr: NonNull<Header>) -> Option<Result<F::Outp
     if !h.has(state::OUTPUT) {
         return None;
     }
-    h.unset(state::OUTPUT);
+    h.state.output_taken();
     // SAFETY: OUTPUT said the stage held the outcome; it is moved out once.
     Some(unsafe { ManuallyDrop::take(&mut stage::<F>(ptr).output) })
 }
@@ -472,9 +516,11 @@ unsafe fn fail_impl<F: Future>(ptr: NonNull<Header>, message: String) {
     // The future's destructors may panic too; their message is lost.
     // SAFETY: vtable contract (for all three).
     let _ = catch(|| unsafe { drop_future::<F>(ptr) });
+    // SAFETY: vtable contract.
     let _ = catch(|| drop(unsafe { take_outcome::<F>(ptr) }));
+    // SAFETY: vtable contract; the stage was emptied just above.
     unsafe { put_output::<F>(ptr, Err(TaskError::Panicked(message))) };
-    hdr(ptr).set(state::PANICKED);
+    hdr(ptr).state.panicked();
 }
 
 unsafe fn cancel_impl<F: Future>(ptr: NonNull<Header>) {
@@ -483,6 +529,7 @@ unsafe fn cancel_impl<F: Future>(ptr: NonNull<Header>) {
         // allowed to escape into the loop.
         // SAFETY: vtable contract (for both).
         let _ = catch(|| unsafe { drop_future::<F>(ptr) });
+        // SAFETY: vtable contract; the stage was emptied just above.
         unsafe { put_output::<F>(ptr, Err(TaskError::Cancelled)) };
     }
 }
@@ -517,7 +564,7 @@ unsafe fn dealloc_impl<F: Future>(ptr: NonNull<Header>) {
     // Nobody else can see the cell any more (I2), so reading `state` here,
     // on whatever thread, races with nothing.
     let h = hdr(ptr);
-    let st = h.state.get();
+    let st = h.state.bits();
     if st & state::NAMED != 0 {
         h.remote.forget_name(ptr.as_ptr() as usize);
     }
@@ -641,9 +688,10 @@ unsafe fn waker_wake_by_ref(data: *const ()) {
     if header.remote.is_local() {
         // Loop thread: the loop-only fields are ours to touch (I3). Nothing
         // to do for a task that is queued already or finished.
-        if !header.has(state::SCHEDULED | state::DONE) {
-            // SAFETY: the task is not DONE, so its loop is alive (I5).
-            unsafe { &*header.remote.core.0 }.schedule(ptr);
+        if header.state.schedule() {
+            // SAFETY: the task is not DONE (`schedule` said so), so its loop
+            // is alive (I5).
+            unsafe { &*header.remote.core.0 }.schedule(RawTask(ptr));
         }
     } else {
         wake_from_afar(ptr);
@@ -677,23 +725,40 @@ pub(crate) struct LoopCell<T>(pub(crate) T);
 #[cfg(not(feature = "std"))]
 unsafe impl<T> Sync for LoopCell<T> {}
 
-/// Dereferences the running-loop pointer kept by `runtime::context`.
-///
-/// Only `context::with_running` calls this, with a pointer that is non-null
-/// exactly while a `RunningGuard` for that loop is alive — and a guard is
-/// only created from a live `&Core` that outlives it.
-pub(crate) fn deref_core<'a>(ptr: *const Core) -> &'a Core {
-    // SAFETY: see above: the guard's borrow of the core outlives every use.
-    unsafe { &*ptr }
-}
+/// The loop running in this context (a thread, or the one context of a
+/// no_std build): a pointer that is set only while [`enter`](Self::enter)
+/// borrows the value, so [`with`](Self::with) can lend it out safely.
+pub(crate) struct Running<T>(Cell<*const T>);
 
-/// The loop of a task that has not finished, or `None` once it has (I5).
-pub(crate) fn core_of(h: &Header) -> Option<&Core> {
-    if h.has(state::DONE) {
-        None
-    } else {
-        // SAFETY: a task that is not DONE has a live loop (I5); loop thread (I3).
-        Some(unsafe { &*h.remote.core.0 })
+impl<T> Running<T> {
+    /// No value is running.
+    pub(crate) const fn new() -> Running<T> {
+        Running(Cell::new(ptr::null()))
+    }
+
+    /// Runs `f` with `value` as the running one; the previous one is back
+    /// when `f` returns or unwinds.
+    pub(crate) fn enter<R>(&self, value: &T, f: impl FnOnce() -> R) -> R {
+        struct Restore<'a, T>(&'a Cell<*const T>, *const T);
+        impl<T> Drop for Restore<'_, T> {
+            fn drop(&mut self) {
+                self.0.set(self.1);
+            }
+        }
+        let _restore = Restore(&self.0, self.0.replace(value));
+        f()
+    }
+
+    /// Runs `f` with the running value, if there is one.
+    pub(crate) fn with<R>(&self, f: impl FnOnce(&T) -> R) -> Option<R> {
+        let ptr = self.0.get();
+        if ptr.is_null() {
+            return None;
+        }
+        // SAFETY: the pointer is not null only inside `enter`, whose borrow
+        // of the value lasts until the pointer is restored; `f`'s result
+        // cannot hold the reference (it is not tied to `R`).
+        Some(f(unsafe { &*ptr }))
     }
 }
 
@@ -783,11 +848,14 @@ impl Drop for Awaiter {
 /// Interior mutability for the loop's own queues (ready queue, timer heap)
 /// without `RefCell`'s borrow flag, which costs on every scheduling step.
 ///
-/// The only access is [`with`](Self::with), whose closure gets `&mut T`.
-/// Every closure passed in this crate only calls the queue's own methods:
-/// it runs no user code (wakers are cloned before and dropped after) and
-/// never reaches the same cell again, so no two `&mut T` coexist. The cell
-/// is `!Sync` (it lives in the loop's `Core`, used on one thread).
+/// The queues' own methods are reached through delegating methods of this
+/// cell (`QueueCell<ReadyQueue>` in `ready.rs`, `QueueCell<TimerQueue>` in
+/// `timers.rs`), each of which calls [`with`](Self::with) with a closure
+/// that only calls the queue's method: it runs no user code (wakers are
+/// moved in, or handed back to be dropped by the caller) and never reaches
+/// the same cell again, so no two `&mut T` coexist. `with` is private to
+/// this module, so no other closure can be passed. The cell is `!Sync` (it
+/// lives in the loop's `Core`, used on one thread).
 pub(crate) struct QueueCell<T>(UnsafeCell<T>);
 
 impl<T: Default> Default for QueueCell<T> {
@@ -798,24 +866,27 @@ impl<T: Default> Default for QueueCell<T> {
 
 impl<T> QueueCell<T> {
     #[inline]
-    pub(crate) fn with<R>(&self, f: impl FnOnce(&mut T) -> R) -> R {
+    fn with<R>(&self, f: impl FnOnce(&mut T) -> R) -> R {
         // SAFETY: see the type's documentation: closures are short, run no
         // user code and do not re-enter this cell; single thread (`!Sync`).
         f(unsafe { &mut *self.0.get() })
     }
 }
 
-/// The address of a loop, as kept by its `Remote` (shared with other threads
-/// for cross-thread wakes).
-#[derive(Clone, Copy)]
-pub(crate) struct LoopPtr(pub(crate) *const Core);
-
-// SAFETY: other threads only carry and compare the address; it is
-// dereferenced (`core_of`) only on the loop's own thread, after
-// `Remote::is_local` said so, while the task is not DONE (I3, I5).
-unsafe impl Send for LoopPtr {}
-// SAFETY: as above.
-unsafe impl Sync for LoopPtr {}
+/// Pushes onto one of the loop's tables (the task registry, the timer
+/// heap), growing it by an eighth rather than doubling it.
+///
+/// These tables grow to the peak number of tasks or timers and keep that
+/// size; doubling would leave a quarter of them unused on average (half at
+/// worst), on machines where memory is the scarce thing. Growth stays
+/// geometric, so a push is still amortized O(1) (the growth happens only
+/// while a new peak is reached, and `realloc` often extends in place).
+pub(crate) fn push_sparingly<T>(table: &mut Vec<T>, item: T) {
+    if table.len() == table.capacity() {
+        table.reserve_exact((table.capacity() / 8).max(8));
+    }
+    table.push(item);
+}
 
 #[cfg(test)]
 mod tests {

@@ -1,6 +1,6 @@
 //! The ready queue: tasks due now, in the order they became due.
 //!
-//! Intrusive: the link lives in each task's [`Header`], so queueing a task
+//! Intrusive: the link lives in each task's [`Header`](super::Header), so queueing a task
 //! allocates nothing, needs no capacity of its own and touches only the task
 //! and the queue's two ends. The time each entry became due (its key, which
 //! the loop compares with the timers) is kept beside the list run-length
@@ -13,7 +13,9 @@ use alloc::collections::VecDeque;
 use core::cell::Cell;
 use core::ptr::{self, NonNull};
 
+#[cfg(test)]
 use super::Header;
+use super::{QueueCell, RawTask};
 
 /// The queue link inside every task header (loop-thread only, I3).
 pub(crate) struct Link {
@@ -30,7 +32,7 @@ impl Link {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Entry {
     /// A task of the loop.
-    Task(NonNull<Header>),
+    Task(RawTask),
     /// The marker queued by `EventLoop::stop`.
     Stop,
 }
@@ -88,7 +90,7 @@ impl ReadyQueue {
     fn link_of(&self, entry: Entry) -> *const Link {
         match entry {
             // `link` is the header's first field (`repr(C)`).
-            Entry::Task(task) => task.as_ptr().cast_const().cast::<Link>(),
+            Entry::Task(task) => task.as_ptr().as_ptr().cast_const().cast::<Link>(),
             Entry::Stop => self.stop.as_ptr(),
         }
     }
@@ -170,7 +172,13 @@ impl ReadyQueue {
         } else {
             self.pop_older();
         }
-        Some(if link == self.stop { Entry::Stop } else { Entry::Task(link.cast()) })
+        Some(if link == self.stop {
+            Entry::Stop
+        } else {
+            // SAFETY: a queued link is a queued task's header (its first
+            // field), registered while queued, hence alive (I2).
+            Entry::Task(unsafe { RawTask::from_raw(link.cast()) })
+        })
     }
 
     /// `pop_front`'s bookkeeping when the front entry belongs to an older run.
@@ -200,6 +208,40 @@ impl ReadyQueue {
     }
 }
 
+/// The loop's ready queue in its cell: each method runs one queue method
+/// and nothing else (see [`QueueCell`]).
+impl QueueCell<ReadyQueue> {
+    /// See [`ReadyQueue::push_back`].
+    #[inline]
+    pub(crate) fn push_back(&self, entry: Entry, key: u64) {
+        self.with(|r| r.push_back(entry, key))
+    }
+    /// See [`ReadyQueue::push_front`].
+    #[inline]
+    pub(crate) fn push_front(&self, entry: Entry, key: u64) {
+        self.with(|r| r.push_front(entry, key))
+    }
+    /// See [`ReadyQueue::pop_front`].
+    #[inline]
+    pub(crate) fn pop_front(&self) -> Option<Entry> {
+        self.with(|r| r.pop_front())
+    }
+    /// See [`ReadyQueue::front_key`].
+    #[inline]
+    pub(crate) fn front_key(&self) -> Option<u64> {
+        self.with(|r| r.front_key())
+    }
+    /// See [`ReadyQueue::len`].
+    #[inline]
+    pub(crate) fn len(&self) -> usize {
+        self.with(|r| r.len())
+    }
+    /// See [`ReadyQueue::clear`].
+    pub(crate) fn clear(&self) {
+        self.with(|r| r.clear())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -211,7 +253,8 @@ mod tests {
     #[test]
     fn matches_a_deque_of_keyed_entries() {
         let links: Vec<Link> = (0..64).map(|_| Link::new()).collect();
-        let entry = |i: usize| Entry::Task(NonNull::from(&links[i]).cast::<Header>());
+        // SAFETY: each link outlives the queue in this test; only the link is read.
+        let entry = |i: usize| Entry::Task(unsafe { RawTask::from_raw(NonNull::from(&links[i]).cast::<Header>()) });
         let mut queue = ReadyQueue::default();
         let mut model: VecDeque<(Entry, u64)> = VecDeque::new();
         let mut queued = [false; 64];
@@ -257,7 +300,8 @@ mod tests {
                     match popped {
                         Some(Entry::Stop) => stop_queued = false,
                         Some(Entry::Task(p)) => {
-                            queued[links.iter().position(|l| ptr::eq(l, p.as_ptr().cast::<Link>())).unwrap()] = false
+                            queued[links.iter().position(|l| ptr::eq(l, p.as_ptr().as_ptr().cast::<Link>())).unwrap()] =
+                                false
                         }
                         None => {}
                     }

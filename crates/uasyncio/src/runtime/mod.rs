@@ -7,31 +7,22 @@ use crate::raw::sync::Arc;
 use alloc::boxed::Box;
 use alloc::rc::Rc;
 use alloc::string::String;
-use alloc::vec::Vec;
 use core::fmt;
 use core::future::Future;
 
+pub(crate) use crate::raw::Remote;
+pub(crate) use crate::raw::timers::TimerKey;
+pub(crate) use scheduler::Core;
 use scheduler::RunEnd;
-pub(crate) use scheduler::{Core, Remote};
 
-use crate::raw::state;
-use crate::task::{Task, TaskError, TaskRef};
-use crate::time::Platform;
+pub(crate) mod task;
 
-/// Pushes onto one of the loop's tables (the task registry, the timer
-/// heap), growing it by an eighth rather than doubling it.
-///
-/// These tables grow to the peak number of tasks or timers and keep that
-/// size; doubling would leave a quarter of them unused on average (half at
-/// worst), on machines where memory is the scarce thing. Growth stays
-/// geometric, so a push is still amortized O(1) (the growth happens only
-/// while a new peak is reached, and `realloc` often extends in place).
-pub(crate) fn push_sparingly<T>(table: &mut Vec<T>, item: T) {
-    if table.len() == table.capacity() {
-        table.reserve_exact((table.capacity() / 8).max(8));
-    }
-    table.push(item);
-}
+pub use task::{create_task, create_task_named, current_task, try_current_task};
+
+use crate::platform::Platform;
+use task::{Task, TaskError, TaskRef};
+
+pub(crate) use crate::raw::push_sparingly;
 
 /// A handle to an event loop (MicroPython's `Loop`).
 ///
@@ -115,7 +106,7 @@ impl EventLoop {
         self.check_open();
         self.core.refuse_if_running();
         let main = self.create_task(fut);
-        main.raw().task().header().set(state::OBSERVED);
+        main.raw().task().header().state.observe();
         match self.core.drive(Some(main.raw().task().as_raw())) {
             RunEnd::MainDone => {}
             RunEnd::Stopped | RunEnd::Exhausted => {
@@ -380,13 +371,13 @@ pub fn new_event_loop_with(platform: impl Platform) -> EventLoop {
     #[cfg(target_has_atomic = "ptr")]
     let platform: Arc<dyn Platform> = Arc::new(platform);
     #[cfg(not(target_has_atomic = "ptr"))]
-    let platform: Arc<dyn Platform> = Arc::from(alloc::boxed::Box::new(platform) as alloc::boxed::Box<dyn Platform>);
+    let platform: Arc<dyn Platform> = Arc::from(Box::new(platform) as Box<dyn Platform>);
     new_event_loop_with_arc(platform)
 }
 
 fn new_event_loop_with_arc(platform: Arc<dyn Platform>) -> EventLoop {
     assert!(
-        context::running_ptr().is_null(),
+        !context::is_any_running(),
         "new_event_loop() called from inside a running event loop; call it before run*()"
     );
     let event_loop = EventLoop { core: Core::new(platform) };
@@ -399,7 +390,7 @@ fn new_event_loop_with_arc(platform: Arc<dyn Platform>) -> EventLoop {
 
 #[cfg(feature = "std")]
 fn default_platform() -> Arc<dyn Platform> {
-    Arc::new(crate::time::SystemClock::new())
+    Arc::new(crate::platform::SystemClock::new())
 }
 
 #[cfg(not(feature = "std"))]
@@ -440,76 +431,5 @@ pub fn run_virtual<F>(fut: F) -> F::Output
 where
     F: Future + 'static,
 {
-    new_event_loop_with(crate::time::VirtualClock::new()).run_until_complete(fut)
-}
-
-/// Creates a task on the running loop (or the thread's loop): it first runs
-/// once the current task yields. Dropping the returned [`Task`] detaches it.
-///
-/// ```
-/// let out = uasyncio::run_virtual(async {
-///     let task = uasyncio::create_task(async { 21 * 2 });
-///     task.await
-/// });
-/// assert_eq!(out, Ok(42));
-/// ```
-pub fn create_task<F>(fut: F) -> Task<F::Output>
-where
-    F: Future + 'static,
-{
-    spawn_named(fut, None)
-}
-
-/// Like [`create_task`], with a name shown by the task's `Display` and the
-/// exception handler.
-///
-/// ```
-/// uasyncio::run_virtual(async {
-///     let task = uasyncio::create_task_named("blink", async {});
-///     assert_eq!(task.name().as_deref(), Some("blink"));
-/// });
-/// ```
-pub fn create_task_named<F>(name: impl Into<String>, fut: F) -> Task<F::Output>
-where
-    F: Future + 'static,
-{
-    spawn_named(fut, Some(name.into().into_boxed_str()))
-}
-
-fn spawn_named<F>(fut: F, name: Option<Box<str>>) -> Task<F::Output>
-where
-    F: Future + 'static,
-{
-    let mut fut = Some(fut);
-    let mut name = Some(name);
-    if let Some(handle) = context::with_running(|core| core.spawn(fut.take().unwrap(), name.take().unwrap())) {
-        return Task::from_raw(handle);
-    }
-    Task::from_raw(get_event_loop().core.spawn(fut.take().unwrap(), name.take().unwrap()))
-}
-
-/// The task running now (MicroPython's `current_task()`).
-///
-/// ```
-/// uasyncio::run_virtual(async {
-///     let me = uasyncio::current_task();
-///     assert!(!me.done());
-/// });
-/// ```
-///
-/// # Panics
-/// Outside a task: "no running event loop". See [`try_current_task`].
-pub fn current_task() -> TaskRef {
-    try_current_task().expect("no running event loop: current_task() must be called from inside a task")
-}
-
-/// The task running now, or `None` outside a task.
-///
-/// ```
-/// assert!(uasyncio::try_current_task().is_none());
-/// ```
-pub fn try_current_task() -> Option<TaskRef> {
-    context::with_running(|core| core.current.get())
-        .flatten()
-        .map(|ptr| TaskRef::new(crate::raw::TaskPtr::from_raw_ref(ptr)))
+    new_event_loop_with(crate::platform::VirtualClock::new()).run_until_complete(fut)
 }

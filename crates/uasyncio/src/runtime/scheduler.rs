@@ -8,184 +8,20 @@
 
 use crate::raw::sync::Arc;
 use alloc::boxed::Box;
-use alloc::collections::BTreeMap;
 use alloc::rc::{Rc, Weak};
-use alloc::string::String;
 use alloc::vec::Vec;
 use core::cell::{Cell, RefCell};
 use core::future::Future;
-use core::ptr::NonNull;
+use core::task::Waker;
 
-use super::context::RunningGuard;
+use super::context;
+use super::task::TaskRef;
 use super::{EventLoop, ExceptionContext, ExceptionHandler};
-use crate::raw::sync::{AtomicU8, Lock, Ordering};
-use crate::raw::{self, Entry, Header, JoinHandle, QueueCell, ReadyQueue, TaskPtr, state};
-use crate::task::TaskRef;
-use crate::time::Platform;
-use crate::time::timers::{Fired, TimerQueue};
-
-/// Where wakeups from other threads (or interrupts) land.
-pub(crate) struct Remote {
-    /// The loop; valid while any of its tasks is not done (raw I5).
-    pub(crate) core: raw::LoopPtr,
-    #[cfg(feature = "std")]
-    owner: u64,
-    /// Why the loop must look up from its steps ([`INBOX`], [`MAIN_DONE`]):
-    /// one byte, so a step tests both with one load.
-    attention: AtomicU8,
-    /// Waiters that something outside the loop may wake (ThreadSafeFlag,
-    /// I/O): while there are any, a loop with nothing to do idles instead of
-    /// declaring a deadlock. Each waiter counts on the loop it waits in and
-    /// holds this `Remote` until it uncounts (possibly on another thread).
-    external: portable_atomic::AtomicUsize,
-    inbox: Lock<RefCell<Inbox>>,
-    platform: Arc<dyn Platform>,
-    /// Where the loop's task cells come from (it outlives them: every task
-    /// holds this `Remote`).
-    pub(crate) pool: raw::CellPool,
-    /// The names of the loop's named tasks, by header address. Here rather
-    /// than in every header since few tasks have one; here rather than in the
-    /// loop since a task (and its name) may outlive its loop. Made by the
-    /// first name, behind a trait object: a program that names no task links
-    /// none of the map's code (2.5 KB on a Cortex-M).
-    names: Lock<RefCell<Option<Box<dyn NameTable>>>>,
-}
-
-/// The map of [`Remote::names`].
-trait NameTable: Send {
-    fn insert(&mut self, task: usize, name: Box<str>);
-    fn get(&self, task: usize) -> Option<&str>;
-    fn remove(&mut self, task: usize) -> Option<Box<str>>;
-    #[cfg(test)]
-    fn len(&self) -> usize;
-}
-
-impl NameTable for BTreeMap<usize, Box<str>> {
-    fn insert(&mut self, task: usize, name: Box<str>) {
-        self.insert(task, name);
-    }
-    fn get(&self, task: usize) -> Option<&str> {
-        self.get(&task).map(|name| &**name)
-    }
-    fn remove(&mut self, task: usize) -> Option<Box<str>> {
-        self.remove(&task)
-    }
-    #[cfg(test)]
-    fn len(&self) -> usize {
-        self.len()
-    }
-}
-
-#[derive(Default)]
-struct Inbox {
-    tasks: Vec<TaskPtr>,
-    /// The loop is gone: wakes are dropped rather than queued (a queued task
-    /// would hold this `Remote`, and so itself, forever).
-    closed: bool,
-}
-
-impl Remote {
-    /// True on the thread that owns the loop (never in no_std builds, where an
-    /// interrupt could be the caller: every wake takes the inbox path there).
-    #[inline]
-    pub(crate) fn is_local(&self) -> bool {
-        #[cfg(feature = "std")]
-        {
-            self.owner == super::context::thread_id_if_known()
-        }
-        #[cfg(not(feature = "std"))]
-        {
-            false
-        }
-    }
-
-    /// Hands a task to the loop from anywhere, and wakes the loop's idle wait.
-    pub(crate) fn push(&self, task: TaskPtr) {
-        let refused = self.inbox.with(|inbox| {
-            let mut inbox = inbox.borrow_mut();
-            if inbox.closed {
-                return Some(task);
-            }
-            inbox.tasks.push(task);
-            // Under the lock: a loop that finds the inbox empty under the
-            // lock (`inbox_is_empty`) has seen every push before it.
-            self.attention.fetch_or(INBOX, Ordering::Release);
-            None
-        });
-        if refused.is_none() {
-            self.platform.notify();
-        }
-        // A refused task (its loop is gone) is released here, outside the lock.
-        drop(refused);
-    }
-
-    /// The loop is going away: empty the inbox and refuse later wakes.
-    fn close_inbox(&self) {
-        let tasks = self.inbox.with(|inbox| {
-            let mut inbox = inbox.borrow_mut();
-            inbox.closed = true;
-            core::mem::take(&mut inbox.tasks)
-        });
-        self.attention.fetch_and(!INBOX, Ordering::Relaxed);
-        drop(tasks);
-    }
-
-    pub(crate) fn set_name(&self, task: usize, name: Box<str>) {
-        self.names.with(|names| {
-            names.borrow_mut().get_or_insert_with(|| Box::new(BTreeMap::new())).insert(task, name);
-        });
-    }
-
-    pub(crate) fn name_of(&self, task: usize) -> Option<String> {
-        self.names.with(|names| names.borrow().as_ref()?.get(task).map(String::from))
-    }
-
-    /// Forgets a name when its task's memory goes (on any thread).
-    pub(crate) fn forget_name(&self, task: usize) {
-        let name = self.names.with(|names| names.borrow_mut().as_mut()?.remove(task));
-        drop(name);
-    }
-
-    /// Counts a waiter that something outside the loop may wake.
-    pub(crate) fn add_external_waiter(&self) {
-        self.external.fetch_add(1, portable_atomic::Ordering::Relaxed);
-    }
-
-    /// Uncounts a waiter counted by [`add_external_waiter`](Self::add_external_waiter).
-    pub(crate) fn remove_external_waiter(&self) {
-        let previous = self.external.fetch_sub(1, portable_atomic::Ordering::Relaxed);
-        debug_assert!(previous > 0, "an outside waiter uncounted twice");
-    }
-
-    fn external_waiters(&self) -> usize {
-        self.external.load(portable_atomic::Ordering::Relaxed)
-    }
-
-    /// Whether no wake from afar is waiting, asked under the inbox's lock:
-    /// the last word before the loop declares that nothing can wake it.
-    fn inbox_is_empty(&self) -> bool {
-        self.inbox.with(|inbox| inbox.borrow().tasks.is_empty())
-    }
-
-    /// The [`INBOX`] and [`MAIN_DONE`] bits now.
-    #[inline]
-    fn attention(&self) -> u8 {
-        self.attention.load(Ordering::Relaxed)
-    }
-
-    fn take_into(&self, out: &mut Vec<TaskPtr>) {
-        if self.attention.load(Ordering::Acquire) & INBOX != 0 {
-            self.attention.fetch_and(!INBOX, Ordering::Relaxed);
-            self.inbox.with(|inbox| out.append(&mut inbox.borrow_mut().tasks));
-        }
-    }
-}
-
-/// `Remote::attention`: the inbox holds tasks.
-const INBOX: u8 = 1;
-/// `Remote::attention`: the task `drive` runs for has finished (set on the
-/// loop's thread by `Core::complete`).
-const MAIN_DONE: u8 = 2;
+use crate::platform::Platform;
+use crate::raw::timers::{Fired, TimerKey, TimerQueue};
+use crate::raw::{
+    self, Entry, JoinHandle, MAIN_DONE, QueueCell, RawTask, ReadyQueue, Remote, Schedule, TaskPtr, state,
+};
 
 /// Why `drive` returned.
 pub(crate) enum RunEnd {
@@ -199,7 +35,7 @@ pub(crate) enum RunEnd {
 pub(crate) struct Core {
     this: Weak<Core>,
     ready: QueueCell<ReadyQueue>,
-    pub(crate) timers: QueueCell<TimerQueue>,
+    timers: QueueCell<TimerQueue>,
     /// Every task not yet released; each entry holds one reference.
     tasks: RefCell<Vec<TaskPtr>>,
     now: Cell<u64>,
@@ -209,13 +45,13 @@ pub(crate) struct Core {
     /// (the flag turns false when it did).
     urgent: Cell<Option<u64>>,
     urgent_queued: Cell<bool>,
-    pub(crate) current: Cell<Option<NonNull<Header>>>,
+    pub(crate) current: Cell<Option<RawTask>>,
     stop_queued: Cell<bool>,
     /// A `stop()` reached while `run_until_complete` ran: kept for the next
     /// `run_forever` (whose run it ends), not consumed.
     stop_kept: Cell<bool>,
     /// The task `drive` runs until it is done (`run_until_complete`).
-    main: Cell<Option<NonNull<Header>>>,
+    main: Cell<Option<RawTask>>,
     running: Cell<bool>,
     closed: Cell<bool>,
     /// Set while `discard_all` runs: tasks created then are refused.
@@ -257,17 +93,7 @@ impl Core {
             dropping: Cell::new(false),
             drop_later: RefCell::default(),
             handler: RefCell::new(None),
-            remote: Arc::new(Remote {
-                core: raw::LoopPtr(this.as_ptr()),
-                #[cfg(feature = "std")]
-                owner: super::context::thread_id(),
-                attention: AtomicU8::new(0),
-                external: portable_atomic::AtomicUsize::new(0),
-                inbox: Lock::new(RefCell::new(Inbox::default())),
-                platform: platform.clone(),
-                names: Lock::new(RefCell::new(None)),
-                pool: raw::CellPool::new(),
-            }),
+            remote: Arc::new(Remote::new(raw::LoopPtr(this.as_ptr()), platform.clone())),
             platform,
             next_id: Cell::new(1),
             inbox_buf: RefCell::default(),
@@ -330,10 +156,31 @@ impl Core {
     fn next_timer_block(&self) -> u32 {
         const BLOCK: u32 = 1 << 12;
         static NEXT_BLOCK: portable_atomic::AtomicU32 = portable_atomic::AtomicU32::new(0);
-        let first = NEXT_BLOCK.fetch_add(BLOCK, Ordering::Relaxed);
+        let first = NEXT_BLOCK.fetch_add(BLOCK, portable_atomic::Ordering::Relaxed);
         self.timer_ids.set((first.wrapping_add(1), BLOCK - 1));
         first
     }
+
+    // -- the timer API: what `time::Sleep` asks of the loop ----------------
+
+    /// Arms a timer that wakes `waker` at `deadline` (µs on the loop clock);
+    /// the loop picks its kind (`raw::timers`).
+    pub(crate) fn arm_timer(&self, deadline: u64, waker: &Waker) -> TimerKey {
+        self.timers.arm(deadline, self.next_timer_id(), waker, self.current.get())
+    }
+
+    /// A sleep that is not due was polled again: makes sure its timer
+    /// wakes `waker`. Returns the key of the timer, moved or not.
+    pub(crate) fn rearm_timer(&self, key: TimerKey, deadline: u64, waker: &Waker) -> TimerKey {
+        self.timers.rearm(key, deadline, waker, self.current.get(), || self.next_timer_id())
+    }
+
+    /// Disarms the timer of `key`, if it is still armed.
+    pub(crate) fn disarm_timer(&self, key: TimerKey) {
+        self.timers.disarm(key, self.current.get());
+    }
+
+    // -- tasks ------------------------------------------------------------
 
     /// Creates a task, queued to run after the current task yields.
     ///
@@ -386,43 +233,46 @@ impl Core {
         )
     }
 
+    /// The loop of a task that has not finished, or `None` once it has.
+    pub(crate) fn of(task: &TaskPtr) -> Option<&Core> {
+        let scheduler: &dyn core::any::Any = task.scheduler()?;
+        scheduler.downcast_ref::<Core>()
+    }
+
     /// Wakes a task of this loop (loop thread): queue it unless already queued or done.
     #[inline]
-    pub(crate) fn schedule(&self, ptr: NonNull<Header>) {
-        let h = raw::hdr(ptr);
-        if h.has(state::SCHEDULED | state::DONE) {
-            return;
+    pub(crate) fn schedule(&self, ptr: RawTask) {
+        if ptr.header().state.schedule() {
+            self.enqueue(ptr);
         }
-        h.set(state::SCHEDULED);
-        self.enqueue(ptr);
     }
 
     #[inline]
-    fn enqueue(&self, ptr: NonNull<Header>) {
+    fn enqueue(&self, ptr: RawTask) {
         // With timers pending the key must be the time of this wake (a long
         // step may have let a timer expire meanwhile, and that timer runs
         // first); without timers, order alone matters. A firing timer stays
         // in the heap while it wakes its task, so while `urgent` is set this
         // test fails (unless that very wake disarmed the timer: its task
         // then goes to the back).
-        if self.timers.with(|t| t.is_empty()) {
+        if self.timers.is_empty() {
             let key = self.now.get();
-            self.ready.with(|r| r.push_back(Entry::Task(ptr), key));
+            self.ready.push_back(Entry::Task(ptr), key);
         } else {
             self.enqueue_timed(ptr);
         }
     }
 
     #[inline(never)]
-    fn enqueue_timed(&self, ptr: NonNull<Header>) {
+    fn enqueue_timed(&self, ptr: RawTask) {
         match self.urgent.get() {
             Some(key) => {
                 self.urgent_queued.set(true);
-                self.ready.with(|r| r.push_front(Entry::Task(ptr), key));
+                self.ready.push_front(Entry::Task(ptr), key);
             }
             None => {
                 let key = self.refresh_now();
-                self.ready.with(|r| r.push_back(Entry::Task(ptr), key));
+                self.ready.push_back(Entry::Task(ptr), key);
             }
         }
     }
@@ -431,7 +281,7 @@ impl Core {
     pub(crate) fn queue_stop(&self) {
         if !self.stop_queued.replace(true) {
             let key = self.now.get();
-            self.ready.with(|r| r.push_back(Entry::Stop, key));
+            self.ready.push_back(Entry::Stop, key);
         }
     }
 
@@ -444,13 +294,13 @@ impl Core {
     /// longer than the registry; a longer walk has gone round a cycle (tasks
     /// awaiting each other), every task of which is marked by then, and
     /// cancelling any one of them drops them all.
-    pub(crate) fn cancel(&self, ptr: NonNull<Header>) -> bool {
-        if raw::hdr(ptr).has(state::DONE) {
+    pub(crate) fn cancel(&self, ptr: RawTask) -> bool {
+        if ptr.header().has(state::DONE) {
             return false;
         }
         // The task that calls this is the running loop's current one (a
         // loop run inside a task of this loop has its own).
-        if super::context::with_running(|running| running.current.get() == Some(ptr)) == Some(true) {
+        if context::with_running(|running| running.current.get() == Some(ptr)) == Some(true) {
             panic!("can't cancel self: a task cannot cancel itself (return from it instead)");
         }
         self.request_cancel(ptr);
@@ -459,14 +309,14 @@ impl Core {
 
     /// Marks `ptr` and the chain of tasks it awaits as cancelled and queues
     /// the innermost one (see [`cancel`](Self::cancel)).
-    fn request_cancel(&self, ptr: NonNull<Header>) {
+    fn request_cancel(&self, ptr: RawTask) {
         let mut target = ptr;
         let mut steps_left = self.tasks.borrow().len();
         loop {
-            let h = raw::hdr(target);
-            h.set(state::CANCEL);
+            let h = target.header();
+            h.state.request_cancel();
             match h.awaiting.get() {
-                Some(inner) if steps_left > 0 && !raw::hdr(inner).has(state::DONE) => target = inner,
+                Some(inner) if steps_left > 0 && !inner.header().has(state::DONE) => target = inner,
                 _ => break,
             }
             steps_left -= 1;
@@ -483,8 +333,8 @@ impl Core {
     /// recursion: the inner drops are queued on `drop_later` and done before
     /// the outermost call returns. While the tasks are dropped, their loop is
     /// the running one (their destructors see it), and cannot be run.
-    pub(crate) fn cancel_now(&self, ptr: NonNull<Header>) {
-        let h = raw::hdr(ptr);
+    pub(crate) fn cancel_now(&self, ptr: RawTask) {
+        let h = ptr.header();
         if h.has(state::DONE) {
             return;
         }
@@ -493,22 +343,33 @@ impl Core {
             return;
         }
         if self.dropping.get() {
-            self.drop_later.borrow_mut().push(TaskPtr::from_raw_ref(ptr));
+            self.drop_later.borrow_mut().push(ptr.counted());
             return;
         }
         // Kept alive until the drops are done: a destructor may drop the
         // last `EventLoop` of this loop (declared first, so dropped last).
         let _alive = self.handle();
-        let _dropping = Dropping::enter(self);
-        self.drop_task(ptr);
-        while let Some(next) = self.pop_drop_later() {
-            let h = next.header();
-            if h.has(state::RUNNING) {
-                self.request_cancel(next.as_raw());
-            } else if !h.has(state::DONE) {
-                self.drop_task(next.as_raw());
+        self.dropping(|| {
+            self.drop_task(ptr);
+            while let Some(next) = self.pop_drop_later() {
+                let h = next.header();
+                if h.has(state::RUNNING) {
+                    self.request_cancel(next.as_raw());
+                } else if !h.has(state::DONE) {
+                    self.drop_task(next.as_raw());
+                }
             }
-        }
+        });
+    }
+
+    /// Runs `f` with the loop marked as dropping tasks at once (see
+    /// [`Dropping`]), and as the running loop.
+    fn dropping<R>(&self, f: impl FnOnce() -> R) -> R {
+        let body = || {
+            let _dropping = Dropping::enter(self);
+            f()
+        };
+        if context::is_running(self) { body() } else { context::run_as(self, body) }
     }
 
     fn pop_drop_later(&self) -> Option<TaskPtr> {
@@ -517,9 +378,9 @@ impl Core {
 
     /// Drops the future of a task that is not done and not running, and
     /// completes it as cancelled.
-    fn drop_task(&self, ptr: NonNull<Header>) {
+    fn drop_task(&self, ptr: RawTask) {
         let previous = self.current.replace(Some(ptr));
-        raw::cancel_task(ptr);
+        ptr.cancel();
         self.current.set(previous);
         self.complete(ptr);
     }
@@ -528,19 +389,23 @@ impl Core {
 
     /// Runs steps until `main` is done (`Some`) or, for `run_forever`
     /// (`None`), until `stop()` or until nothing can ever run again.
-    pub(crate) fn drive(&self, main: Option<NonNull<Header>>) -> RunEnd {
+    pub(crate) fn drive(&self, main: Option<RawTask>) -> RunEnd {
         self.refuse_if_running();
         self.running.set(true);
-        let _running = RunningGuard::enter(self);
+        context::run_as(self, || self.drive_entered(main))
+    }
+
+    /// `drive`, with this loop marked as the running one.
+    fn drive_entered(&self, main: Option<RawTask>) -> RunEnd {
         let _reset = ResetOnExit(self);
         self.main.set(main);
         if main.is_none() && self.stop_kept.replace(false) {
             // A stop() from before (see `stop_kept`): this run ends once the
             // tasks due now have run.
             let key = self.now.get();
-            self.ready.with(|r| r.push_back(Entry::Stop, key));
+            self.ready.push_back(Entry::Stop, key);
         }
-        if main.is_some_and(|m| raw::hdr(m).has(state::DONE)) {
+        if main.is_some_and(|m| m.header().has(state::DONE)) {
             return RunEnd::MainDone;
         }
         self.refresh_now();
@@ -559,13 +424,12 @@ impl Core {
     #[cold]
     fn task_panicked(&self, payload: raw::PanicPayload) {
         let Some(ptr) = self.current.take() else { raw::resume_panic(payload) };
-        let h = raw::hdr(ptr);
-        if !h.has(state::RUNNING) {
+        let h = ptr.header();
+        if !h.state.end_poll_by_panic() {
             // Not from the poll itself (e.g. a destructor run by the loop).
             raw::resume_panic(payload);
         }
-        h.unset(state::RUNNING);
-        raw::fail_task(ptr, raw::panic_message(&payload));
+        ptr.fail(raw::panic_message(&payload));
         self.complete(ptr);
     }
 
@@ -585,8 +449,8 @@ impl Core {
                 }
                 self.drain_remote_slow();
             }
-            if let Some(deadline) = self.timers.with(|t| t.peek()) {
-                match self.ready.with(|r| r.front_key()) {
+            if let Some(deadline) = self.timers.peek() {
+                match self.ready.front_key() {
                     None => {
                         if deadline <= self.refresh_now() {
                             self.fire_timer(&mut yield_streak);
@@ -605,7 +469,7 @@ impl Core {
                         self.fire_timer(&mut yield_streak);
                         continue;
                     }
-                    Some(_) if yield_streak > self.ready.with(|r| r.len()) => {
+                    Some(_) if yield_streak > self.ready.len() => {
                         // A whole round of yields only: let time reach the timer.
                         yield_streak = 0;
                         self.platform.spinning_until(deadline);
@@ -615,7 +479,7 @@ impl Core {
                     Some(_) => {}
                 }
             }
-            let Some(entry) = self.ready.with(|r| r.pop_front()) else {
+            let Some(entry) = self.ready.pop_front() else {
                 // Nothing due and no timer: only something outside can help.
                 // A wake from afar may have landed since the attention check
                 // (whose relaxed load may not see it yet): asked under the
@@ -668,7 +532,7 @@ impl Core {
     /// goes to the front and runs now, before any other timer due at the
     /// same time (those fire in their own order next).
     fn fire_timer(&self, yield_streak: &mut usize) {
-        let Some((deadline, fired)) = self.timers.with(TimerQueue::first) else { return };
+        let Some((deadline, fired)) = self.timers.first() else { return };
         // The timer leaves the heap only once its task is woken: while
         // timers are pending, a wake is queued by `enqueue_timed`, which
         // sees `urgent` (so `enqueue`'s fast path need not look).
@@ -684,7 +548,7 @@ impl Core {
         }
         drop(firing);
         if self.urgent_queued.get() {
-            let entry = self.ready.with(|r| r.pop_front()).expect("the fired timer's task is queued");
+            let entry = self.ready.pop_front().expect("the fired timer's task is queued");
             if let Entry::Task(ptr) = entry {
                 *yield_streak = 0;
                 self.run_entry(ptr);
@@ -695,44 +559,32 @@ impl Core {
     /// Runs one ready entry; returns true if the task only yielded (it
     /// re-queued itself during its poll).
     #[inline]
-    fn run_entry(&self, ptr: NonNull<Header>) -> bool {
-        let h = raw::hdr(ptr);
-        let st = h.state.get();
-        debug_assert!(
-            st & state::SCHEDULED != 0 && st & state::RUNNING == 0,
-            "a queued task is SCHEDULED, not RUNNING"
-        );
-        if st & (state::DONE | state::CANCEL) == 0 {
-            // The hot path: poll a live task. Queued, so SCHEDULED is set and
-            // RUNNING is not: one `^` swaps them.
-            h.state.set(st ^ (state::SCHEDULED | state::RUNNING));
-            // The task is resumed, so the await it was suspended at (if on a
+    fn run_entry(&self, ptr: RawTask) -> bool {
+        let h = ptr.header();
+        if h.state.start_poll() {
+            // The hot path: poll a live task. The task is resumed, so the await it was suspended at (if on a
             // task) is over; awaiting a task again links it again.
             h.awaiting.set(None);
             self.current.set(Some(ptr));
-            let finished = raw::poll_task(ptr);
+            let finished = ptr.poll();
             self.current.set(None);
-            // Only `task_panicked` clears RUNNING, and not on this path.
-            let st = h.state.get() ^ state::RUNNING;
-            h.state.set(st);
+            let yielded = h.state.end_poll();
             if finished {
                 self.complete(ptr);
                 return false;
             }
-            return st & state::SCHEDULED != 0;
+            return yielded;
         }
-        h.state.set(st & !state::SCHEDULED);
         self.run_finished_or_cancelled(ptr);
         false
     }
 
     #[inline(never)]
-    fn run_finished_or_cancelled(&self, ptr: NonNull<Header>) {
-        let h = raw::hdr(ptr);
+    fn run_finished_or_cancelled(&self, ptr: RawTask) {
+        let h = ptr.header();
         if h.has(state::DONE) {
-            let report = h.has(state::UNRETRIEVED);
-            h.unset(state::UNRETRIEVED);
-            let failed = report.then(|| (raw::task_error(ptr), TaskRef::new(TaskPtr::from_raw_ref(ptr))));
+            let report = h.state.take_unretrieved();
+            let failed = report.then(|| (ptr.error(), TaskRef::new(ptr.counted())));
             self.unregister(ptr);
             if let Some((Some(error), task)) = failed {
                 let context =
@@ -743,30 +595,28 @@ impl Core {
         }
         // Cancelled: drop the future where it stands (destructors see it as current).
         self.current.set(Some(ptr));
-        raw::cancel_task(ptr);
+        ptr.cancel();
         self.current.set(None);
         self.complete(ptr);
     }
 
     /// A task's future is gone: hand the outcome to its awaiter, or report a
     /// failure nobody awaits one round later (MicroPython's rule).
-    fn complete(&self, ptr: NonNull<Header>) {
-        let h = raw::hdr(ptr);
+    fn complete(&self, ptr: RawTask) {
+        let h = ptr.header();
         // An own timer still armed here was left by a sleep that moved out
         // of the task or was forgotten: the heap must not point at a
         // finished task (raw I6).
-        self.timers.with(|t| t.remove_own(ptr));
-        h.set(state::DONE);
+        self.timers.remove_own(ptr);
+        h.state.finish();
         if self.main.get() == Some(ptr) {
-            self.remote.attention.fetch_or(MAIN_DONE, Ordering::Relaxed);
+            self.remote.set_main_done();
         }
         h.awaiting.set(None);
         match h.awaiter.take() {
             Some(waker) => waker.wake(),
             None => {
-                let failed = h.state.get() & (state::PANICKED | state::OBSERVED) == state::PANICKED;
-                if failed && !h.has(state::SCHEDULED) {
-                    h.set(state::UNRETRIEVED | state::SCHEDULED);
+                if h.state.report_unretrieved() {
                     self.enqueue(ptr);
                 }
             }
@@ -776,14 +626,13 @@ impl Core {
         }
     }
 
-    fn unregister(&self, ptr: NonNull<Header>) {
-        let h = raw::hdr(ptr);
-        if !h.has(state::REGISTERED) {
+    fn unregister(&self, ptr: RawTask) {
+        let h = ptr.header();
+        if !h.state.unregister() {
             return;
         }
-        h.unset(state::REGISTERED);
         if !h.has(state::HANDLE) {
-            raw::drop_output(ptr);
+            ptr.drop_output();
         }
         let index = h.index.get() as usize;
         let released = {
@@ -806,56 +655,69 @@ impl Core {
     /// cannot run the loop (`drive` refuses), which would poll tasks whose
     /// future is half dropped (raw I7).
     pub(crate) fn discard_all(&self) {
-        let _running = RunningGuard::enter(self);
+        context::run_as(self, || self.discard_all_entered());
+    }
+
+    /// `discard_all`, with this loop marked as the running one.
+    fn discard_all_entered(&self) {
         let _reset = ResetOnExit(self);
         self.running.set(true);
         self.set_discarding(true);
         // Drops of tasks asked for by the destructors run here are queued
         // on `drop_later` (see `cancel_now`) and done by the passes below.
-        let _dropping = Dropping::enter(self);
-        loop {
-            let live: Vec<TaskPtr> =
-                self.tasks.borrow().iter().filter(|t| !t.header().has(state::DONE)).cloned().collect();
-            let later = core::mem::take(&mut *self.drop_later.borrow_mut());
-            if live.is_empty() && later.is_empty() {
-                break;
-            }
-            for task in live.iter().chain(&later) {
-                let h = task.header();
-                if h.has(state::DONE) {
-                    continue;
+        self.dropping(|| {
+            loop {
+                let live: Vec<TaskPtr> =
+                    self.tasks.borrow().iter().filter(|t| !t.header().has(state::DONE)).cloned().collect();
+                let later = core::mem::take(&mut *self.drop_later.borrow_mut());
+                if live.is_empty() && later.is_empty() {
+                    break;
                 }
-                let ptr = task.as_raw();
-                self.current.set(Some(ptr));
-                raw::cancel_task(ptr);
-                self.current.set(None);
-                self.timers.with(|t| t.remove_own(ptr));
-                h.set(state::DONE);
-                h.awaiting.set(None);
-                // Its awaiter may be a task of another loop, which goes on
-                // (it sees the cancellation): woken, as by `complete`.
-                if let Some(waker) = h.awaiter.take() {
-                    waker.wake();
+                for task in live.iter().chain(&later) {
+                    let h = task.header();
+                    if h.has(state::DONE) {
+                        continue;
+                    }
+                    let ptr = task.as_raw();
+                    self.current.set(Some(ptr));
+                    ptr.cancel();
+                    self.current.set(None);
+                    self.timers.remove_own(ptr);
+                    h.state.finish();
+                    h.awaiting.set(None);
+                    // Its awaiter may be a task of another loop, which goes on
+                    // (it sees the cancellation): woken, as by `complete`.
+                    if let Some(waker) = h.awaiter.take() {
+                        waker.wake();
+                    }
                 }
             }
-        }
-        self.ready.with(|r| r.clear());
+        });
+        self.ready.clear();
         self.stop_queued.set(false);
         self.stop_kept.set(false);
-        let wakers = self.timers.with(|t| t.drain_wakers());
+        let wakers = self.timers.drain_wakers();
         drop(wakers);
         let tasks = core::mem::take(&mut *self.tasks.borrow_mut());
         for task in &tasks {
             let h = task.header();
-            h.unset(state::REGISTERED | state::SCHEDULED | state::UNRETRIEVED);
+            h.state.discarded();
             if !h.has(state::HANDLE) {
-                raw::drop_output(task.as_raw());
+                task.as_raw().drop_output();
             }
         }
         drop(tasks);
         let mut inbox = Vec::new();
         self.remote.take_into(&mut inbox);
         drop(inbox);
+    }
+}
+
+/// The one call `raw/` makes into the loop: a task of this loop was woken.
+impl Schedule for Core {
+    #[inline]
+    fn schedule(&self, task: RawTask) {
+        self.enqueue(task);
     }
 }
 
@@ -874,16 +736,14 @@ impl Drop for Core {
 /// is the running one (the destructors run see it) and cannot be run.
 struct Dropping<'a> {
     core: &'a Core,
-    _running: Option<RunningGuard>,
     was_running: bool,
 }
 
 impl<'a> Dropping<'a> {
     fn enter(core: &'a Core) -> Dropping<'a> {
         core.dropping.set(true);
-        let entered = (!core::ptr::eq(super::context::running_ptr(), core)).then(|| RunningGuard::enter(core));
         let was_running = core.running.replace(true);
-        Dropping { core, _running: entered, was_running }
+        Dropping { core, was_running }
     }
 }
 
@@ -908,7 +768,7 @@ struct Firing<'a> {
 impl Drop for Firing<'_> {
     fn drop(&mut self) {
         self.core.urgent.set(None);
-        let left = self.core.timers.with(|t| t.fired(&self.fired));
+        let left = self.core.timers.fired(&self.fired);
         // Dropped outside the queue's borrow (a foreign waker's drop is user code).
         drop(left);
     }
@@ -921,7 +781,7 @@ impl Drop for ResetOnExit<'_> {
     fn drop(&mut self) {
         self.0.current.set(None);
         self.0.main.set(None);
-        self.0.remote.attention.fetch_and(!MAIN_DONE, Ordering::Relaxed);
+        self.0.remote.clear_main_done();
         self.0.running.set(false);
         self.0.set_discarding(false);
     }
@@ -948,7 +808,7 @@ mod tests {
             named.await.unwrap();
             refs
         });
-        let count = || remote.names.with(|names| names.borrow().as_ref().map_or(0, |names| names.len()));
+        let count = || remote.name_count();
         assert_eq!(count(), 2);
         // Discards the sleeping task (the loop stays this thread's loop).
         event_loop.close();

@@ -4,21 +4,16 @@
 //! wraps in practice). The `ticks_*` helpers reproduce MicroPython's
 //! wrap-around arithmetic for ported code.
 
-mod clock;
-pub(crate) mod timers;
-
 use core::future::Future;
 use core::pin::Pin;
-use core::task::{Context, Poll, Waker};
+use core::task::{Context, Poll};
 use core::time::Duration;
 
 #[cfg(feature = "std")]
-pub use clock::SystemClock;
-pub use clock::{Platform, VirtualClock};
+pub use crate::platform::SystemClock;
+pub use crate::platform::{Platform, VirtualClock};
 
-use crate::raw;
-use crate::runtime::{Core, context};
-use timers::{TimerKey, TimerQueue};
+use crate::runtime::{Core, TimerKey, context};
 
 /// A delay given in seconds: integers, floats, or a [`Duration`].
 ///
@@ -187,83 +182,21 @@ impl Sleep {
             if self.key == NEW {
                 let deadline = core.refresh_now().saturating_add(self.time_us);
                 self.time_us = deadline;
-                self.key = arm(core, deadline, core.next_timer_id(), cx.waker());
+                self.key = core.arm_timer(deadline, cx.waker());
                 return Poll::Pending;
             }
             let deadline = self.time_us;
             if core.now() >= deadline || core.refresh_now() >= deadline {
                 // Usually already fired; if we were polled for another
                 // reason just after the deadline, disarm it ourselves.
-                disarm(core, self.key);
+                core.disarm_timer(self.key);
                 self.key = DONE;
                 return Poll::Ready(());
             }
-            self.key = rearm(core, self.key, deadline, cx.waker());
+            self.key = core.rearm_timer(self.key, deadline, cx.waker());
             Poll::Pending
         })
     }
-}
-
-/// Arms a timer that wakes `waker` at `deadline`: the running task's own
-/// timer if `waker` is that task's and its own timer is free, else a slot
-/// timer holding a clone of `waker`.
-fn arm(core: &Core, deadline: u64, seq: u32, waker: &Waker) -> TimerKey {
-    if let Some(task) = core.current.get()
-        && raw::is_waker_of(waker, task)
-        && !raw::hdr(task).has(raw::state::TIMER)
-    {
-        return core.timers.with(|t| t.insert_own(deadline, seq, task));
-    }
-    // Cloned outside the queue's borrow: a foreign waker's clone is user code.
-    let waker = waker.clone();
-    core.timers.with(|t| t.insert(deadline, seq, waker))
-}
-
-/// Disarms the timer of `key`, if it is still armed. An own timer is found
-/// through the running task, the one that armed it (see [`rearm`]).
-fn disarm(core: &Core, key: TimerKey) {
-    if key.is_own() {
-        if let Some(task) = core.current.get()
-            && TimerQueue::owns(key, task)
-        {
-            core.timers.with(|t| t.remove_own(task));
-        }
-    } else {
-        let waker = core.timers.with(|t| t.remove(key));
-        drop(waker);
-    }
-}
-
-/// A sleep that is not due was polled again: make sure its timer wakes
-/// `waker`. Returns the key of the timer, moved or not.
-fn rearm(core: &Core, key: TimerKey, deadline: u64, waker: &Waker) -> TimerKey {
-    if key.is_own() {
-        if let Some(task) = core.current.get()
-            && TimerQueue::owns(key, task)
-        {
-            if raw::is_waker_of(waker, task) {
-                return key;
-            }
-            // Polled now through a combinator's waker: only that waker
-            // brings the poll back here.
-            core.timers.with(|t| t.remove_own(task));
-        }
-        // Else polled by another task than the one that armed it (the sleep
-        // was moved): the first task's timer stays armed until it fires (a
-        // spurious wake) or that task ends. Either way the timer is armed
-        // again here, with the same deadline and the same order.
-        return arm(core, deadline, key.own_seq(), waker);
-    }
-    if !core.timers.with(|t| t.is_armed(key)) {
-        // Its timer is gone (its loop discarded every timer): arm anew.
-        return arm(core, deadline, core.next_timer_id(), waker);
-    }
-    if !core.timers.with(|t| t.wakes(key, waker)) {
-        let waker = waker.clone();
-        let old = core.timers.with(|t| t.set_waker(key, waker));
-        drop(old);
-    }
-    key
 }
 
 fn with_core<R>(what: &str, f: impl FnOnce(&Core) -> R) -> R {
@@ -300,7 +233,7 @@ impl Drop for Sleep {
     fn drop(&mut self) {
         if self.key.is_timer() {
             let key = self.key;
-            context::with_running(|core| disarm(core, key));
+            context::with_running(|core| core.disarm_timer(key));
         }
     }
 }

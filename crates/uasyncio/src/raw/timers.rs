@@ -21,14 +21,13 @@
 //!
 //! Nothing allocates once the heap and the slots have grown to the peak
 //! number of timers; they grow by an eighth at a time (see
-//! [`push_sparingly`](crate::runtime::push_sparingly)).
+//! [`push_sparingly`]).
 
 use alloc::vec::Vec;
 use core::ptr::{self, NonNull};
 use core::task::Waker;
 
-use crate::raw::{self, Header, state};
-use crate::runtime::push_sparingly;
+use super::{QueueCell, RawTask, push_sparingly, state};
 
 /// Identifies one armed timer; stale keys are harmless.
 ///
@@ -87,9 +86,9 @@ const UNARMED: u32 = u32::MAX;
 struct Who(*const ());
 
 impl Who {
-    fn task(ptr: NonNull<Header>) -> Who {
+    fn task(task: RawTask) -> Who {
         // Headers are 8-aligned, so the low bit is free.
-        Who(ptr.as_ptr().cast_const().cast())
+        Who(task.as_ptr().as_ptr().cast_const().cast())
     }
 
     fn slot(slot: u32) -> Who {
@@ -97,8 +96,13 @@ impl Who {
     }
 
     #[inline]
-    fn as_task(self) -> Option<NonNull<Header>> {
-        if self.0.addr() & 1 == 0 { NonNull::new(self.0.cast_mut().cast::<Header>()) } else { None }
+    fn as_task(self) -> Option<RawTask> {
+        if self.0.addr() & 1 != 0 {
+            return None;
+        }
+        // SAFETY: an even entry is the header of a task whose own timer is
+        // armed, which is alive until the timer is removed (I6).
+        NonNull::new(self.0.cast_mut().cast()).map(|ptr| unsafe { RawTask::from_raw(ptr) })
     }
 
     #[inline]
@@ -124,7 +128,7 @@ struct Slot {
 /// What a firing timer wakes.
 pub(crate) enum Fired {
     /// The task of an own timer.
-    Task(NonNull<Header>),
+    Task(RawTask),
     /// The waker of a slot timer, taken out of the slot, and the timer's key.
     Waker(TimerKey, Waker),
 }
@@ -170,10 +174,10 @@ impl TimerQueue {
     }
 
     /// Arms the own timer of `task`, which must not have one armed.
-    pub(crate) fn insert_own(&mut self, deadline: u64, seq: u32, task: NonNull<Header>) -> TimerKey {
-        let h = raw::hdr(task);
+    pub(crate) fn insert_own(&mut self, deadline: u64, seq: u32, task: RawTask) -> TimerKey {
+        let h = task.header();
         debug_assert!(!h.has(state::TIMER), "a task has one own timer at most");
-        h.set(state::TIMER);
+        h.state.timer_armed();
         h.timer_seq.set(seq);
         h.timer_pos.set(self.heap.len() as u32);
         self.push(HeapEntry { deadline, who: Who::task(task) });
@@ -188,8 +192,8 @@ impl TimerQueue {
     }
 
     /// Whether `key` is an own timer of `task` that is still armed.
-    pub(crate) fn owns(key: TimerKey, task: NonNull<Header>) -> bool {
-        let h = raw::hdr(task);
+    pub(crate) fn owns(key: TimerKey, task: RawTask) -> bool {
+        let h = task.header();
         key.is_own() && h.has(state::TIMER) && h.timer_seq.get() == key.own_seq()
     }
 
@@ -219,8 +223,8 @@ impl TimerQueue {
     }
 
     /// Disarms the own timer of `task`, if it has one armed.
-    pub(crate) fn remove_own(&mut self, task: NonNull<Header>) {
-        let h = raw::hdr(task);
+    pub(crate) fn remove_own(&mut self, task: RawTask) {
+        let h = task.header();
         if h.has(state::TIMER) {
             let pos = h.timer_pos.get() as usize;
             debug_assert!(self.heap[pos].who == Who::task(task));
@@ -271,7 +275,7 @@ impl TimerQueue {
     pub(crate) fn drain_wakers(&mut self) -> Vec<Waker> {
         for entry in &self.heap {
             if let Some(task) = entry.who.as_task() {
-                raw::hdr(task).unset(state::TIMER);
+                task.header().state.timer_disarmed();
             }
         }
         let wakers = self.slots.iter_mut().filter_map(|s| s.waker.take()).collect();
@@ -287,7 +291,7 @@ impl TimerQueue {
         let entry = self.heap.swap_remove(pos);
         let waker = match entry.who.as_task() {
             Some(task) => {
-                raw::hdr(task).unset(state::TIMER);
+                task.header().state.timer_disarmed();
                 None
             }
             None => {
@@ -309,7 +313,7 @@ impl TimerQueue {
     #[inline]
     fn seq_of(&self, who: Who) -> u32 {
         match who.as_task() {
-            Some(task) => raw::hdr(task).timer_seq.get(),
+            Some(task) => task.header().timer_seq.get(),
             None => self.slots[who.slot_index()].seq,
         }
     }
@@ -326,7 +330,7 @@ impl TimerQueue {
     fn place(&mut self, pos: usize, entry: HeapEntry) {
         self.heap[pos] = entry;
         match entry.who.as_task() {
-            Some(task) => raw::hdr(task).timer_pos.set(pos as u32),
+            Some(task) => task.header().timer_pos.set(pos as u32),
             None => self.slots[entry.who.slot_index()].pos = pos as u32,
         }
     }
@@ -362,6 +366,141 @@ impl TimerQueue {
             pos = child;
         }
         self.place(pos, entry);
+    }
+}
+
+/// The loop's timer heap in its cell: each method runs one queue method
+/// and nothing else (see [`QueueCell`]).
+impl QueueCell<TimerQueue> {
+    /// See [`TimerQueue::is_empty`].
+    #[inline]
+    pub(crate) fn is_empty(&self) -> bool {
+        self.with(|t| t.is_empty())
+    }
+    /// See [`TimerQueue::peek`].
+    #[inline]
+    pub(crate) fn peek(&self) -> Option<u64> {
+        self.with(|t| t.peek())
+    }
+    /// See [`TimerQueue::insert`].
+    pub(crate) fn insert(&self, deadline: u64, seq: u32, waker: Waker) -> TimerKey {
+        self.with(|t| t.insert(deadline, seq, waker))
+    }
+    /// See [`TimerQueue::insert_own`].
+    pub(crate) fn insert_own(&self, deadline: u64, seq: u32, task: RawTask) -> TimerKey {
+        self.with(|t| t.insert_own(deadline, seq, task))
+    }
+    /// See [`TimerQueue::is_armed`].
+    pub(crate) fn is_armed(&self, key: TimerKey) -> bool {
+        self.with(|t| t.is_armed(key))
+    }
+    /// See [`TimerQueue::wakes`] (`Waker::will_wake` runs no user code).
+    pub(crate) fn wakes(&self, key: TimerKey, waker: &Waker) -> bool {
+        self.with(|t| t.wakes(key, waker))
+    }
+    /// See [`TimerQueue::set_waker`]; the caller drops what it returns.
+    #[must_use = "the returned waker is dropped by the caller, outside the queue"]
+    pub(crate) fn set_waker(&self, key: TimerKey, waker: Waker) -> Option<Waker> {
+        self.with(|t| t.set_waker(key, waker))
+    }
+    /// See [`TimerQueue::remove`]; the caller drops what it returns.
+    #[must_use = "the returned waker is dropped by the caller, outside the queue"]
+    pub(crate) fn remove(&self, key: TimerKey) -> Option<Waker> {
+        self.with(|t| t.remove(key))
+    }
+    /// See [`TimerQueue::remove_own`].
+    pub(crate) fn remove_own(&self, task: RawTask) {
+        self.with(|t| t.remove_own(task))
+    }
+    /// See [`TimerQueue::first`].
+    pub(crate) fn first(&self) -> Option<(u64, Fired)> {
+        self.with(|t| t.first())
+    }
+    /// See [`TimerQueue::fired`]; the caller drops what it returns.
+    #[must_use = "the returned waker is dropped by the caller, outside the queue"]
+    pub(crate) fn fired(&self, fired: &Fired) -> Option<Waker> {
+        self.with(|t| t.fired(fired))
+    }
+    /// See [`TimerQueue::drain_wakers`]; the caller drops what it returns.
+    #[must_use = "the returned wakers are dropped by the caller, outside the queue"]
+    pub(crate) fn drain_wakers(&self) -> Vec<Waker> {
+        self.with(|t| t.drain_wakers())
+    }
+}
+
+/// The choice of timer, for the runtime's timer API (`Core::arm_timer`,
+/// `rearm_timer`, `disarm_timer`). `current` is the task the loop is
+/// polling. Wakers are cloned and dropped outside the queue's borrow (a
+/// foreign waker's clone or drop is user code).
+impl QueueCell<TimerQueue> {
+    /// Arms a timer that wakes `waker` at `deadline`: the running task's own
+    /// timer if `waker` is that task's and its own timer is free, else a slot
+    /// timer holding a clone of `waker`.
+    pub(crate) fn arm(&self, deadline: u64, seq: u32, waker: &Waker, current: Option<RawTask>) -> TimerKey {
+        if let Some(task) = current
+            && task.is_woken_by(waker)
+            && !task.header().has(state::TIMER)
+        {
+            return self.insert_own(deadline, seq, task);
+        }
+        let waker = waker.clone();
+        self.insert(deadline, seq, waker)
+    }
+
+    /// Disarms the timer of `key`, if it is still armed. An own timer is
+    /// found through the running task, the one that armed it (see
+    /// [`rearm`](Self::rearm)).
+    pub(crate) fn disarm(&self, key: TimerKey, current: Option<RawTask>) {
+        if key.is_own() {
+            if let Some(task) = current
+                && TimerQueue::owns(key, task)
+            {
+                self.remove_own(task);
+            }
+        } else {
+            let waker = self.remove(key);
+            drop(waker);
+        }
+    }
+
+    /// A sleep that is not due was polled again: makes sure its timer wakes
+    /// `waker`. Returns the key of the timer, moved or not; `new_seq` gives
+    /// the id of a timer armed anew.
+    pub(crate) fn rearm(
+        &self,
+        key: TimerKey,
+        deadline: u64,
+        waker: &Waker,
+        current: Option<RawTask>,
+        new_seq: impl FnOnce() -> u32,
+    ) -> TimerKey {
+        if key.is_own() {
+            if let Some(task) = current
+                && TimerQueue::owns(key, task)
+            {
+                if task.is_woken_by(waker) {
+                    return key;
+                }
+                // Polled now through a combinator's waker: only that waker
+                // brings the poll back here.
+                self.remove_own(task);
+            }
+            // Else polled by another task than the one that armed it (the
+            // sleep was moved): the first task's timer stays armed until it
+            // fires (a spurious wake) or that task ends. Either way the timer
+            // is armed again here, with the same deadline and the same order.
+            return self.arm(deadline, key.own_seq(), waker, current);
+        }
+        if !self.is_armed(key) {
+            // Its timer is gone (its loop discarded every timer): arm anew.
+            return self.arm(deadline, new_seq(), waker, current);
+        }
+        if !self.wakes(key, waker) {
+            let waker = waker.clone();
+            let old = self.set_waker(key, waker);
+            drop(old);
+        }
+        key
     }
 }
 

@@ -8,84 +8,81 @@ use core::marker::PhantomData;
 use core::pin::Pin;
 use core::task::{Context, Poll};
 
-use crate::raw::{self, JoinHandle, TaskPtr, state};
-use crate::runtime::context;
+use super::scheduler::Core;
+use super::{context, get_event_loop};
+use crate::raw::{JoinHandle, TaskPtr, state};
+use alloc::boxed::Box;
 
-/// Why a task produced no value.
-#[derive(Clone, PartialEq, Eq)]
-pub enum TaskError {
-    /// The task was cancelled (MicroPython's `CancelledError`).
-    Cancelled,
-    /// The task panicked (MicroPython: an exception escaped the coroutine);
-    /// holds the panic message.
-    Panicked(String),
-}
+pub use crate::raw::TaskError;
 
-impl TaskError {
-    /// True for [`TaskError::Cancelled`].
-    ///
-    /// ```
-    /// assert!(uasyncio::TaskError::Cancelled.is_cancelled());
-    /// ```
-    pub fn is_cancelled(&self) -> bool {
-        matches!(self, TaskError::Cancelled)
-    }
-
-    /// True for [`TaskError::Panicked`].
-    ///
-    /// ```
-    /// assert!(uasyncio::TaskError::Panicked("boom".into()).is_panic());
-    /// ```
-    pub fn is_panic(&self) -> bool {
-        matches!(self, TaskError::Panicked(_))
-    }
-}
-
-/// As derived for messages of printable characters: `Cancelled`,
-/// `Panicked("boom")`. Written by hand because the derived form escapes the
-/// message with `str`'s `Debug`, which links Unicode tables and escaping code
-/// (about 8 KB on a Cortex-M) into every firmware that unwraps a task's
-/// result; here only `"`, `\`, and the newline, return and tab are escaped.
+/// Creates a task on the running loop (or the thread's loop): it first runs
+/// once the current task yields. Dropping the returned [`Task`] detaches it.
 ///
 /// ```
-/// use uasyncio::TaskError;
-/// assert_eq!(format!("{:?}", TaskError::Cancelled), "Cancelled");
-/// let error = TaskError::Panicked("say \"hi\"\n".into());
-/// assert_eq!(format!("{error:?}"), r#"Panicked("say \"hi\"\n")"#);
+/// let out = uasyncio::run_virtual(async {
+///     let task = uasyncio::create_task(async { 21 * 2 });
+///     task.await
+/// });
+/// assert_eq!(out, Ok(42));
 /// ```
-impl fmt::Debug for TaskError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        use fmt::Write;
-        match self {
-            TaskError::Cancelled => f.write_str("Cancelled"),
-            TaskError::Panicked(message) => {
-                f.write_str("Panicked(\"")?;
-                for c in message.chars() {
-                    match c {
-                        '"' => f.write_str("\\\"")?,
-                        '\\' => f.write_str("\\\\")?,
-                        '\n' => f.write_str("\\n")?,
-                        '\r' => f.write_str("\\r")?,
-                        '\t' => f.write_str("\\t")?,
-                        c => f.write_char(c)?,
-                    }
-                }
-                f.write_str("\")")
-            }
-        }
-    }
+pub fn create_task<F>(fut: F) -> Task<F::Output>
+where
+    F: Future + 'static,
+{
+    spawn_named(fut, None)
 }
 
-impl fmt::Display for TaskError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            TaskError::Cancelled => f.write_str("task was cancelled"),
-            TaskError::Panicked(message) => write!(f, "task panicked: {message}"),
-        }
-    }
+/// Like [`create_task`], with a name shown by the task's `Display` and the
+/// exception handler.
+///
+/// ```
+/// uasyncio::run_virtual(async {
+///     let task = uasyncio::create_task_named("blink", async {});
+///     assert_eq!(task.name().as_deref(), Some("blink"));
+/// });
+/// ```
+pub fn create_task_named<F>(name: impl Into<String>, fut: F) -> Task<F::Output>
+where
+    F: Future + 'static,
+{
+    spawn_named(fut, Some(name.into().into_boxed_str()))
 }
 
-impl core::error::Error for TaskError {}
+fn spawn_named<F>(fut: F, name: Option<Box<str>>) -> Task<F::Output>
+where
+    F: Future + 'static,
+{
+    let mut fut = Some(fut);
+    let mut name = Some(name);
+    if let Some(handle) = context::with_running(|core| core.spawn(fut.take().unwrap(), name.take().unwrap())) {
+        return Task::from_raw(handle);
+    }
+    Task::from_raw(get_event_loop().core.spawn(fut.take().unwrap(), name.take().unwrap()))
+}
+
+/// The task running now (MicroPython's `current_task()`).
+///
+/// ```
+/// uasyncio::run_virtual(async {
+///     let me = uasyncio::current_task();
+///     assert!(!me.done());
+/// });
+/// ```
+///
+/// # Panics
+/// Outside a task: "no running event loop". See [`try_current_task`].
+pub fn current_task() -> TaskRef {
+    try_current_task().expect("no running event loop: current_task() must be called from inside a task")
+}
+
+/// The task running now, or `None` outside a task.
+///
+/// ```
+/// assert!(uasyncio::try_current_task().is_none());
+/// ```
+pub fn try_current_task() -> Option<TaskRef> {
+    context::with_running(|core| core.current.get()).flatten().map(|ptr| TaskRef::new(ptr.counted()))
+}
 
 /// A task's id: in creation order from 1 within its loop (32-bit, so unique
 /// among the last 4 billion tasks).
@@ -98,7 +95,7 @@ impl fmt::Display for TaskId {
     }
 }
 
-/// A running task (MicroPython's `Task`), returned by [`create_task`](crate::create_task).
+/// A running task (MicroPython's `Task`), returned by [`create_task`].
 ///
 /// Awaiting it gives `Ok(value)`, or `Err(TaskError)` if it was cancelled or
 /// panicked. Dropping a handle that is not being awaited detaches the task: it
@@ -189,7 +186,7 @@ impl<T> Task<T> {
         TaskId(u64::from(self.raw.task().header().id))
     }
 
-    /// The name given to [`create_task_named`](crate::create_task_named), if any.
+    /// The name given to [`create_task_named`], if any.
     ///
     /// ```
     /// uasyncio::run_virtual(async {
@@ -238,7 +235,7 @@ impl<T> Task<T> {
     pub(crate) fn poll_outcome(&mut self, cx: &mut Context<'_>, link: bool) -> Poll<Result<T, TaskError>> {
         let h = self.raw.task().header();
         if h.has(state::DONE) {
-            h.unset(state::UNRETRIEVED);
+            h.state.take_unretrieved();
             self.unlink();
             return match self.raw.take_output() {
                 Some(outcome) => Poll::Ready(outcome),
@@ -270,14 +267,14 @@ impl<T> Task<T> {
                 // over): its link ends, so no link outlives this handle.
                 self.linked.set(previous);
                 self.unlink();
-                let current = TaskPtr::from_raw_ref(current);
-                if !raw::same_loop(current.header(), self.raw.task().header()) {
+                let current = current.counted();
+                if !current.as_raw().same_loop(self.raw.task().as_raw()) {
                     return;
                 }
                 self.linked.set(Some(current));
             }
         }
-        raw::hdr(current).awaiting.set(Some(me));
+        current.header().awaiting.set(Some(me));
     }
 }
 
@@ -294,16 +291,16 @@ impl<T> Drop for Task<T> {
         let interrupted = self.unlink();
         let h = self.raw.task().header();
         drop(h.awaiter.take());
-        h.unset(state::HANDLE);
+        h.state.drop_handle();
         if h.has(state::DONE) {
             if !h.has(state::REGISTERED) {
-                raw::drop_output(self.raw.task().as_raw());
+                self.raw.task().as_raw().drop_output();
             }
         } else if interrupted {
             // An `await task` was interrupted (the awaiting task was cancelled,
             // or a wait_for timed out): as in MicroPython, the task is
             // cancelled, and has finished by the time the await is gone.
-            if let Some(core) = raw::core_of(h) {
+            if let Some(core) = Core::of(self.raw.task()) {
                 core.cancel_now(self.raw.task().as_raw());
             }
         }
@@ -419,7 +416,7 @@ impl fmt::Display for TaskRef {
 /// the awaited task through this link.
 pub(crate) fn end_current_await() {
     if let Some(current) = context::with_running(|core| core.current.get()).flatten() {
-        raw::hdr(current).awaiting.set(None);
+        current.header().awaiting.set(None);
     }
 }
 
@@ -432,7 +429,7 @@ fn describe(task: &TaskPtr, f: &mut fmt::Formatter<'_>) -> fmt::Result {
 }
 
 fn cancel(task: &TaskPtr) -> bool {
-    match raw::core_of(task.header()) {
+    match Core::of(task) {
         Some(core) => core.cancel(task.as_raw()),
         None => false,
     }

@@ -1,4 +1,7 @@
 //! Clocks and idling: the [`Platform`] trait and its host implementations.
+//!
+//! The lowest layer: it depends on nothing in the crate. Public as
+//! `uasyncio::time::{Platform, VirtualClock, SystemClock}`.
 
 use portable_atomic::{AtomicBool, AtomicU64, Ordering};
 
