@@ -4,7 +4,6 @@ pub(crate) mod context;
 mod scheduler;
 
 use crate::raw::sync::Arc;
-use alloc::boxed::Box;
 use alloc::rc::Rc;
 use alloc::string::String;
 use core::fmt;
@@ -307,7 +306,7 @@ impl fmt::Debug for EventLoop {
 
 #[cfg(feature = "std")]
 fn resume_panic(message: String) -> ! {
-    std::panic::resume_unwind(Box::new(message))
+    std::panic::resume_unwind(alloc::boxed::Box::new(message))
 }
 
 #[cfg(not(feature = "std"))]
@@ -371,7 +370,7 @@ pub fn new_event_loop_with(platform: impl Platform) -> EventLoop {
     #[cfg(target_has_atomic = "ptr")]
     let platform: Arc<dyn Platform> = Arc::new(platform);
     #[cfg(not(target_has_atomic = "ptr"))]
-    let platform: Arc<dyn Platform> = Arc::from(Box::new(platform) as Box<dyn Platform>);
+    let platform: Arc<dyn Platform> = Arc::from(alloc::boxed::Box::new(platform) as alloc::boxed::Box<dyn Platform>);
     new_event_loop_with_arc(platform)
 }
 
