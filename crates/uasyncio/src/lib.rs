@@ -118,6 +118,7 @@ extern crate alloc;
 pub mod funcs;
 mod raw;
 mod runtime;
+pub mod stream;
 pub mod sync;
 mod task;
 pub mod time;
@@ -127,6 +128,9 @@ pub use runtime::{
     EventLoop, ExceptionContext, ExceptionHandler, create_task, create_task_named, current_task, get_event_loop,
     new_event_loop, new_event_loop_with, run, run_virtual, try_current_task,
 };
+pub use stream::{Server, StreamReader, StreamWriter};
+#[cfg(feature = "std")]
+pub use stream::{open_connection, start_server, start_server_with_backlog};
 pub use sync::{Event, Lock, LockGuard, Queue, QueueEmpty, QueueFull, ThreadSafeFlag};
 pub use task::{Task, TaskError, TaskId, TaskRef};
 #[cfg(feature = "std")]

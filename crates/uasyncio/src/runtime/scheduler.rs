@@ -38,6 +38,9 @@ pub(crate) struct Remote {
     /// declaring a deadlock. Each waiter counts on the loop it waits in and
     /// holds this `Remote` until it uncounts (possibly on another thread).
     external: portable_atomic::AtomicUsize,
+    /// Of those, the tasks parked on sockets (see `add_io_waiter`).
+    #[cfg_attr(not(feature = "std"), allow(dead_code))]
+    io_waiters: portable_atomic::AtomicUsize,
     inbox: Lock<RefCell<Inbox>>,
     platform: Arc<dyn Platform>,
     /// Where the loop's task cells come from (it outlives them: every task
@@ -128,6 +131,26 @@ impl Remote {
         debug_assert!(previous > 0, "an outside waiter uncounted twice");
     }
 
+    /// Counts a task parked on a socket: an outside waiter that also makes
+    /// the loop look at its poller between steps (the [`IO`] bit), so tasks
+    /// that keep the loop busy cannot starve the sockets.
+    #[cfg_attr(not(feature = "std"), allow(dead_code))]
+    pub(crate) fn add_io_waiter(&self) {
+        self.add_external_waiter();
+        if self.io_waiters.fetch_add(1, portable_atomic::Ordering::Relaxed) == 0 {
+            self.attention.fetch_or(IO, Ordering::Relaxed);
+        }
+    }
+
+    /// Uncounts a waiter counted by [`add_io_waiter`](Self::add_io_waiter).
+    #[cfg_attr(not(feature = "std"), allow(dead_code))]
+    pub(crate) fn remove_io_waiter(&self) {
+        if self.io_waiters.fetch_sub(1, portable_atomic::Ordering::Relaxed) == 1 {
+            self.attention.fetch_and(!IO, Ordering::Relaxed);
+        }
+        self.remove_external_waiter();
+    }
+
     fn external_waiters(&self) -> usize {
         self.external.load(portable_atomic::Ordering::Relaxed)
     }
@@ -157,6 +180,13 @@ const INBOX: u8 = 1;
 /// `Remote::attention`: the task `drive` runs for has finished (set on the
 /// loop's thread by `Core::complete`).
 const MAIN_DONE: u8 = 2;
+
+/// `Remote::attention`: tasks are parked on sockets; the loop looks at its
+/// poller (without waiting) every [`IO_LOOK_EVERY`] steps.
+const IO: u8 = 4;
+/// Steps between two looks at the poller while tasks are parked on sockets
+/// and other tasks keep the loop busy (tokio's event interval, about).
+const IO_LOOK_EVERY: u32 = 61;
 
 /// Why `drive` returned.
 pub(crate) enum RunEnd {
@@ -203,6 +233,8 @@ pub(crate) struct Core {
     pub(crate) platform: Arc<dyn Platform>,
     next_id: Cell<u32>,
     inbox_buf: RefCell<Vec<TaskPtr>>,
+    /// Steps left until the next look at the poller (while [`IO`] is set).
+    io_look_in: Cell<u32>,
 }
 
 impl Core {
@@ -234,6 +266,7 @@ impl Core {
                 owner: super::context::thread_id(),
                 attention: AtomicU8::new(0),
                 external: portable_atomic::AtomicUsize::new(0),
+                io_waiters: portable_atomic::AtomicUsize::new(0),
                 inbox: Lock::new(RefCell::new(Inbox::default())),
                 platform: platform.clone(),
                 names: Lock::new(RefCell::new(BTreeMap::new())),
@@ -242,6 +275,7 @@ impl Core {
             platform,
             next_id: Cell::new(1),
             inbox_buf: RefCell::default(),
+            io_look_in: Cell::new(IO_LOOK_EVERY),
         })
     }
 
@@ -554,6 +588,9 @@ impl Core {
                 if attention & MAIN_DONE != 0 {
                     return RunEnd::MainDone;
                 }
+                if attention & IO != 0 {
+                    self.look_at_io_now_and_then();
+                }
                 self.drain_remote_slow();
             }
             if let Some(deadline) = self.timers.with(|t| t.peek()) {
@@ -622,6 +659,21 @@ impl Core {
                 }
             }
         }
+    }
+
+    /// While tasks are parked on sockets: every [`IO_LOOK_EVERY`] steps,
+    /// the platform's wait with a deadline already passed, which looks at
+    /// the poller without blocking and wakes the tasks whose sockets are
+    /// ready (MicroPython looks at every step; the idle wait blocks there).
+    #[inline(never)]
+    fn look_at_io_now_and_then(&self) {
+        let left = self.io_look_in.get();
+        if left > 1 {
+            self.io_look_in.set(left - 1);
+            return;
+        }
+        self.io_look_in.set(IO_LOOK_EVERY);
+        self.platform.wait(Some(0));
     }
 
     #[inline(never)]

@@ -1,0 +1,297 @@
+//! MicroPython's `_io_queue`: the OS poller the loop's idle wait blocks in.
+//!
+//! Every socket is registered once, edge-triggered for both directions,
+//! when it is made, and taken out when it is dropped. Its slot records
+//! what the poller last said (readable, writable) and which task waits for
+//! each direction. A read or write is tried first; only `WouldBlock`
+//! clears the readiness bit and parks the task, and the next edge
+//! reported by the poller wakes it. Events are dispatched only from the
+//! loop's own idle wait (or its non-blocking look between steps, see
+//! `Remote::add_io_waiter`), on the loop's thread, so no edge can fall
+//! between a `WouldBlock` and the park that follows it.
+//!
+//! Nothing here allocates per wait: the events buffer is made once, a
+//! parked waker is cloned only when it changes, and the loop that counts
+//! the waiter is held by an `Arc` clone.
+
+use crate::raw::sync::Arc;
+use core::task::{Context, Poll, Waker};
+use core::time::Duration;
+use std::io;
+use std::sync::Mutex;
+
+use crate::runtime::{Remote, context};
+
+/// The OS poller behind the loop's idle wait (MicroPython's `_io_queue`),
+/// owned by the loop's [`Platform`](crate::Platform).
+///
+/// [`SystemClock`](crate::SystemClock) makes one the first time a socket
+/// is opened on its loop; its [`wait`](crate::Platform::wait) then blocks
+/// in [`IoQueue::wait`] with the timeout to the next timer, and its
+/// [`notify`](crate::Platform::notify) (a `ThreadSafeFlag` set on another
+/// thread, a waker from afar) is [`IoQueue::notify`]. A platform of one's
+/// own does the same to carry sockets: own an `IoQueue`, return it from
+/// [`Platform::io_queue`](crate::Platform::io_queue), wait and notify through it.
+///
+/// ```
+/// use std::time::Duration;
+/// let queue = uasyncio::stream::IoQueue::new()?;
+/// queue.notify();
+/// queue.wait(Some(Duration::from_secs(5))); // returns at once: notified
+/// # std::io::Result::Ok(())
+/// ```
+pub struct IoQueue {
+    poller: polling::Poller,
+    events: Mutex<polling::Events>,
+    slots: Mutex<slab::Slab<Slot>>,
+}
+
+/// A direction a task may wait for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Direction {
+    Read,
+    Write,
+}
+
+/// What the queue knows about one socket.
+struct Slot {
+    /// The poller's last word: an edge seen and no `WouldBlock` since.
+    /// Both start true (nothing is known yet: try the operation).
+    ready: [bool; 2],
+    /// The poller reported an error or a hang-up (a reset, a closed peer).
+    troubled: bool,
+    waiters: [Option<Waiter>; 2],
+}
+
+/// A parked task, counted as an I/O waiter on its loop (so that loop idles
+/// rather than report a deadlock, and looks at the poller between steps).
+struct Waiter {
+    waker: Waker,
+    remote: Arc<Remote>,
+}
+
+impl Drop for Waiter {
+    fn drop(&mut self) {
+        self.remote.remove_io_waiter();
+    }
+}
+
+impl IoQueue {
+    /// A new queue with its own OS poller (an epoll, kqueue or IOCP
+    /// instance: one or two file descriptors).
+    ///
+    /// # Errors
+    /// What the OS says when the poller cannot be made (`EMFILE` when the
+    /// process is out of file descriptors), or `Unsupported` on a system
+    /// whose poller has no edge-triggered mode.
+    ///
+    /// ```
+    /// let queue = uasyncio::stream::IoQueue::new()?;
+    /// # drop(queue);
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn new() -> io::Result<IoQueue> {
+        let poller = polling::Poller::new()?;
+        if !poller.supports_edge() {
+            return Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                "this system's poller has no edge-triggered mode, which uasyncio's streams need",
+            ));
+        }
+        let capacity = core::num::NonZeroUsize::new(256).expect("non-zero");
+        Ok(IoQueue {
+            poller,
+            events: Mutex::new(polling::Events::with_capacity(capacity)),
+            slots: Mutex::new(slab::Slab::new()),
+        })
+    }
+
+    /// Blocks until a registered socket is ready, [`notify`](Self::notify)
+    /// is called, or `timeout` has passed (`None`: no timeout), and wakes
+    /// the tasks waiting for what became ready. `Some(Duration::ZERO)`
+    /// only looks.
+    ///
+    /// ```
+    /// let queue = uasyncio::stream::IoQueue::new()?;
+    /// queue.wait(Some(std::time::Duration::ZERO)); // nothing registered: returns at once
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn wait(&self, timeout: Option<Duration>) {
+        let mut events = self.events.lock().unwrap_or_else(|e| e.into_inner());
+        events.clear();
+        // An error (other than EINTR, which polling retries) leaves the
+        // events empty: the loop looks again at its next idle wait.
+        let _ = self.poller.wait(&mut events, timeout);
+        for event in events.iter() {
+            let woken = {
+                let mut slots = self.slots();
+                let Some(slot) = slots.get_mut(event.key) else { continue };
+                // Readiness errors (HUP, ERR) read as both: the waiter's next
+                // read or write reports the error.
+                let mut woken: [Option<Waiter>; 2] = [None, None];
+                slot.troubled |= event.is_err() == Some(true) || event.is_interrupt();
+                if event.readable {
+                    slot.ready[0] = true;
+                    woken[0] = slot.waiters[0].take();
+                }
+                if event.writable {
+                    slot.ready[1] = true;
+                    woken[1] = slot.waiters[1].take();
+                }
+                woken
+            };
+            // Woken outside the slots' lock: a waker is user code.
+            for waiter in woken.into_iter().flatten() {
+                waiter.waker.wake_by_ref();
+            }
+        }
+    }
+
+    /// Makes the current or next [`wait`](Self::wait) return. Any thread.
+    ///
+    /// ```
+    /// let queue = std::sync::Arc::new(uasyncio::stream::IoQueue::new()?);
+    /// let q = queue.clone();
+    /// std::thread::spawn(move || q.notify()).join().unwrap();
+    /// queue.wait(None); // returns: notified
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn notify(&self) {
+        // Fails only if the notification pipe is gone, i.e. never in practice.
+        let _ = self.poller.notify();
+    }
+
+    pub(crate) fn poller(&self) -> &polling::Poller {
+        &self.poller
+    }
+
+    fn slots(&self) -> std::sync::MutexGuard<'_, slab::Slab<Slot>> {
+        self.slots.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(crate) fn insert_slot(&self) -> usize {
+        self.slots().insert(Slot { ready: [true, true], troubled: false, waiters: [None, None] })
+    }
+
+    pub(crate) fn remove_slot(&self, key: usize) {
+        let slot = self.slots().try_remove(key);
+        // Its waiters (uncounted on drop) go outside the lock.
+        drop(slot);
+    }
+
+    /// Runs `op` (a non-blocking read, write, accept or connect check) if
+    /// the socket may be ready for `dir`; on `WouldBlock`, parks the task
+    /// until the poller reports the next edge.
+    pub(crate) fn poll_io<T>(
+        &self,
+        key: usize,
+        dir: Direction,
+        cx: &mut Context<'_>,
+        mut op: impl FnMut() -> io::Result<T>,
+    ) -> Poll<io::Result<T>> {
+        let d = dir as usize;
+        loop {
+            let ready = self.slots().get(key).is_some_and(|slot| slot.ready[d]);
+            if ready {
+                match op() {
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                        if let Some(slot) = self.slots().get_mut(key) {
+                            slot.ready[d] = false;
+                        }
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    done => {
+                        self.unpark(key, dir);
+                        return Poll::Ready(done);
+                    }
+                }
+            }
+            return self.park(key, dir, cx);
+        }
+    }
+
+    fn park<T>(&self, key: usize, dir: Direction, cx: &mut Context<'_>) -> Poll<io::Result<T>> {
+        let d = dir as usize;
+        let mut slots = self.slots();
+        let Some(slot) = slots.get_mut(key) else {
+            return Poll::Ready(Err(io::Error::new(io::ErrorKind::NotConnected, "the socket is closed")));
+        };
+        match &mut slot.waiters[d] {
+            Some(waiter) => {
+                if !waiter.waker.will_wake(cx.waker()) {
+                    waiter.waker = cx.waker().clone();
+                }
+            }
+            empty => {
+                let remote = context::with_running(|core| core.remote.clone()).expect(
+                    "a uasyncio stream was polled outside a uasyncio event loop; await it from a task of the loop \
+                     that opened it",
+                );
+                remote.add_io_waiter();
+                *empty = Some(Waiter { waker: cx.waker().clone(), remote });
+            }
+        }
+        Poll::Pending
+    }
+
+    /// Whether the poller has reported an error or hang-up on the socket:
+    /// a read that got less than it asked for then reads once more, so a
+    /// reset is reported as MicroPython's stream read reports it (its read
+    /// goes on until it has `n` bytes or would block).
+    pub(crate) fn troubled(&self, key: usize) -> bool {
+        self.slots().get(key).is_some_and(|slot| slot.troubled)
+    }
+
+    /// Takes a parked waiter out (its future was dropped, or is done): a
+    /// cancelled wait leaves nothing in the queue.
+    pub(crate) fn unpark(&self, key: usize, dir: Direction) {
+        let waiter = self.slots().get_mut(key).and_then(|slot| slot.waiters[dir as usize].take());
+        drop(waiter);
+    }
+
+    /// How many sockets are registered, and how many tasks wait on them.
+    ///
+    /// ```
+    /// let queue = uasyncio::stream::IoQueue::new()?;
+    /// assert_eq!(queue.stats(), uasyncio::stream::IoStats { sockets: 0, waiting: 0 });
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn stats(&self) -> IoStats {
+        let slots = self.slots();
+        let waiting = slots.iter().map(|(_, s)| s.waiters.iter().flatten().count()).sum();
+        IoStats { sockets: slots.len(), waiting }
+    }
+}
+
+/// What an [`IoQueue`] holds: see [`io_stats`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct IoStats {
+    /// Sockets registered (open listeners and connections).
+    pub sockets: usize,
+    /// Tasks parked on them (waiting to read, write, accept or connect).
+    pub waiting: usize,
+}
+
+/// The running loop's sockets and the tasks waiting on them (all zero on a
+/// loop that never opened a socket, or outside a loop): for diagnostics,
+/// and for tests that check nothing is left behind.
+///
+/// ```
+/// uasyncio::run(async {
+///     assert_eq!(uasyncio::stream::io_stats().sockets, 0);
+///     let server = uasyncio::start_server(|_, _| async {}, "127.0.0.1", 0).await.unwrap();
+///     assert_eq!(uasyncio::stream::io_stats(), uasyncio::stream::IoStats { sockets: 1, waiting: 1 });
+///     server.close();
+///     server.wait_closed().await;
+///     assert_eq!(uasyncio::stream::io_stats().sockets, 0);
+/// });
+/// ```
+pub fn io_stats() -> IoStats {
+    context::with_running(|core| core.platform.io_queue().map(IoQueue::stats).unwrap_or_default()).unwrap_or_default()
+}
+
+impl core::fmt::Debug for IoQueue {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("IoQueue").field("sockets", &self.slots().len()).finish_non_exhaustive()
+    }
+}

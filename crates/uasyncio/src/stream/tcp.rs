@@ -1,0 +1,363 @@
+//! TCP on the loop's poller: `open_connection`, `start_server`, and the
+//! socket transports under `StreamReader` / `StreamWriter`.
+
+use crate::raw::sync::Arc;
+use alloc::rc::Rc;
+use core::cell::Cell;
+use core::future::Future;
+use core::net::SocketAddr;
+use core::pin::Pin;
+use core::task::{Context, Poll};
+use std::io::{self, Read as _, Write as _};
+use std::net::{TcpListener, TcpStream};
+
+use super::buffered::{Close, PeerAddr, StreamReader, StreamWriter};
+use super::io_queue::Direction;
+use super::resolve::resolve;
+use super::server::{Server, Shared};
+use crate::raw::io::Registered;
+use crate::time::Platform;
+
+/// How long the accept task waits after a failed accept (out of file
+/// descriptors) before it tries again.
+const ACCEPT_RETRY_MS: u64 = 100;
+
+/// The default listen backlog (MicroPython's `start_server(…, backlog=5)`).
+pub const DEFAULT_BACKLOG: i32 = 5;
+
+/// A connected socket, shared by its reader and writer halves.
+struct Conn {
+    socket: Registered<TcpStream>,
+    peer: SocketAddr,
+    /// `wait_closed` was called: the socket is shut down both ways.
+    closed: Cell<bool>,
+}
+
+impl Conn {
+    fn check_open(&self) -> io::Result<()> {
+        if self.closed.get() {
+            return Err(io::Error::new(io::ErrorKind::NotConnected, "the stream is closed (wait_closed() was called)"));
+        }
+        Ok(())
+    }
+}
+
+/// The reading half of a TCP socket: an `embedded_io_async::Read` whose
+/// reads wait on the loop's poller. The transport of a [`StreamReader`].
+pub struct TcpReader {
+    conn: Rc<Conn>,
+}
+
+/// The writing half of a TCP socket: an `embedded_io_async::Write`. The
+/// transport of a [`StreamWriter`].
+pub struct TcpWriter {
+    conn: Rc<Conn>,
+}
+
+/// A wait on a registered socket: runs `op` once the poller says the
+/// socket may be ready. Dropped before it completes (its task cancelled),
+/// it takes its task out of the socket's slot: nothing is left behind.
+struct IoWait<'a, S: polling::AsSource, F> {
+    socket: &'a Registered<S>,
+    dir: Direction,
+    op: F,
+    parked: bool,
+}
+
+impl<S: polling::AsSource, T, F: FnMut(&S) -> io::Result<T> + Unpin> Future for IoWait<'_, S, F> {
+    type Output = io::Result<T>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<T>> {
+        let this = self.get_mut();
+        let socket = this.socket;
+        let op = &mut this.op;
+        let polled = socket.queue().poll_io(socket.key(), this.dir, cx, || op(socket.get()));
+        this.parked = polled.is_pending();
+        polled
+    }
+}
+
+impl<S: polling::AsSource, F> Drop for IoWait<'_, S, F> {
+    fn drop(&mut self) {
+        if self.parked {
+            self.socket.queue().unpark(self.socket.key(), self.dir);
+        }
+    }
+}
+
+fn wait_io<S: polling::AsSource, T, F: FnMut(&S) -> io::Result<T> + Unpin>(
+    socket: &Registered<S>,
+    dir: Direction,
+    op: F,
+) -> IoWait<'_, S, F> {
+    IoWait { socket, dir, op, parked: false }
+}
+
+impl embedded_io::ErrorType for TcpReader {
+    type Error = io::Error;
+}
+
+impl embedded_io::ErrorType for TcpWriter {
+    type Error = io::Error;
+}
+
+impl embedded_io_async::Read for TcpReader {
+    async fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.conn.check_open()?;
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        let socket = &self.conn.socket;
+        let mut got = wait_io(socket, Direction::Read, |mut s: &TcpStream| s.read(buf)).await?;
+        // After an error or hang-up edge, read on to what is left: a reset
+        // then fails this read, as in MicroPython (whose read goes on until
+        // it has all it asked for or would block).
+        while got > 0 && got < buf.len() && socket.queue().troubled(socket.key()) {
+            match socket.get().read(&mut buf[got..]) {
+                Ok(0) => break,
+                Ok(more) => got += more,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(got)
+    }
+}
+
+impl embedded_io_async::Write for TcpWriter {
+    async fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.conn.check_open()?;
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        wait_io(&self.conn.socket, Direction::Write, |mut s: &TcpStream| s.write(buf)).await
+    }
+
+    async fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Close for TcpWriter {
+    fn close(&mut self) {
+        if !self.conn.closed.replace(true) {
+            // The peer reads EOF; the descriptor goes when both halves do.
+            let _ = self.conn.socket.get().shutdown(std::net::Shutdown::Both);
+        }
+    }
+}
+
+impl PeerAddr for TcpReader {
+    fn peer_addr(&self) -> Option<SocketAddr> {
+        Some(self.conn.peer)
+    }
+}
+
+impl PeerAddr for TcpWriter {
+    fn peer_addr(&self) -> Option<SocketAddr> {
+        Some(self.conn.peer)
+    }
+}
+
+impl core::fmt::Debug for TcpReader {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("TcpReader").field("peer", &self.conn.peer).finish_non_exhaustive()
+    }
+}
+
+impl core::fmt::Debug for TcpWriter {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("TcpWriter").field("peer", &self.conn.peer).finish_non_exhaustive()
+    }
+}
+
+/// The platform of the loop running now, whose poller sockets register with.
+fn running_platform() -> io::Result<Arc<dyn Platform>> {
+    crate::runtime::context::with_running(|core| core.platform.clone()).ok_or_else(|| {
+        io::Error::other("uasyncio sockets are opened from a task of a running event loop")
+    })
+}
+
+fn halves(
+    stream: TcpStream,
+    peer: SocketAddr,
+    platform: Arc<dyn Platform>,
+) -> io::Result<(StreamReader, StreamWriter)> {
+    stream.set_nonblocking(true)?;
+    let conn = Rc::new(Conn { socket: Registered::new(stream, platform)?, peer, closed: Cell::new(false) });
+    Ok((StreamReader::new(TcpReader { conn: conn.clone() }), StreamWriter::new(TcpWriter { conn })))
+}
+
+/// Opens a TCP connection to `host:port` without blocking the loop
+/// (MicroPython's `asyncio.open_connection`): the name is resolved on a
+/// helper thread (an IP literal needs none), each address is tried in
+/// turn, and the connect waits on the loop's poller.
+///
+/// # Errors
+/// The resolver's error for an unknown host, `ConnectionRefused` when
+/// nothing listens, `Unsupported` on a loop without an I/O poller (a
+/// [`VirtualClock`](crate::VirtualClock): use
+/// [`stream::memory`](crate::stream::memory) there), or what the OS says.
+///
+/// ```no_run
+/// uasyncio::run(async {
+///     let (mut reader, mut writer) = uasyncio::open_connection("localhost", 8765).await?;
+///     writer.write(b"hello\n");
+///     writer.drain().await?;
+///     println!("{:?}", reader.readline().await?);
+///     writer.close();
+///     writer.wait_closed().await
+/// })
+/// .unwrap();
+/// ```
+pub async fn open_connection(host: &str, port: u16) -> io::Result<(StreamReader, StreamWriter)> {
+    let platform = running_platform()?;
+    platform.io_queue()?;
+    let addrs = resolve(host, port).await?;
+    let mut last = io::Error::new(io::ErrorKind::NotFound, "the host name resolved to no address");
+    for addr in addrs {
+        match connect(addr, platform.clone()).await {
+            Ok(streams) => return Ok(streams),
+            Err(error) => last = error,
+        }
+    }
+    Err(last)
+}
+
+async fn connect(addr: SocketAddr, platform: Arc<dyn Platform>) -> io::Result<(StreamReader, StreamWriter)> {
+    let socket = socket2::Socket::new(socket2::Domain::for_address(addr), socket2::Type::STREAM, None)?;
+    socket.set_nonblocking(true)?;
+    match socket.connect(&addr.into()) {
+        Ok(()) => {}
+        Err(e) if in_progress(&e) => {}
+        Err(e) => return Err(e),
+    }
+    let stream: TcpStream = socket.into();
+    let registered = Registered::new(stream, platform)?;
+    // Writable once the connect is over; its outcome is the socket's error.
+    wait_io(&registered, Direction::Write, |s: &TcpStream| match s.take_error()? {
+        Some(error) => Err(error),
+        None => match s.peer_addr() {
+            Ok(_) => Ok(()),
+            Err(e) if e.kind() == io::ErrorKind::NotConnected => Err(io::ErrorKind::WouldBlock.into()),
+            Err(e) => Err(e),
+        },
+    })
+    .await?;
+    let conn = Rc::new(Conn { socket: registered, peer: addr, closed: Cell::new(false) });
+    Ok((StreamReader::new(TcpReader { conn: conn.clone() }), StreamWriter::new(TcpWriter { conn })))
+}
+
+/// A non-blocking connect that has started (`EINPROGRESS`).
+fn in_progress(error: &io::Error) -> bool {
+    #[cfg(unix)]
+    if error.raw_os_error() == Some(libc::EINPROGRESS) {
+        return true;
+    }
+    error.kind() == io::ErrorKind::WouldBlock
+}
+
+/// Listens on `host:port` (port 0: a free one, see [`Server::local_addr`])
+/// and runs `handler(reader, writer)` as a new task for each connection
+/// (MicroPython's `asyncio.start_server`, backlog 5). Binds with address
+/// reuse; yields once so that the accept task has started on return.
+///
+/// A handler that panics fails only its own task (the loop's exception
+/// handler reports it); the server goes on.
+///
+/// # Errors
+/// `AddrInUse` if another socket listens on the port, the resolver's error
+/// for an unknown host, `Unsupported` on a loop without an I/O poller.
+///
+/// ```
+/// uasyncio::run(async {
+///     let server = uasyncio::start_server(
+///         |mut reader, mut writer| async move {
+///             let line = reader.readline().await.unwrap();
+///             writer.write(&line);
+///             writer.drain().await.unwrap();
+///         },
+///         "127.0.0.1",
+///         0,
+///     )
+///     .await?;
+///     let port = server.local_addr().port();
+///     let (mut reader, mut writer) = uasyncio::open_connection("127.0.0.1", port).await?;
+///     writer.write(b"echo\n");
+///     writer.drain().await?;
+///     assert_eq!(reader.readline().await?, b"echo\n");
+///     server.close();
+///     server.wait_closed().await;
+///     std::io::Result::Ok(())
+/// })
+/// .unwrap();
+/// ```
+pub async fn start_server<H, Fut>(handler: H, host: &str, port: u16) -> io::Result<Server>
+where
+    H: FnMut(StreamReader, StreamWriter) -> Fut + 'static,
+    Fut: Future<Output = ()> + 'static,
+{
+    start_server_with_backlog(handler, host, port, DEFAULT_BACKLOG).await
+}
+
+/// [`start_server`] with the listen backlog given (how many connections
+/// the OS queues before the accept task takes them).
+///
+/// ```
+/// uasyncio::run(async {
+///     let server = uasyncio::start_server_with_backlog(|_, _| async {}, "localhost", 0, 128).await?;
+///     assert!(server.local_addr().ip().is_loopback());
+///     server.close();
+///     server.wait_closed().await;
+///     std::io::Result::Ok(())
+/// })
+/// .unwrap();
+/// ```
+pub async fn start_server_with_backlog<H, Fut>(
+    mut handler: H,
+    host: &str,
+    port: u16,
+    backlog: i32,
+) -> io::Result<Server>
+where
+    H: FnMut(StreamReader, StreamWriter) -> Fut + 'static,
+    Fut: Future<Output = ()> + 'static,
+{
+    let platform = running_platform()?;
+    platform.io_queue()?;
+    let addr = *resolve(host, port)
+        .await?
+        .first()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "the host name resolved to no address"))?;
+    let socket = socket2::Socket::new(socket2::Domain::for_address(addr), socket2::Type::STREAM, None)?;
+    socket.set_reuse_address(true)?;
+    socket.set_nonblocking(true)?;
+    socket.bind(&addr.into())?;
+    socket.listen(backlog)?;
+    let listener: TcpListener = socket.into();
+    let local_addr = listener.local_addr()?;
+    let listener = Registered::new(listener, platform.clone())?;
+    let accept = move |shared: Rc<Shared>| async move {
+        loop {
+            match wait_io(&listener, Direction::Read, |s: &TcpListener| s.accept()).await {
+                Ok((stream, peer)) => match halves(stream, peer, platform.clone()) {
+                    Ok((reader, writer)) => drop(crate::create_task(handler(reader, writer))),
+                    Err(error) => report_accept_error(&shared, &error),
+                },
+                // The client gave up before we took it: nothing to do.
+                Err(e) if e.kind() == io::ErrorKind::ConnectionAborted => {}
+                Err(error) => {
+                    report_accept_error(&shared, &error);
+                    crate::sleep_ms(ACCEPT_RETRY_MS).await;
+                }
+            }
+        }
+    };
+    Server::start_with(accept, local_addr).await
+}
+
+fn report_accept_error(shared: &Shared, error: &io::Error) {
+    shared.accept_errors.set(shared.accept_errors.get() + 1);
+    std::eprintln!("uasyncio: start_server: accept failed: {error}; retrying in {ACCEPT_RETRY_MS} ms");
+}
