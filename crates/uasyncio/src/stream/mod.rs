@@ -7,8 +7,8 @@
 //!   sight, so a board plugs in its own socket (embassy-net, smoltcp).
 //! - [`memory`]: in-memory pipes and a network of them, for servers and
 //!   clients on the virtual clock.
-//! - With `std`: TCP ([`open_connection`](crate::open_connection),
-//!   [`start_server`](crate::start_server), [`Server`]) on the OS poller
+//! - With `std`: TCP ([`open_connection`],
+//!   [`start_server`], [`Server`]) on the OS poller
 //!   ([`IoQueue`], owned by the loop's [`Platform`](crate::Platform)). The
 //!   loop's idle wait blocks in that poller with the timeout to the next
 //!   timer, and is woken early by a [`ThreadSafeFlag`](crate::ThreadSafeFlag)
