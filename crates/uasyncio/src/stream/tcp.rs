@@ -174,9 +174,8 @@ impl core::fmt::Debug for TcpWriter {
 
 /// The platform of the loop running now, whose poller sockets register with.
 fn running_platform() -> io::Result<Arc<dyn Platform>> {
-    crate::runtime::context::with_running(|core| core.platform.clone()).ok_or_else(|| {
-        io::Error::other("uasyncio sockets are opened from a task of a running event loop")
-    })
+    crate::runtime::context::with_running(|core| core.platform.clone())
+        .ok_or_else(|| io::Error::other("uasyncio sockets are opened from a task of a running event loop"))
 }
 
 fn halves(
