@@ -304,7 +304,8 @@ fn a_reset_fails_only_its_own_handler_and_the_server_goes_on() {
         let (mut reader, mut writer) = open_connection("127.0.0.1", port).await.unwrap();
         writer.write(b"still here\n");
         writer.drain().await.unwrap();
-        l.borrow_mut().push(format!("other: {}", String::from_utf8(reader.readline().await.unwrap()).unwrap().trim()));
+        let line = reader.readline().await.unwrap();
+        l.borrow_mut().push(format!("other: {}", String::from_utf8(line).unwrap().trim()));
         server.close();
         server.wait_closed().await;
     });
