@@ -121,6 +121,8 @@
 extern crate alloc;
 
 pub mod funcs;
+#[cfg(feature = "std")]
+mod io_queue;
 mod raw;
 mod runtime;
 pub mod stream;

@@ -11,37 +11,26 @@
 use crate::raw::sync::Arc;
 use std::io;
 
-use crate::stream::IoQueue;
-use crate::time::Platform;
-
-/// A socket in the poller of its loop's platform, under `key`.
+/// A socket in `poller`, edge-triggered for both directions, under `key`.
 pub(crate) struct Registered<S: polling::AsSource> {
     /// Declared first: dropped (closed) only after `drop` took it out of the poller.
     source: S,
-    /// The platform whose [`IoQueue`] holds the registration (kept alive by us).
-    platform: Arc<dyn Platform>,
-    key: usize,
+    /// Kept alive by us until the socket is out of it.
+    poller: Arc<polling::Poller>,
 }
 
 impl<S: polling::AsSource> Registered<S>
 where
     for<'a> &'a S: polling::AsRawSource,
 {
-    /// Registers `source` (already non-blocking) in edge-triggered mode for
-    /// both directions, under a fresh slot of the platform's queue.
-    pub(crate) fn new(source: S, platform: Arc<dyn Platform>) -> io::Result<Registered<S>> {
-        let queue = platform.io_queue()?;
-        let key = queue.insert_slot();
+    /// Registers `source` (already non-blocking) under `key`.
+    pub(crate) fn new(source: S, poller: Arc<polling::Poller>, key: usize) -> io::Result<Registered<S>> {
         // SAFETY: `source` moves into the `Registered` returned below (or is
         // dropped here after a failed add, which registered nothing); its
-        // `Drop` deletes it from this same poller before `source` is closed,
-        // and the `Arc` keeps the poller alive until then.
-        let added = unsafe { queue.poller().add_with_mode(&source, polling::Event::all(key), polling::PollMode::Edge) };
-        if let Err(error) = added {
-            queue.remove_slot(key);
-            return Err(error);
-        }
-        Ok(Registered { source, platform, key })
+        // `Drop` deletes it from this same poller, kept alive by the `Arc`,
+        // before `source` is closed.
+        unsafe { poller.add_with_mode(&source, polling::Event::all(key), polling::PollMode::Edge)? };
+        Ok(Registered { source, poller })
     }
 }
 
@@ -50,24 +39,11 @@ impl<S: polling::AsSource> Registered<S> {
     pub(crate) fn get(&self) -> &S {
         &self.source
     }
-
-    /// The slot of the queue that tracks this socket's readiness.
-    pub(crate) fn key(&self) -> usize {
-        self.key
-    }
-
-    /// The queue the socket is registered with.
-    pub(crate) fn queue(&self) -> &IoQueue {
-        self.platform.io_queue().expect("a registered socket's platform has its I/O queue")
-    }
 }
 
 impl<S: polling::AsSource> Drop for Registered<S> {
     fn drop(&mut self) {
-        let queue = self.queue();
-        // A failure here means the descriptor is already gone from the
-        // poller (it was never reported under this key again): nothing to do.
-        let _ = queue.poller().delete(&self.source);
-        queue.remove_slot(self.key);
+        // A failure means the descriptor is no longer in the poller: nothing to undo.
+        let _ = self.poller.delete(&self.source);
     }
 }

@@ -26,8 +26,6 @@
 //! to arrive; the in-memory streams run there instead.
 
 mod buffered;
-#[cfg(feature = "std")]
-mod io_queue;
 pub mod memory;
 #[cfg(feature = "std")]
 mod resolve;
@@ -35,12 +33,14 @@ mod server;
 #[cfg(feature = "std")]
 mod tcp;
 
-pub use buffered::{BUFFER_SIZE, Close, PeerAddr, StreamError, StreamReader, StreamWriter};
 #[cfg(feature = "std")]
-pub use io_queue::{IoQueue, IoStats, io_stats};
+pub use crate::io_queue::{IoQueue, IoStats};
+pub use buffered::{BUFFER_SIZE, Close, PeerAddr, StreamError, StreamReader, StreamWriter};
 pub use server::Server;
 #[cfg(feature = "std")]
-pub use tcp::{DEFAULT_BACKLOG, TcpReader, TcpWriter, open_connection, start_server, start_server_with_backlog};
+pub use tcp::{
+    DEFAULT_BACKLOG, TcpReader, TcpWriter, io_stats, open_connection, start_server, start_server_with_backlog,
+};
 
 /// The error type of the in-memory streams: `std::io::Error` with `std`,
 /// [`embedded_io::ErrorKind`] without.

@@ -12,11 +12,58 @@ use std::io::{self, Read as _, Write as _};
 use std::net::{TcpListener, TcpStream};
 
 use super::buffered::{Close, PeerAddr, StreamReader, StreamWriter};
-use super::io_queue::Direction;
 use super::resolve::resolve;
 use super::server::{Server, Shared};
+use crate::io_queue::Direction;
+use crate::io_queue::IoQueue;
 use crate::raw::io::Registered;
 use crate::time::Platform;
+
+/// A socket registered with its loop's I/O queue: its slot there and its
+/// registration in the poller go together (the slot first: events still
+/// pending for it are then skipped).
+struct Socket<S: polling::AsSource> {
+    registered: Registered<S>,
+    platform: Arc<dyn Platform>,
+    key: usize,
+}
+
+impl<S: polling::AsSource> Socket<S>
+where
+    for<'a> &'a S: polling::AsRawSource,
+{
+    fn new(source: S, platform: Arc<dyn Platform>) -> io::Result<Socket<S>> {
+        let queue = platform.io_queue()?;
+        let key = queue.insert_slot();
+        match Registered::new(source, queue.poller().clone(), key) {
+            Ok(registered) => Ok(Socket { registered, platform, key }),
+            Err(error) => {
+                queue.remove_slot(key);
+                Err(error)
+            }
+        }
+    }
+}
+
+impl<S: polling::AsSource> Socket<S> {
+    fn get(&self) -> &S {
+        self.registered.get()
+    }
+
+    fn key(&self) -> usize {
+        self.key
+    }
+
+    fn queue(&self) -> &IoQueue {
+        self.platform.io_queue().expect("a registered socket's platform has its I/O queue")
+    }
+}
+
+impl<S: polling::AsSource> Drop for Socket<S> {
+    fn drop(&mut self) {
+        self.queue().remove_slot(self.key);
+    }
+}
 
 /// How long the accept task waits after a failed accept (out of file
 /// descriptors) before it tries again.
@@ -27,7 +74,7 @@ pub const DEFAULT_BACKLOG: i32 = 5;
 
 /// A connected socket, shared by its reader and writer halves.
 struct Conn {
-    socket: Registered<TcpStream>,
+    socket: Socket<TcpStream>,
     peer: SocketAddr,
     /// `wait_closed` was called: the socket is shut down both ways.
     closed: Cell<bool>,
@@ -58,7 +105,7 @@ pub struct TcpWriter {
 /// socket may be ready. Dropped before it completes (its task cancelled),
 /// it takes its task out of the socket's slot: nothing is left behind.
 struct IoWait<'a, S: polling::AsSource, F> {
-    socket: &'a Registered<S>,
+    socket: &'a Socket<S>,
     dir: Direction,
     op: F,
     parked: bool,
@@ -86,7 +133,7 @@ impl<S: polling::AsSource, F> Drop for IoWait<'_, S, F> {
 }
 
 fn wait_io<S: polling::AsSource, T, F: FnMut(&S) -> io::Result<T> + Unpin>(
-    socket: &Registered<S>,
+    socket: &Socket<S>,
     dir: Direction,
     op: F,
 ) -> IoWait<'_, S, F> {
@@ -184,7 +231,7 @@ fn halves(
     platform: Arc<dyn Platform>,
 ) -> io::Result<(StreamReader, StreamWriter)> {
     stream.set_nonblocking(true)?;
-    let conn = Rc::new(Conn { socket: Registered::new(stream, platform)?, peer, closed: Cell::new(false) });
+    let conn = Rc::new(Conn { socket: Socket::new(stream, platform)?, peer, closed: Cell::new(false) });
     Ok((StreamReader::new(TcpReader { conn: conn.clone() }), StreamWriter::new(TcpWriter { conn })))
 }
 
@@ -233,7 +280,7 @@ async fn connect(addr: SocketAddr, platform: Arc<dyn Platform>) -> io::Result<(S
         Err(e) => return Err(e),
     }
     let stream: TcpStream = socket.into();
-    let registered = Registered::new(stream, platform)?;
+    let registered = Socket::new(stream, platform)?;
     // Writable once the connect is over; its outcome is the socket's error.
     wait_io(&registered, Direction::Write, |s: &TcpStream| match s.take_error()? {
         Some(error) => Err(error),
@@ -336,7 +383,7 @@ where
     socket.listen(backlog)?;
     let listener: TcpListener = socket.into();
     let local_addr = listener.local_addr()?;
-    let listener = Registered::new(listener, platform.clone())?;
+    let listener = Socket::new(listener, platform.clone())?;
     let accept = move |shared: Rc<Shared>| async move {
         loop {
             match wait_io(&listener, Direction::Read, |s: &TcpListener| s.accept()).await {
@@ -359,4 +406,23 @@ where
 fn report_accept_error(shared: &Shared, error: &io::Error) {
     shared.accept_errors.set(shared.accept_errors.get() + 1);
     std::eprintln!("uasyncio: start_server: accept failed: {error}; retrying in {ACCEPT_RETRY_MS} ms");
+}
+
+/// The running loop's sockets and the tasks waiting on them (all zero on a
+/// loop that never opened a socket, or outside a loop): for diagnostics,
+/// and for tests that check nothing is left behind.
+///
+/// ```
+/// uasyncio::run(async {
+///     assert_eq!(uasyncio::stream::io_stats().sockets, 0);
+///     let server = uasyncio::start_server(|_, _| async {}, "127.0.0.1", 0).await.unwrap();
+///     assert_eq!(uasyncio::stream::io_stats(), uasyncio::stream::IoStats { sockets: 1, waiting: 1 });
+///     server.close();
+///     server.wait_closed().await;
+///     assert_eq!(uasyncio::stream::io_stats().sockets, 0);
+/// });
+/// ```
+pub fn io_stats() -> crate::io_queue::IoStats {
+    crate::runtime::context::with_running(|core| core.platform.io_queue().map(IoQueue::stats).unwrap_or_default())
+        .unwrap_or_default()
 }

@@ -69,7 +69,7 @@ pub trait Platform: Send + Sync + 'static {
     /// assert!(uasyncio::SystemClock::new().io_queue().is_ok());
     /// ```
     #[cfg(feature = "std")]
-    fn io_queue(&self) -> std::io::Result<&crate::stream::IoQueue> {
+    fn io_queue(&self) -> std::io::Result<&crate::io_queue::IoQueue> {
         Err(std::io::Error::new(
             std::io::ErrorKind::Unsupported,
             "this event loop's platform has no I/O poller (a VirtualClock?): real sockets need the real clock \
@@ -201,7 +201,7 @@ pub struct SystemClock {
     signal: Signal,
     /// The poller, made when the first socket is opened on the loop; from
     /// then on `wait` blocks in it and `notify` goes through it as well.
-    io: std::sync::OnceLock<crate::stream::IoQueue>,
+    io: std::sync::OnceLock<crate::io_queue::IoQueue>,
 }
 
 #[cfg(feature = "std")]
@@ -264,11 +264,11 @@ impl Platform for SystemClock {
         }
     }
 
-    fn io_queue(&self) -> std::io::Result<&crate::stream::IoQueue> {
+    fn io_queue(&self) -> std::io::Result<&crate::io_queue::IoQueue> {
         if let Some(io) = self.io.get() {
             return Ok(io);
         }
-        let made = crate::stream::IoQueue::new()?;
+        let made = crate::io_queue::IoQueue::new()?;
         // A queue made by a racing thread is dropped here (the first one stays).
         Ok(self.io.get_or_init(|| made))
     }

@@ -1,4 +1,7 @@
-//! MicroPython's `_io_queue`: the OS poller the loop's idle wait blocks in.
+//! MicroPython's `_io_queue`: the OS poller the loop's idle wait blocks in
+//! (std only). Below both the platform (`time`), whose `wait` blocks here,
+//! and the streams, whose sockets register here; it sees the loop only
+//! through `Remote`, which counts the tasks parked on sockets.
 //!
 //! Every socket is registered once, edge-triggered for both directions,
 //! when it is made, and taken out when it is dropped. Its slot records
@@ -41,7 +44,7 @@ use crate::runtime::{Remote, context};
 /// # std::io::Result::Ok(())
 /// ```
 pub struct IoQueue {
-    poller: polling::Poller,
+    poller: Arc<polling::Poller>,
     events: Mutex<polling::Events>,
     slots: Mutex<slab::Slab<Slot>>,
 }
@@ -91,7 +94,7 @@ impl IoQueue {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn new() -> io::Result<IoQueue> {
-        let poller = polling::Poller::new()?;
+        let poller = Arc::new(polling::Poller::new()?);
         if !poller.supports_edge() {
             return Err(io::Error::new(
                 io::ErrorKind::Unsupported,
@@ -161,7 +164,7 @@ impl IoQueue {
         let _ = self.poller.notify();
     }
 
-    pub(crate) fn poller(&self) -> &polling::Poller {
+    pub(crate) fn poller(&self) -> &Arc<polling::Poller> {
         &self.poller
     }
 
@@ -263,31 +266,13 @@ impl IoQueue {
     }
 }
 
-/// What an [`IoQueue`] holds: see [`io_stats`].
+/// What an [`IoQueue`] holds: see [`io_stats`](crate::stream::io_stats).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct IoStats {
     /// Sockets registered (open listeners and connections).
     pub sockets: usize,
     /// Tasks parked on them (waiting to read, write, accept or connect).
     pub waiting: usize,
-}
-
-/// The running loop's sockets and the tasks waiting on them (all zero on a
-/// loop that never opened a socket, or outside a loop): for diagnostics,
-/// and for tests that check nothing is left behind.
-///
-/// ```
-/// uasyncio::run(async {
-///     assert_eq!(uasyncio::stream::io_stats().sockets, 0);
-///     let server = uasyncio::start_server(|_, _| async {}, "127.0.0.1", 0).await.unwrap();
-///     assert_eq!(uasyncio::stream::io_stats(), uasyncio::stream::IoStats { sockets: 1, waiting: 1 });
-///     server.close();
-///     server.wait_closed().await;
-///     assert_eq!(uasyncio::stream::io_stats().sockets, 0);
-/// });
-/// ```
-pub fn io_stats() -> IoStats {
-    context::with_running(|core| core.platform.io_queue().map(IoQueue::stats).unwrap_or_default()).unwrap_or_default()
 }
 
 impl core::fmt::Debug for IoQueue {
