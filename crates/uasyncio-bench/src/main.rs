@@ -132,10 +132,8 @@ fn main() {
 
     // The stream workloads: their own rounds, their own table.
     let net_sizes = if args.quick { net::NetSizes::quick() } else { net::NetSizes::full() };
-    let net_workloads: Vec<net::NetWorkload> = net::NetWorkload::ALL
-        .into_iter()
-        .filter(|w| args.workload.as_deref().is_none_or(|n| n == w.name()))
-        .collect();
+    let net_workloads: Vec<net::NetWorkload> =
+        net::NetWorkload::ALL.into_iter().filter(|w| args.workload.as_deref().is_none_or(|n| n == w.name())).collect();
     let mut net_rows: Vec<(net::NetWorkload, Results)> = net_workloads.iter().map(|w| (*w, Results::new())).collect();
     let net_reps = sizes.reps.min(3);
     for round in 0..if net_rows.is_empty() { 0 } else { net_reps } {
@@ -294,7 +292,8 @@ fn print_net_table(rows: &[(net::NetWorkload, Results)], sizes: &net::NetSizes, 
             };
             let _ = write!(out, " {cell:>17}");
         }
-        let best = ["tokio", "smol"].iter().filter_map(|p| row.get(p).map(|v| (*p, *v))).min_by(|a, b| a.1.total_cmp(&b.1));
+        let best =
+            ["tokio", "smol"].iter().filter_map(|p| row.get(p).map(|v| (*p, *v))).min_by(|a, b| a.1.total_cmp(&b.1));
         let verdict = match (ours, best) {
             (Some(o), Some((peer, p))) => {
                 format!("{:.2} of best ({peer}) <= {}: {}", o / p, w.target(), met(o / p <= w.target()))

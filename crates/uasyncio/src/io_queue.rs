@@ -3,7 +3,9 @@
 //! and the streams, whose sockets register here; it sees the loop only
 //! through `Remote`, which counts the tasks parked on sockets.
 //!
-//! Every socket is registered once, edge-triggered for both directions,
+//! The poller is mio's (epoll, kqueue, IOCP): a wait is one `epoll_wait`,
+//! and a wake from another thread one `eventfd` write. Every socket is
+//! registered once, edge-triggered for both directions,
 //! when it is made, and taken out when it is dropped. Its slot records
 //! what the poller last said (readable, writable) and which task waits for
 //! each direction. A read or write is tried first; only `WouldBlock`
@@ -44,10 +46,16 @@ use crate::runtime::{Remote, context};
 /// # std::io::Result::Ok(())
 /// ```
 pub struct IoQueue {
-    poller: Arc<polling::Poller>,
-    events: Mutex<polling::Events>,
+    poll: Mutex<mio::Poll>,
+    /// `poll`'s registry, usable while another thread's `wait` holds `poll`.
+    registry: mio::Registry,
+    waker: mio::Waker,
+    events: Mutex<mio::Events>,
     slots: Mutex<slab::Slab<Slot>>,
 }
+
+/// The token of the queue's own waker (no slot has it).
+const NOTIFY: mio::Token = mio::Token(usize::MAX);
 
 /// A direction a task may wait for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -80,13 +88,12 @@ impl Drop for Waiter {
 }
 
 impl IoQueue {
-    /// A new queue with its own OS poller (an epoll, kqueue or IOCP
-    /// instance: one or two file descriptors).
+    /// A new queue with its own OS poller (an epoll instance and an
+    /// `eventfd` for [`notify`](Self::notify) on Linux).
     ///
     /// # Errors
     /// What the OS says when the poller cannot be made (`EMFILE` when the
-    /// process is out of file descriptors), or `Unsupported` on a system
-    /// whose poller has no edge-triggered mode.
+    /// process is out of file descriptors).
     ///
     /// ```
     /// let queue = uasyncio::stream::IoQueue::new()?;
@@ -94,17 +101,14 @@ impl IoQueue {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn new() -> io::Result<IoQueue> {
-        let poller = Arc::new(polling::Poller::new()?);
-        if !poller.supports_edge() {
-            return Err(io::Error::new(
-                io::ErrorKind::Unsupported,
-                "this system's poller has no edge-triggered mode, which uasyncio's streams need",
-            ));
-        }
-        let capacity = core::num::NonZeroUsize::new(256).expect("non-zero");
+        let poll = mio::Poll::new()?;
+        let registry = poll.registry().try_clone()?;
+        let waker = mio::Waker::new(poll.registry(), NOTIFY)?;
         Ok(IoQueue {
-            poller,
-            events: Mutex::new(polling::Events::with_capacity(capacity)),
+            poll: Mutex::new(poll),
+            registry,
+            waker,
+            events: Mutex::new(mio::Events::with_capacity(256)),
             slots: Mutex::new(slab::Slab::new()),
         })
     }
@@ -121,23 +125,31 @@ impl IoQueue {
     /// ```
     pub fn wait(&self, timeout: Option<Duration>) {
         let mut events = self.events.lock().unwrap_or_else(|e| e.into_inner());
-        events.clear();
-        // An error (other than EINTR, which polling retries) leaves the
-        // events empty: the loop looks again at its next idle wait.
-        let _ = self.poller.wait(&mut events, timeout);
+        {
+            let mut poll = self.poll.lock().unwrap_or_else(|e| e.into_inner());
+            // An error (EINTR included) leaves the events empty: the loop
+            // looks again at its next idle wait.
+            if poll.poll(&mut events, timeout).is_err() {
+                events.clear();
+            }
+        }
         for event in events.iter() {
+            if event.token() == NOTIFY {
+                continue;
+            }
             let woken = {
                 let mut slots = self.slots();
-                let Some(slot) = slots.get_mut(event.key) else { continue };
-                // Readiness errors (HUP, ERR) read as both: the waiter's next
-                // read or write reports the error.
+                let Some(slot) = slots.get_mut(event.token().0) else { continue };
+                // Errors and hang-ups read as both: the waiter's next read
+                // or write reports them.
+                let trouble = event.is_error() || event.is_read_closed() || event.is_write_closed();
+                slot.troubled |= trouble;
                 let mut woken: [Option<Waiter>; 2] = [None, None];
-                slot.troubled |= event.is_err() == Some(true) || event.is_interrupt();
-                if event.readable {
+                if event.is_readable() || trouble {
                     slot.ready[0] = true;
                     woken[0] = slot.waiters[0].take();
                 }
-                if event.writable {
+                if event.is_writable() || trouble {
                     slot.ready[1] = true;
                     woken[1] = slot.waiters[1].take();
                 }
@@ -160,12 +172,19 @@ impl IoQueue {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn notify(&self) {
-        // Fails only if the notification pipe is gone, i.e. never in practice.
-        let _ = self.poller.notify();
+        // Fails only if the eventfd is gone, i.e. never in practice.
+        let _ = self.waker.wake();
     }
 
-    pub(crate) fn poller(&self) -> &Arc<polling::Poller> {
-        &self.poller
+    /// Registers `source` (non-blocking) for both directions under `key`.
+    pub(crate) fn register(&self, source: &mut impl mio::event::Source, key: usize) -> io::Result<()> {
+        self.registry.register(source, mio::Token(key), mio::Interest::READABLE | mio::Interest::WRITABLE)
+    }
+
+    /// Takes `source` out of the poller (before it is closed).
+    pub(crate) fn deregister(&self, source: &mut impl mio::event::Source) {
+        // A failure means it is no longer registered: nothing to undo.
+        let _ = self.registry.deregister(source);
     }
 
     fn slots(&self) -> std::sync::MutexGuard<'_, slab::Slab<Slot>> {
@@ -243,6 +262,17 @@ impl IoQueue {
     /// goes on until it has `n` bytes or would block).
     pub(crate) fn troubled(&self, key: usize) -> bool {
         self.slots().get(key).is_some_and(|slot| slot.troubled)
+    }
+
+    /// Forgets that the socket is ready for `dir`: a read or write that
+    /// did less than asked found the kernel's buffer empty (or full), so
+    /// the next one would only get `WouldBlock`; the next edge says when.
+    pub(crate) fn clear_ready(&self, key: usize, dir: Direction) {
+        if let Some(slot) = self.slots().get_mut(key)
+            && !slot.troubled
+        {
+            slot.ready[dir as usize] = false;
+        }
     }
 
     /// Takes a parked waiter out (its future was dropped, or is done): a

@@ -45,8 +45,6 @@
 //!   with the loop marked running, so no `drive` can start in a destructor.
 //!   So `poll` needs no check of `FUTURE`.
 
-#[cfg(feature = "std")]
-pub(crate) mod io;
 use crate::raw::sync::Arc;
 use alloc::alloc::Layout;
 use alloc::boxed::Box;

@@ -8,46 +8,38 @@ use core::future::Future;
 use core::net::SocketAddr;
 use core::pin::Pin;
 use core::task::{Context, Poll};
+use mio::net::{TcpListener, TcpStream};
 use std::io::{self, Read as _, Write as _};
-use std::net::{TcpListener, TcpStream};
 
 use super::buffered::{Close, PeerAddr, StreamReader, StreamWriter};
 use super::resolve::resolve;
 use super::server::{Server, Shared};
 use crate::io_queue::Direction;
 use crate::io_queue::IoQueue;
-use crate::raw::io::Registered;
 use crate::time::Platform;
 
 /// A socket registered with its loop's I/O queue: its slot there and its
-/// registration in the poller go together (the slot first: events still
-/// pending for it are then skipped).
-struct Socket<S: polling::AsSource> {
-    registered: Registered<S>,
+/// registration in the poller live exactly as long as the socket (the slot
+/// goes first: events still pending for it are then skipped).
+struct Socket<S: mio::event::Source> {
+    source: S,
     platform: Arc<dyn Platform>,
     key: usize,
 }
 
-impl<S: polling::AsSource> Socket<S>
-where
-    for<'a> &'a S: polling::AsRawSource,
-{
-    fn new(source: S, platform: Arc<dyn Platform>) -> io::Result<Socket<S>> {
+impl<S: mio::event::Source> Socket<S> {
+    fn new(mut source: S, platform: Arc<dyn Platform>) -> io::Result<Socket<S>> {
         let queue = platform.io_queue()?;
         let key = queue.insert_slot();
-        match Registered::new(source, queue.poller().clone(), key) {
-            Ok(registered) => Ok(Socket { registered, platform, key }),
-            Err(error) => {
-                queue.remove_slot(key);
-                Err(error)
-            }
+        if let Err(error) = queue.register(&mut source, key) {
+            queue.remove_slot(key);
+            return Err(error);
         }
+        Ok(Socket { source, platform, key })
     }
-}
 
-impl<S: polling::AsSource> Socket<S> {
     fn get(&self) -> &S {
-        self.registered.get()
+        &self.source
     }
 
     fn key(&self) -> usize {
@@ -59,9 +51,11 @@ impl<S: polling::AsSource> Socket<S> {
     }
 }
 
-impl<S: polling::AsSource> Drop for Socket<S> {
+impl<S: mio::event::Source> Drop for Socket<S> {
     fn drop(&mut self) {
-        self.queue().remove_slot(self.key);
+        let queue = self.platform.io_queue().expect("a registered socket's platform has its I/O queue");
+        queue.remove_slot(self.key);
+        queue.deregister(&mut self.source);
     }
 }
 
@@ -104,14 +98,14 @@ pub struct TcpWriter {
 /// A wait on a registered socket: runs `op` once the poller says the
 /// socket may be ready. Dropped before it completes (its task cancelled),
 /// it takes its task out of the socket's slot: nothing is left behind.
-struct IoWait<'a, S: polling::AsSource, F> {
+struct IoWait<'a, S: mio::event::Source, F> {
     socket: &'a Socket<S>,
     dir: Direction,
     op: F,
     parked: bool,
 }
 
-impl<S: polling::AsSource, T, F: FnMut(&S) -> io::Result<T> + Unpin> Future for IoWait<'_, S, F> {
+impl<S: mio::event::Source, T, F: FnMut(&S) -> io::Result<T> + Unpin> Future for IoWait<'_, S, F> {
     type Output = io::Result<T>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<T>> {
@@ -124,7 +118,7 @@ impl<S: polling::AsSource, T, F: FnMut(&S) -> io::Result<T> + Unpin> Future for 
     }
 }
 
-impl<S: polling::AsSource, F> Drop for IoWait<'_, S, F> {
+impl<S: mio::event::Source, F> Drop for IoWait<'_, S, F> {
     fn drop(&mut self) {
         if self.parked {
             self.socket.queue().unpark(self.socket.key(), self.dir);
@@ -132,7 +126,7 @@ impl<S: polling::AsSource, F> Drop for IoWait<'_, S, F> {
     }
 }
 
-fn wait_io<S: polling::AsSource, T, F: FnMut(&S) -> io::Result<T> + Unpin>(
+fn wait_io<S: mio::event::Source, T, F: FnMut(&S) -> io::Result<T> + Unpin>(
     socket: &Socket<S>,
     dir: Direction,
     op: F,
@@ -168,6 +162,11 @@ impl embedded_io_async::Read for TcpReader {
                 Err(e) => return Err(e),
             }
         }
+        if got < buf.len() {
+            // The kernel's buffer is empty: the next read waits for an edge
+            // without trying (and failing) first.
+            socket.queue().clear_ready(socket.key(), Direction::Read);
+        }
         Ok(got)
     }
 }
@@ -178,7 +177,13 @@ impl embedded_io_async::Write for TcpWriter {
         if buf.is_empty() {
             return Ok(0);
         }
-        wait_io(&self.conn.socket, Direction::Write, |mut s: &TcpStream| s.write(buf)).await
+        let socket = &self.conn.socket;
+        let sent = wait_io(socket, Direction::Write, |mut s: &TcpStream| s.write(buf)).await?;
+        if sent < buf.len() {
+            // The kernel's buffer is full: wait for the next edge.
+            socket.queue().clear_ready(socket.key(), Direction::Write);
+        }
+        Ok(sent)
     }
 
     async fn flush(&mut self) -> io::Result<()> {
@@ -230,7 +235,6 @@ fn halves(
     peer: SocketAddr,
     platform: Arc<dyn Platform>,
 ) -> io::Result<(StreamReader, StreamWriter)> {
-    stream.set_nonblocking(true)?;
     let conn = Rc::new(Conn { socket: Socket::new(stream, platform)?, peer, closed: Cell::new(false) });
     Ok((StreamReader::new(TcpReader { conn: conn.clone() }), StreamWriter::new(TcpWriter { conn })))
 }
@@ -272,14 +276,8 @@ pub async fn open_connection(host: &str, port: u16) -> io::Result<(StreamReader,
 }
 
 async fn connect(addr: SocketAddr, platform: Arc<dyn Platform>) -> io::Result<(StreamReader, StreamWriter)> {
-    let socket = socket2::Socket::new(socket2::Domain::for_address(addr), socket2::Type::STREAM, None)?;
-    socket.set_nonblocking(true)?;
-    match socket.connect(&addr.into()) {
-        Ok(()) => {}
-        Err(e) if in_progress(&e) => {}
-        Err(e) => return Err(e),
-    }
-    let stream: TcpStream = socket.into();
+    // Non-blocking: the connect is in progress when this returns.
+    let stream = TcpStream::connect(addr)?;
     let registered = Socket::new(stream, platform)?;
     // Writable once the connect is over; its outcome is the socket's error.
     wait_io(&registered, Direction::Write, |s: &TcpStream| match s.take_error()? {
@@ -293,15 +291,6 @@ async fn connect(addr: SocketAddr, platform: Arc<dyn Platform>) -> io::Result<(S
     .await?;
     let conn = Rc::new(Conn { socket: registered, peer: addr, closed: Cell::new(false) });
     Ok((StreamReader::new(TcpReader { conn: conn.clone() }), StreamWriter::new(TcpWriter { conn })))
-}
-
-/// A non-blocking connect that has started (`EINPROGRESS`).
-fn in_progress(error: &io::Error) -> bool {
-    #[cfg(unix)]
-    if error.raw_os_error() == Some(libc::EINPROGRESS) {
-        return true;
-    }
-    error.kind() == io::ErrorKind::WouldBlock
 }
 
 /// Listens on `host:port` (port 0: a free one, see [`Server::local_addr`])
@@ -381,7 +370,7 @@ where
     socket.set_nonblocking(true)?;
     socket.bind(&addr.into())?;
     socket.listen(backlog)?;
-    let listener: TcpListener = socket.into();
+    let listener = TcpListener::from_std(socket.into());
     let local_addr = listener.local_addr()?;
     let listener = Socket::new(listener, platform.clone())?;
     let accept = move |shared: Rc<Shared>| async move {
