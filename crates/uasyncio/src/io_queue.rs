@@ -66,11 +66,17 @@ pub(crate) enum Direction {
 
 /// What the queue knows about one socket.
 struct Slot {
-    /// The poller's last word: an edge seen and no `WouldBlock` since.
-    /// Both start true (nothing is known yet: try the operation).
+    /// The poller's last word: an edge seen and no `WouldBlock` (or short
+    /// read or write) since. Reads start false: registering reports data
+    /// already there as a first edge. Writes start true (a new connection
+    /// can send), except for a connect, which waits for its edge.
     ready: [bool; 2],
-    /// The poller reported an error or a hang-up (a reset, a closed peer).
-    troubled: bool,
+    /// The poller reported an error or a reset: a short read reads on, to
+    /// report it (see `errored`).
+    errored: bool,
+    /// The poller reported an error or the peer's close (EOF): readiness is
+    /// no longer cleared, every read returns at once.
+    closed: bool,
     waiters: [Option<Waiter>; 2],
 }
 
@@ -142,8 +148,10 @@ impl IoQueue {
                 let Some(slot) = slots.get_mut(event.token().0) else { continue };
                 // Errors and hang-ups read as both: the waiter's next read
                 // or write reports them.
-                let trouble = event.is_error() || event.is_read_closed() || event.is_write_closed();
-                slot.troubled |= trouble;
+                let errored = event.is_error() || event.is_write_closed();
+                let trouble = errored || event.is_read_closed();
+                slot.errored |= errored;
+                slot.closed |= trouble;
                 let mut woken: [Option<Waiter>; 2] = [None, None];
                 if event.is_readable() || trouble {
                     slot.ready[0] = true;
@@ -191,8 +199,10 @@ impl IoQueue {
         self.slots.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    pub(crate) fn insert_slot(&self) -> usize {
-        self.slots().insert(Slot { ready: [true, true], troubled: false, waiters: [None, None] })
+    /// A slot for a new socket; `writable`: whether a write may be tried
+    /// before the poller's first word (not for a connect in progress).
+    pub(crate) fn insert_slot(&self, writable: bool) -> usize {
+        self.slots().insert(Slot { ready: [false, writable], errored: false, closed: false, waiters: [None, None] })
     }
 
     pub(crate) fn remove_slot(&self, key: usize) {
@@ -204,16 +214,27 @@ impl IoQueue {
     /// Runs `op` (a non-blocking read, write, accept or connect check) if
     /// the socket may be ready for `dir`; on `WouldBlock`, parks the task
     /// until the poller reports the next edge.
+    ///
+    /// `first`: the wait's first poll. A wait always yields once, as
+    /// MicroPython's `yield _io_queue.queue_read(s)` does: if the socket is
+    /// known to be ready already, the task goes to the back of the tasks
+    /// due (timers due run first) and tries on its next poll. That costs a
+    /// task switch, never a syscall.
     pub(crate) fn poll_io<T>(
         &self,
         key: usize,
         dir: Direction,
         cx: &mut Context<'_>,
+        first: bool,
         mut op: impl FnMut() -> io::Result<T>,
     ) -> Poll<io::Result<T>> {
         let d = dir as usize;
         loop {
             let ready = self.slots().get(key).is_some_and(|slot| slot.ready[d]);
+            if ready && first {
+                cx.waker().wake_by_ref();
+                return Poll::Pending;
+            }
             if ready {
                 match op() {
                     Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
@@ -256,12 +277,12 @@ impl IoQueue {
         Poll::Pending
     }
 
-    /// Whether the poller has reported an error or hang-up on the socket:
+    /// Whether the poller has reported an error or reset on the socket:
     /// a read that got less than it asked for then reads once more, so a
     /// reset is reported as MicroPython's stream read reports it (its read
     /// goes on until it has `n` bytes or would block).
-    pub(crate) fn troubled(&self, key: usize) -> bool {
-        self.slots().get(key).is_some_and(|slot| slot.troubled)
+    pub(crate) fn errored(&self, key: usize) -> bool {
+        self.slots().get(key).is_some_and(|slot| slot.errored)
     }
 
     /// Forgets that the socket is ready for `dir`: a read or write that
@@ -269,7 +290,7 @@ impl IoQueue {
     /// the next one would only get `WouldBlock`; the next edge says when.
     pub(crate) fn clear_ready(&self, key: usize, dir: Direction) {
         if let Some(slot) = self.slots().get_mut(key)
-            && !slot.troubled
+            && !slot.closed
         {
             slot.ready[dir as usize] = false;
         }

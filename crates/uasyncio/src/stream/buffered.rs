@@ -385,12 +385,29 @@ impl<R: embedded_io::ErrorType> embedded_io::ErrorType for StreamReader<R> {
     type Error = R::Error;
 }
 
+/// The `embedded_io_async` reads (the ones ecosystem crates make, often a
+/// few bytes at a time) go through the reader's buffer when they ask for
+/// less than it holds, as `std::io::BufReader` does: one transport read
+/// then serves several, and a read that leaves the socket empty tells the
+/// poller so, sparing the failing `recv` the next read would make. (The
+/// MicroPython-named reads, `read(n)` and `readinto`, read the transport
+/// directly, as MicroPython's do: a reset after the data is then reported
+/// the same way.)
 impl<R: Read> Read for StreamReader<R> {
     async fn read(&mut self, buf: &mut [u8]) -> Result<usize, Self::Error> {
         if !self.buffered().is_empty() || buf.is_empty() {
             return Ok(self.take_buffered(buf));
         }
-        self.inner.read(buf).await
+        if buf.len() >= BUFFER_SIZE {
+            return self.inner.read(buf).await;
+        }
+        if self.buf.is_empty() {
+            self.buf = vec![0; BUFFER_SIZE].into_boxed_slice();
+        }
+        let got = self.inner.read(&mut self.buf).await?;
+        self.start = 0;
+        self.end = got;
+        Ok(self.take_buffered(buf))
     }
 }
 

@@ -28,9 +28,11 @@ struct Socket<S: mio::event::Source> {
 }
 
 impl<S: mio::event::Source> Socket<S> {
-    fn new(mut source: S, platform: Arc<dyn Platform>) -> io::Result<Socket<S>> {
+    /// Registers `source`; `connecting`: a connect is in progress (no
+    /// write is tried before the poller says it is over).
+    fn new(mut source: S, platform: Arc<dyn Platform>, connecting: bool) -> io::Result<Socket<S>> {
         let queue = platform.io_queue()?;
-        let key = queue.insert_slot();
+        let key = queue.insert_slot(!connecting);
         if let Err(error) = queue.register(&mut source, key) {
             queue.remove_slot(key);
             return Err(error);
@@ -102,6 +104,8 @@ struct IoWait<'a, S: mio::event::Source, F> {
     socket: &'a Socket<S>,
     dir: Direction,
     op: F,
+    /// Polled before (the first poll yields if the socket is ready already).
+    polled: bool,
     parked: bool,
 }
 
@@ -112,7 +116,9 @@ impl<S: mio::event::Source, T, F: FnMut(&S) -> io::Result<T> + Unpin> Future for
         let this = self.get_mut();
         let socket = this.socket;
         let op = &mut this.op;
-        let polled = socket.queue().poll_io(socket.key(), this.dir, cx, || op(socket.get()));
+        let first = !this.polled;
+        this.polled = true;
+        let polled = socket.queue().poll_io(socket.key(), this.dir, cx, first, || op(socket.get()));
         this.parked = polled.is_pending();
         polled
     }
@@ -131,7 +137,7 @@ fn wait_io<S: mio::event::Source, T, F: FnMut(&S) -> io::Result<T> + Unpin>(
     dir: Direction,
     op: F,
 ) -> IoWait<'_, S, F> {
-    IoWait { socket, dir, op, parked: false }
+    IoWait { socket, dir, op, polled: false, parked: false }
 }
 
 impl embedded_io::ErrorType for TcpReader {
@@ -150,10 +156,10 @@ impl embedded_io_async::Read for TcpReader {
         }
         let socket = &self.conn.socket;
         let mut got = wait_io(socket, Direction::Read, |mut s: &TcpStream| s.read(buf)).await?;
-        // After an error or hang-up edge, read on to what is left: a reset
+        // After an error or reset edge, read on to what is left: the reset
         // then fails this read, as in MicroPython (whose read goes on until
         // it has all it asked for or would block).
-        while got > 0 && got < buf.len() && socket.queue().troubled(socket.key()) {
+        while got > 0 && got < buf.len() && socket.queue().errored(socket.key()) {
             match socket.get().read(&mut buf[got..]) {
                 Ok(0) => break,
                 Ok(more) => got += more,
@@ -235,7 +241,7 @@ fn halves(
     peer: SocketAddr,
     platform: Arc<dyn Platform>,
 ) -> io::Result<(StreamReader, StreamWriter)> {
-    let conn = Rc::new(Conn { socket: Socket::new(stream, platform)?, peer, closed: Cell::new(false) });
+    let conn = Rc::new(Conn { socket: Socket::new(stream, platform, false)?, peer, closed: Cell::new(false) });
     Ok((StreamReader::new(TcpReader { conn: conn.clone() }), StreamWriter::new(TcpWriter { conn })))
 }
 
@@ -278,15 +284,13 @@ pub async fn open_connection(host: &str, port: u16) -> io::Result<(StreamReader,
 async fn connect(addr: SocketAddr, platform: Arc<dyn Platform>) -> io::Result<(StreamReader, StreamWriter)> {
     // Non-blocking: the connect is in progress when this returns.
     let stream = TcpStream::connect(addr)?;
-    let registered = Socket::new(stream, platform)?;
+    let registered = Socket::new(stream, platform, true)?;
     // Writable once the connect is over; its outcome is the socket's error.
+    // The poller's first writable edge (or error) ends the connect; the
+    // socket's pending error says how.
     wait_io(&registered, Direction::Write, |s: &TcpStream| match s.take_error()? {
         Some(error) => Err(error),
-        None => match s.peer_addr() {
-            Ok(_) => Ok(()),
-            Err(e) if e.kind() == io::ErrorKind::NotConnected => Err(io::ErrorKind::WouldBlock.into()),
-            Err(e) => Err(e),
-        },
+        None => Ok(()),
     })
     .await?;
     let conn = Rc::new(Conn { socket: registered, peer: addr, closed: Cell::new(false) });
@@ -372,7 +376,7 @@ where
     socket.listen(backlog)?;
     let listener = TcpListener::from_std(socket.into());
     let local_addr = listener.local_addr()?;
-    let listener = Socket::new(listener, platform.clone())?;
+    let listener = Socket::new(listener, platform.clone(), false)?;
     let accept = move |shared: Rc<Shared>| async move {
         loop {
             match wait_io(&listener, Direction::Read, |s: &TcpListener| s.accept()).await {
