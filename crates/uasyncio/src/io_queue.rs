@@ -67,9 +67,9 @@ pub(crate) enum Direction {
 /// What the queue knows about one socket.
 struct Slot {
     /// The poller's last word: an edge seen and no `WouldBlock` (or short
-    /// read or write) since. Reads start false: registering reports data
-    /// already there as a first edge. Writes start true (a new connection
-    /// can send), except for a connect, which waits for its edge.
+    /// read or write) since. Both start true (try first: a request is often
+    /// there by the time its connection is accepted), except for a connect,
+    /// which waits for its edge.
     ready: [bool; 2],
     /// The poller reported an error or a reset: a short read reads on, to
     /// report it (see `errored`).
@@ -199,10 +199,11 @@ impl IoQueue {
         self.slots.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// A slot for a new socket; `writable`: whether a write may be tried
-    /// before the poller's first word (not for a connect in progress).
-    pub(crate) fn insert_slot(&self, writable: bool) -> usize {
-        self.slots().insert(Slot { ready: [false, writable], errored: false, closed: false, waiters: [None, None] })
+    /// A slot for a new socket; `connecting`: a connect is in progress,
+    /// nothing is tried before the poller's first word.
+    pub(crate) fn insert_slot(&self, connecting: bool) -> usize {
+        let ready = !connecting;
+        self.slots().insert(Slot { ready: [ready, ready], errored: false, closed: false, waiters: [None, None] })
     }
 
     pub(crate) fn remove_slot(&self, key: usize) {

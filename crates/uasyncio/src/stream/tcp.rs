@@ -32,7 +32,7 @@ impl<S: mio::event::Source> Socket<S> {
     /// write is tried before the poller says it is over).
     fn new(mut source: S, platform: Arc<dyn Platform>, connecting: bool) -> io::Result<Socket<S>> {
         let queue = platform.io_queue()?;
-        let key = queue.insert_slot(!connecting);
+        let key = queue.insert_slot(connecting);
         if let Err(error) = queue.register(&mut source, key) {
             queue.remove_slot(key);
             return Err(error);
