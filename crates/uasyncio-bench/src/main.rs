@@ -63,7 +63,10 @@ fn parse_args() -> Args {
             "--only" => args.only = Some(it.next().expect("--only needs a column name")),
             "--workload" => args.workload = Some(it.next().expect("--workload needs a name")),
             "-h" | "--help" => {
-                println!("usage: uasyncio-bench [--quick] [--json FILE] [--only COLUMN] [--workload NAME]");
+                println!(
+                    "usage: uasyncio-bench [--quick] [--json FILE] [--only COLUMN] [--workload NAME] \
+                     (--workload streams: the three stream workloads)"
+                );
                 std::process::exit(0);
             }
             other => panic!("unknown argument {other:?} (usage: [--quick] [--json FILE])"),
@@ -132,8 +135,10 @@ fn main() {
 
     // The stream workloads: their own rounds, their own table.
     let net_sizes = if args.quick { net::NetSizes::quick() } else { net::NetSizes::full() };
-    let net_workloads: Vec<net::NetWorkload> =
-        net::NetWorkload::ALL.into_iter().filter(|w| args.workload.as_deref().is_none_or(|n| n == w.name())).collect();
+    let net_workloads: Vec<net::NetWorkload> = net::NetWorkload::ALL
+        .into_iter()
+        .filter(|w| args.workload.as_deref().is_none_or(|n| n == w.name() || n == "streams"))
+        .collect();
     let mut net_rows: Vec<(net::NetWorkload, Results)> = net_workloads.iter().map(|w| (*w, Results::new())).collect();
     let net_reps = sizes.reps.min(3);
     for round in 0..if net_rows.is_empty() { 0 } else { net_reps } {

@@ -97,8 +97,11 @@ impl NetSizes {
 const REQUEST: &[u8] = b"GET / HTTP/1.0\r\n";
 const ANSWER: &[u8] = b"HTTP/1.0 200 OK\r\n\r\nhello\n";
 
+/// Measures one stream workload on one runtime.
+pub type NetMeasure = fn(NetWorkload, &NetSizes) -> f64;
+
 /// The runtimes of this table, in the order they run within a round.
-pub const RUNTIMES: [(&str, fn(NetWorkload, &NetSizes) -> f64); 3] =
+pub const RUNTIMES: [(&str, NetMeasure); 3] =
     [("uasyncio", uasyncio_measure), ("tokio", tokio_measure), ("smol", smol_measure)];
 
 // ---------------------------------------------------------------------------

@@ -67,9 +67,10 @@ pub(crate) enum Direction {
 /// What the queue knows about one socket.
 struct Slot {
     /// The poller's last word: an edge seen and no `WouldBlock` (or short
-    /// read or write) since. Both start true (try first: a request is often
-    /// there by the time its connection is accepted), except for a connect,
-    /// which waits for its edge.
+    /// read or write) since. A connection starts ready (try first: a
+    /// request is often there by the time it is accepted); a listener and
+    /// a connect in progress wait for their first edge (MicroPython's
+    /// accept task, too, waits for the poller before its first accept).
     ready: [bool; 2],
     /// The poller reported an error or a reset: a short read reads on, to
     /// report it (see `errored`).
@@ -199,10 +200,9 @@ impl IoQueue {
         self.slots.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// A slot for a new socket; `connecting`: a connect is in progress,
-    /// nothing is tried before the poller's first word.
-    pub(crate) fn insert_slot(&self, connecting: bool) -> usize {
-        let ready = !connecting;
+    /// A slot for a new socket; `ready`: whether operations are tried
+    /// before the poller's first word (see `Slot::ready`).
+    pub(crate) fn insert_slot(&self, ready: bool) -> usize {
         self.slots().insert(Slot { ready: [ready, ready], errored: false, closed: false, waiters: [None, None] })
     }
 

@@ -28,11 +28,11 @@ struct Socket<S: mio::event::Source> {
 }
 
 impl<S: mio::event::Source> Socket<S> {
-    /// Registers `source`; `connecting`: a connect is in progress (no
-    /// write is tried before the poller says it is over).
-    fn new(mut source: S, platform: Arc<dyn Platform>, connecting: bool) -> io::Result<Socket<S>> {
+    /// Registers `source`; `ready`: whether operations are tried before
+    /// the poller's first word (a connection; not a listener or a connect).
+    fn new(mut source: S, platform: Arc<dyn Platform>, ready: bool) -> io::Result<Socket<S>> {
         let queue = platform.io_queue()?;
-        let key = queue.insert_slot(connecting);
+        let key = queue.insert_slot(ready);
         if let Err(error) = queue.register(&mut source, key) {
             queue.remove_slot(key);
             return Err(error);
@@ -241,7 +241,7 @@ fn halves(
     peer: SocketAddr,
     platform: Arc<dyn Platform>,
 ) -> io::Result<(StreamReader, StreamWriter)> {
-    let conn = Rc::new(Conn { socket: Socket::new(stream, platform, false)?, peer, closed: Cell::new(false) });
+    let conn = Rc::new(Conn { socket: Socket::new(stream, platform, true)?, peer, closed: Cell::new(false) });
     Ok((StreamReader::new(TcpReader { conn: conn.clone() }), StreamWriter::new(TcpWriter { conn })))
 }
 
@@ -284,7 +284,7 @@ pub async fn open_connection(host: &str, port: u16) -> io::Result<(StreamReader,
 async fn connect(addr: SocketAddr, platform: Arc<dyn Platform>) -> io::Result<(StreamReader, StreamWriter)> {
     // Non-blocking: the connect is in progress when this returns.
     let stream = TcpStream::connect(addr)?;
-    let registered = Socket::new(stream, platform, true)?;
+    let registered = Socket::new(stream, platform, false)?;
     // Writable once the connect is over; its outcome is the socket's error.
     // The poller's first writable edge (or error) ends the connect; the
     // socket's pending error says how.
