@@ -178,7 +178,9 @@ fn main() {
         None => notes.push(format!("micropython not found ({}): column skipped", micropython_oracle::LOOKED_AT)),
     }
 
-    print_table(&rows, &sizes, args.quick, &notes);
+    if !rows.is_empty() {
+        print_table(&rows, &sizes, args.quick, &notes);
+    }
     if !net_rows.is_empty() {
         print_net_table(&net_rows, &net_sizes, net_reps);
     }
