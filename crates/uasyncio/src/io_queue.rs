@@ -216,11 +216,12 @@ impl IoQueue {
     /// the socket may be ready for `dir`; on `WouldBlock`, parks the task
     /// until the poller reports the next edge.
     ///
-    /// `first`: the wait's first poll. A wait always yields once, as
-    /// MicroPython's `yield _io_queue.queue_read(s)` does: if the socket is
-    /// known to be ready already, the task goes to the back of the tasks
-    /// due (timers due run first) and tries on its next poll. That costs a
-    /// task switch, never a syscall.
+    /// `first`: the wait's first poll. A read (or accept) always yields
+    /// once, as MicroPython's `yield _io_queue.queue_read(s)` does: if the
+    /// socket is known to be ready already, the task goes to the back of
+    /// the tasks due (timers due run first) and tries on its next poll.
+    /// That costs a task switch, never a syscall. (A write needs none:
+    /// `StreamWriter::drain` yields before it writes.)
     pub(crate) fn poll_io<T>(
         &self,
         key: usize,
@@ -232,7 +233,7 @@ impl IoQueue {
         let d = dir as usize;
         loop {
             let ready = self.slots().get(key).is_some_and(|slot| slot.ready[d]);
-            if ready && first {
+            if ready && first && dir == Direction::Read {
                 cx.waker().wake_by_ref();
                 return Poll::Pending;
             }
