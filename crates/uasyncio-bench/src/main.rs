@@ -10,6 +10,7 @@
 mod common;
 mod floor;
 mod micropython;
+mod net;
 mod rt_async_executor;
 mod rt_embassy;
 mod rt_localpool;
@@ -62,7 +63,10 @@ fn parse_args() -> Args {
             "--only" => args.only = Some(it.next().expect("--only needs a column name")),
             "--workload" => args.workload = Some(it.next().expect("--workload needs a name")),
             "-h" | "--help" => {
-                println!("usage: uasyncio-bench [--quick] [--json FILE] [--only COLUMN] [--workload NAME]");
+                println!(
+                    "usage: uasyncio-bench [--quick] [--json FILE] [--only COLUMN] [--workload NAME] \
+                     (--workload streams: the three stream workloads)"
+                );
                 std::process::exit(0);
             }
             other => panic!("unknown argument {other:?} (usage: [--quick] [--json FILE])"),
@@ -129,6 +133,29 @@ fn main() {
         rt_embassy::static_bytes_per_sleeping_task()
     ));
 
+    // The stream workloads: their own rounds, their own table.
+    let net_sizes = if args.quick { net::NetSizes::quick() } else { net::NetSizes::full() };
+    let net_workloads: Vec<net::NetWorkload> = net::NetWorkload::ALL
+        .into_iter()
+        .filter(|w| args.workload.as_deref().is_none_or(|n| n == w.name() || n == "streams"))
+        .collect();
+    let mut net_rows: Vec<(net::NetWorkload, Results)> = net_workloads.iter().map(|w| (*w, Results::new())).collect();
+    let net_reps = sizes.reps.min(3);
+    for round in 0..if net_rows.is_empty() { 0 } else { net_reps } {
+        eprint!("streams round {}/{net_reps}:", round + 1);
+        for (w, row) in net_rows.iter_mut() {
+            eprint!(" {}", w.name());
+            for (name, measure) in net::RUNTIMES {
+                if wanted(name) {
+                    let v = measure(*w, &net_sizes);
+                    let best = row.entry(name).or_insert(v);
+                    *best = best.min(v);
+                }
+            }
+        }
+        eprintln!();
+    }
+
     // Found as the tests find it; the bench never installs it.
     match micropython_oracle::find().filter(|_| wanted("micropython")) {
         Some(binary) => {
@@ -141,12 +168,22 @@ fn main() {
                     row.insert("micropython", *v);
                 }
             }
+            for (w, row) in &mut net_rows {
+                if let Some(v) = results.get(w.name()) {
+                    row.insert("micropython", *v);
+                }
+            }
             notes.extend(plan.notes);
         }
         None => notes.push(format!("micropython not found ({}): column skipped", micropython_oracle::LOOKED_AT)),
     }
 
-    print_table(&rows, &sizes, args.quick, &notes);
+    if !rows.is_empty() {
+        print_table(&rows, &sizes, args.quick, &notes);
+    }
+    if !net_rows.is_empty() {
+        print_net_table(&net_rows, &net_sizes, net_reps);
+    }
     if let Some(path) = args.json {
         std::fs::write(&path, to_json(&rows)).expect("write the JSON file");
         println!("wrote {path}");
@@ -233,6 +270,53 @@ fn print_table(rows: &[(Workload, Results)], sizes: &Sizes, quick: bool, notes: 
     for n in notes {
         let _ = writeln!(out, "note: {n}");
     }
+    print!("{out}");
+}
+
+/// The stream workloads' table: ours ÷ each peer, and the target against
+/// the best Rust peer (tokio or smol).
+fn print_net_table(rows: &[(net::NetWorkload, Results)], sizes: &net::NetSizes, reps: usize) {
+    const NET_COLUMNS: [&str; 4] = ["uasyncio", "tokio", "smol", "micropython"];
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "\nstreams over loopback TCP (server and clients on one thread): CPU time of the thread (user + system) per \
+         operation, best of {reps}; ratio ours/peer in brackets\n"
+    );
+    let _ = write!(out, "{:<13} {:<18} {:>6}", "workload", "unit", "N");
+    for c in NET_COLUMNS {
+        let _ = write!(out, " {c:>17}");
+    }
+    let _ = writeln!(out, "  target");
+    for (w, row) in rows {
+        let _ = write!(out, "{:<13} {:<18} {:>6}", w.name(), w.unit(), sizes.ops(*w));
+        let ours = row.get(OURS).copied();
+        for c in NET_COLUMNS {
+            let cell = match (row.get(c), ours) {
+                (Some(v), Some(o)) if c != OURS => format!("{} ({:.2})", fmt_num(*v), o / v),
+                (Some(v), _) => fmt_num(*v),
+                (None, _) => "-".into(),
+            };
+            let _ = write!(out, " {cell:>17}");
+        }
+        let best =
+            ["tokio", "smol"].iter().filter_map(|p| row.get(p).map(|v| (*p, *v))).min_by(|a, b| a.1.total_cmp(&b.1));
+        let verdict = match (ours, best) {
+            (Some(o), Some((peer, p))) => {
+                format!("{:.2} of best ({peer}) <= {}: {}", o / p, w.target(), met(o / p <= w.target()))
+            }
+            _ => "no result".into(),
+        };
+        let _ = writeln!(out, "  {verdict}");
+    }
+    let _ = writeln!(
+        out,
+        "echo: {}-byte messages; echo_100: {} connections x {} messages; accept_close: connect, one request line, \
+         the answer, close",
+        net::MESSAGE,
+        sizes.connections,
+        sizes.per_connection
+    );
     print!("{out}");
 }
 

@@ -33,6 +33,8 @@ impl Plan {
         } else {
             (64, 1_000, 20_000, 10_000, 20_000, 20_000, 1_000, 10_000, 10_000)
         };
+        // Stream workloads: round trips, connections x messages, accepts.
+        let net = if quick { (100, 5, 10, 20) } else { (2_000, 20, 20, 200) };
         let jobs = vec![
             Job { script: "yield.py", args: vec![yield_tasks.to_string(), yield_rounds.to_string()], heap: None },
             Job { script: "spawn_join.py", args: vec![seq.to_string(), batch.to_string()], heap: Some("16M") },
@@ -41,12 +43,28 @@ impl Plan {
             Job { script: "timers.py", args: vec![t1k.to_string(), "timers_1k".into()], heap: Some("16M") },
             Job { script: "timers.py", args: vec![t100k.to_string(), "timers_100k".into()], heap: Some("16M") },
             Job { script: "memory_per_task.py", args: vec![memory.to_string()], heap: Some("16M") },
+            Job {
+                script: "net.py",
+                args: vec![
+                    free_port_pair().to_string(),
+                    net.0.to_string(),
+                    net.1.to_string(),
+                    net.2.to_string(),
+                    net.3.to_string(),
+                ],
+                heap: Some("16M"),
+            },
         ];
         let notes = vec![
             format!(
                 "micropython runs scaled down: yield {yield_tasks}x{yield_rounds}, spawn_join {seq}/{batch}, \
                  pingpong {pingpong}, queue {queue}, timers_1k N={t1k}, timers_100k N={t100k}, \
                  memory N={memory}; timers_1m skipped (its timer cost grows with N: ~75 s at N=100 000)"
+            ),
+            format!(
+                "micropython streams (wall time; no CPU clock there) scaled down: echo_rtt {}, echo_100 as {} \
+                 connections x {} messages, accept_close {}",
+                net.0, net.1, net.2, net.3
             ),
             "micropython timers: wall time minus the 50 ms sleep (it has no CPU clock); queue: \
              the usual Event-based community Queue"
@@ -79,6 +97,17 @@ impl Plan {
             }
         }
         results
+    }
+}
+
+/// A port that is free now, whose successor is free too (net.py listens on both).
+fn free_port_pair() -> u16 {
+    loop {
+        let a = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a free port");
+        let port = a.local_addr().expect("its address").port();
+        if port < u16::MAX && std::net::TcpListener::bind(("127.0.0.1", port + 1)).is_ok() {
+            return port;
+        }
     }
 }
 

@@ -46,6 +46,11 @@
 //! | `get_event_loop()`, `new_event_loop()` | [`get_event_loop`], [`new_event_loop`], [`new_event_loop_with`] → [`EventLoop`] |
 //! | `loop.set_exception_handler(h)` | [`EventLoop::set_exception_handler`] with an [`ExceptionHandler`] |
 //! | `time.ticks_ms/ticks_add/ticks_diff` | [`time::ticks_ms`], [`time::ticks_add`], [`time::ticks_diff`] |
+//! | `asyncio.open_connection(host, port)` | `open_connection(host, port)` → `(StreamReader, StreamWriter)` (with `std`) |
+//! | `asyncio.start_server(cb, host, port, backlog)` | `start_server`, `start_server_with_backlog` → [`Server`] (with `std`) |
+//! | `Stream.read/readexactly/readline/readinto`, `read(-1)` | [`StreamReader::read`], [`readexactly`](StreamReader::readexactly), [`readline`](StreamReader::readline), [`readinto`](StreamReader::readinto), [`read_to_end`](StreamReader::read_to_end) |
+//! | `Stream.write/drain/close/wait_closed` | [`StreamWriter::write`], [`drain`](StreamWriter::drain), [`close`](StreamWriter::close), [`wait_closed`](StreamWriter::wait_closed) |
+//! | streams on virtual time | [`stream::memory`]: in-memory pipes and network |
 //!
 //! # What is different in Rust
 //!
@@ -85,7 +90,7 @@
 //! - **No deadlock hangs.** MicroPython idles forever when nothing can wake the
 //!   main task; here `run` panics with a message saying so. "Nothing can wake
 //!   it" means no task is due, no timer is pending and no
-//!   [`ThreadSafeFlag`] is being waited on: to wake a task from another
+//!   [`ThreadSafeFlag`] or socket is being waited on: to wake a task from another
 //!   thread, use a `ThreadSafeFlag` (a bare waker sent to another thread
 //!   works too, but only while the loop has something else pending).
 //!
@@ -123,9 +128,12 @@
 extern crate alloc;
 
 pub mod funcs;
+#[cfg(feature = "std")]
+mod io_queue;
 mod platform;
 mod raw;
 mod runtime;
+pub mod stream;
 pub mod sync;
 pub mod time;
 
@@ -139,6 +147,9 @@ pub use runtime::{
     EventLoop, ExceptionContext, ExceptionHandler, create_task, create_task_named, current_task, get_event_loop,
     new_event_loop, new_event_loop_with, run, run_virtual, try_current_task,
 };
+pub use stream::{Server, StreamReader, StreamWriter};
+#[cfg(feature = "std")]
+pub use stream::{open_connection, start_server, start_server_with_backlog};
 pub use sync::{
     Agent, Barrier, BoundedSemaphore, Broker, Condition, DelayError, DelayMs, Elo, Event, Lock, LockGuard, Message,
     NotSubscribed, OverReleased, Queue, QueueEmpty, QueueFull, RingbufQueue, Semaphore, ThreadSafeFlag, TopicPattern,

@@ -57,6 +57,28 @@ pub trait Platform: Send + Sync + 'static {
     fn spinning_until(&self, deadline_us: u64) {
         let _ = deadline_us;
     }
+
+    /// The OS poller sockets on this loop register with, whose
+    /// [`wait`](crate::stream::IoQueue::wait) this platform's `wait` must
+    /// block in. [`SystemClock`] makes one on first use; the default (and
+    /// [`VirtualClock`]) has none, and opening a socket on such a loop
+    /// fails with this error: real sockets need real time (the in-memory
+    /// streams of [`stream::memory`](crate::stream::memory) run on virtual time).
+    ///
+    /// ```
+    /// use uasyncio::Platform;
+    /// let error = uasyncio::VirtualClock::new().io_queue().unwrap_err();
+    /// assert_eq!(error.kind(), std::io::ErrorKind::Unsupported);
+    /// assert!(uasyncio::SystemClock::new().io_queue().is_ok());
+    /// ```
+    #[cfg(feature = "std")]
+    fn io_queue(&self) -> std::io::Result<&crate::io_queue::IoQueue> {
+        Err(std::io::Error::new(
+            std::io::ErrorKind::Unsupported,
+            "this event loop's platform has no I/O poller (a VirtualClock?): real sockets need the real clock \
+             (uasyncio::run, new_event_loop); on virtual time use uasyncio::stream::memory",
+        ))
+    }
 }
 
 /// A notification flag with a blocking wait (std) for the host platforms.
@@ -180,6 +202,9 @@ impl Platform for VirtualClock {
 pub struct SystemClock {
     start: std::time::Instant,
     signal: Signal,
+    /// The poller, made when the first socket is opened on the loop; from
+    /// then on `wait` blocks in it and `notify` goes through it as well.
+    io: std::sync::OnceLock<crate::io_queue::IoQueue>,
 }
 
 #[cfg(feature = "std")]
@@ -191,7 +216,7 @@ impl SystemClock {
     /// assert!(uasyncio::SystemClock::new().now_us() < 1_000_000);
     /// ```
     pub fn new() -> Self {
-        SystemClock { start: std::time::Instant::now(), signal: Signal::default() }
+        SystemClock { start: std::time::Instant::now(), signal: Signal::default(), io: std::sync::OnceLock::new() }
     }
 }
 
@@ -209,6 +234,18 @@ impl Platform for SystemClock {
     }
 
     fn wait(&self, deadline_us: Option<u64>) {
+        if let Some(io) = self.io.get() {
+            // Pairs with the fence in `notify`: a notify that found no
+            // poller yet has set the signal, and this sees it.
+            portable_atomic::fence(Ordering::SeqCst);
+            if self.signal.take() {
+                return;
+            }
+            let timeout = deadline_us.map(|d| std::time::Duration::from_micros(d.saturating_sub(self.now_us())));
+            io.wait(timeout);
+            self.signal.take();
+            return;
+        }
         match deadline_us {
             None => self.signal.wait(None),
             Some(deadline) => {
@@ -224,5 +261,18 @@ impl Platform for SystemClock {
 
     fn notify(&self) {
         self.signal.notify();
+        portable_atomic::fence(Ordering::SeqCst);
+        if let Some(io) = self.io.get() {
+            io.notify();
+        }
+    }
+
+    fn io_queue(&self) -> std::io::Result<&crate::io_queue::IoQueue> {
+        if let Some(io) = self.io.get() {
+            return Ok(io);
+        }
+        let made = crate::io_queue::IoQueue::new()?;
+        // A queue made by a racing thread is dropped here (the first one stays).
+        Ok(self.io.get_or_init(|| made))
     }
 }

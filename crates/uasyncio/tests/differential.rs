@@ -911,6 +911,308 @@ fn timer_before_woken() {
 }
 
 // ---------------------------------------------------------------------------
+// Stream scenarios: loopback TCP on the real loop. The Python twins listen
+// on fixed ports (MicroPython's `Server` does not tell its port); the Rust
+// twins take a free one, since both halves of a scenario may run at once.
+
+/// Python's `repr` of a bytes object.
+fn pyb(bytes: &[u8]) -> String {
+    let mut out = String::from("b'");
+    for &b in bytes {
+        match b {
+            b'\\' => out.push_str("\\\\"),
+            b'\'' => out.push_str("\\'"),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            b'\t' => out.push_str("\\t"),
+            0x20..=0x7e => out.push(b as char),
+            _ => out.push_str(&format!("\\x{b:02x}")),
+        }
+    }
+    out.push('\'');
+    out
+}
+
+type Reader = uasyncio::StreamReader;
+type Writer = uasyncio::StreamWriter;
+
+fn stream_echo() {
+    new_event_loop().run_until_complete(async {
+        let done = Rc::new(Event::new());
+        let d = done.clone();
+        let server = uasyncio::start_server(
+            move |mut reader: Reader, mut writer: Writer| {
+                let done = d.clone();
+                async move {
+                    say!("handler started");
+                    loop {
+                        let line = reader.readline().await.unwrap();
+                        if line.is_empty() {
+                            break;
+                        }
+                        say!("handler got {}", pyb(&line));
+                        writer.write(&line);
+                        writer.drain().await.unwrap();
+                    }
+                    say!("handler saw EOF");
+                    writer.close();
+                    writer.wait_closed().await.unwrap();
+                    done.set();
+                }
+            },
+            "127.0.0.1",
+            0,
+        )
+        .await
+        .unwrap();
+        say!("server started");
+        let (mut reader, mut writer) =
+            uasyncio::open_connection("127.0.0.1", server.local_addr().port()).await.unwrap();
+        say!("client connected");
+        for line in [&b"one\n"[..], b"two\n", b"three\n"] {
+            writer.write(line);
+            writer.drain().await.unwrap();
+            say!("client got {}", pyb(&reader.readline().await.unwrap()));
+        }
+        writer.close();
+        writer.wait_closed().await.unwrap();
+        say!("client closed");
+        done.wait().await;
+        server.close();
+        server.wait_closed().await;
+        say!("server closed");
+    });
+}
+
+fn stream_many_clients() {
+    new_event_loop().run_until_complete(async {
+        let server = uasyncio::start_server(
+            |mut reader: Reader, mut writer: Writer| async move {
+                let data = reader.readexactly(2).await.unwrap();
+                let n: u64 = std::str::from_utf8(&data).unwrap().parse().unwrap();
+                sleep_ms(20 * (5 - n)).await; // the first to ask is the last answered
+                writer.write(b"re:");
+                writer.write(&data);
+                writer.drain().await.unwrap();
+                writer.close();
+                writer.wait_closed().await.unwrap();
+            },
+            "127.0.0.1",
+            0,
+        )
+        .await
+        .unwrap();
+        let port = server.local_addr().port();
+        let clients: Vec<_> = (0..5)
+            .map(|n| {
+                create_task(async move {
+                    let (mut reader, mut writer) = uasyncio::open_connection("127.0.0.1", port).await.unwrap();
+                    writer.write(format!("{n:02}").as_bytes());
+                    writer.drain().await.unwrap();
+                    let reply = reader.read(100).await.unwrap();
+                    say!("client {n} got {}", pyb(&reply));
+                    writer.close();
+                    writer.wait_closed().await.unwrap();
+                    reply
+                })
+            })
+            .collect();
+        let replies = uasyncio::funcs::gather_tasks(clients).await.unwrap();
+        let replies: Vec<String> = replies.iter().map(|r| pyb(r)).collect();
+        say!("replies [{}]", replies.join(", "));
+        server.close();
+        server.wait_closed().await;
+        say!("done");
+    });
+}
+
+fn stream_readline_eof() {
+    new_event_loop().run_until_complete(async {
+        let server = uasyncio::start_server(
+            |mut reader: Reader, mut writer: Writer| async move {
+                let what = reader.readline().await.unwrap();
+                writer.write(if what == b"lines\n" { b"line1\nline2\npartial" } else { b"abc" });
+                writer.drain().await.unwrap();
+                writer.close();
+                writer.wait_closed().await.unwrap();
+            },
+            "127.0.0.1",
+            0,
+        )
+        .await
+        .unwrap();
+        let port = server.local_addr().port();
+        let (mut reader, mut writer) = uasyncio::open_connection("127.0.0.1", port).await.unwrap();
+        writer.write(b"lines\n");
+        writer.drain().await.unwrap();
+        for _ in 0..4 {
+            say!("readline {}", pyb(&reader.readline().await.unwrap()));
+        }
+        writer.close();
+        writer.wait_closed().await.unwrap();
+        let (mut reader, mut writer) = uasyncio::open_connection("127.0.0.1", port).await.unwrap();
+        writer.write(b"bytes\n");
+        writer.drain().await.unwrap();
+        say!("readexactly {}", pyb(&reader.readexactly(2).await.unwrap()));
+        match reader.readexactly(5).await {
+            Ok(data) => say!("readexactly {}", pyb(&data)),
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => say!("EOFError"),
+            Err(e) => say!("{e}"),
+        }
+        writer.close();
+        writer.wait_closed().await.unwrap();
+        server.close();
+        server.wait_closed().await;
+        say!("done");
+    });
+}
+
+// The reader is shared with a task, as the Python twin shares its stream:
+// a borrow held across an await is released when that task is cancelled.
+#[allow(clippy::await_holding_refcell_ref)]
+fn stream_cancel_read() {
+    new_event_loop().run_until_complete(async {
+        let server = uasyncio::start_server(
+            |mut reader: Reader, mut writer: Writer| async move {
+                loop {
+                    let line = reader.readline().await.unwrap();
+                    if line.is_empty() {
+                        break;
+                    }
+                    writer.write(b"after ");
+                    writer.write(&line);
+                    writer.drain().await.unwrap();
+                }
+                writer.close();
+                writer.wait_closed().await.unwrap();
+            },
+            "127.0.0.1",
+            0,
+        )
+        .await
+        .unwrap();
+        let (reader, mut writer) = uasyncio::open_connection("127.0.0.1", server.local_addr().port()).await.unwrap();
+        // Shared with the task below, as the Python twin shares its stream.
+        let reader = Rc::new(RefCell::new(reader));
+        if wait_for_ms(async { reader.borrow_mut().read(10).await }, 50).await.is_err() {
+            say!("read timed out");
+        }
+        writer.write(b"timeout\n");
+        writer.drain().await.unwrap();
+        let line = reader.borrow_mut().readline().await.unwrap();
+        say!("then read {}", pyb(&line));
+        let r = reader.clone();
+        let blocked = create_task(async move {
+            let _finally = finally(|| say!("blocked read finally"));
+            let _ = r.borrow_mut().readline().await;
+        });
+        sleep_ms(50).await;
+        blocked.cancel();
+        if let Err(TaskError::Cancelled) = blocked.await {
+            say!("CancelledError");
+        }
+        writer.write(b"cancel\n");
+        writer.drain().await.unwrap();
+        let line = reader.borrow_mut().readline().await.unwrap();
+        say!("then read {}", pyb(&line));
+        writer.close();
+        writer.wait_closed().await.unwrap();
+        server.close();
+        server.wait_closed().await;
+        say!("done");
+    });
+}
+
+fn stream_peer_reset() {
+    new_event_loop().run_until_complete(async {
+        let server = uasyncio::start_server(
+            |mut reader: Reader, mut writer: Writer| async move {
+                let data = reader.read(5).await.unwrap();
+                say!("handler read {}", pyb(&data));
+                if data == b"reset" {
+                    sleep_ms(200).await; // the peer resets meanwhile
+                    match reader.read(100).await {
+                        Ok(data) => say!("handler read {}", pyb(&data)),
+                        Err(e) => say!("handler OSError {}", e.raw_os_error().unwrap_or(-1)),
+                    }
+                } else {
+                    writer.write(b"fine");
+                    writer.drain().await.unwrap();
+                }
+                writer.close();
+                let _ = writer.wait_closed().await;
+            },
+            "127.0.0.1",
+            0,
+        )
+        .await
+        .unwrap();
+        let port = server.local_addr().port();
+        std::thread::spawn(move || {
+            let s = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+            s.connect(&std::net::SocketAddr::from(([127, 0, 0, 1], port)).into()).unwrap();
+            s.set_linger(Some(Duration::ZERO)).unwrap();
+            s.send(b"reset, then more").unwrap();
+            std::thread::sleep(Duration::from_millis(100));
+            drop(s); // a TCP RST: linger on, zero timeout
+        });
+        sleep_ms(400).await;
+        let (mut reader, mut writer) = uasyncio::open_connection("127.0.0.1", port).await.unwrap();
+        writer.write(b"hello");
+        writer.drain().await.unwrap();
+        say!("next client got {}", pyb(&reader.read(100).await.unwrap()));
+        writer.close();
+        writer.wait_closed().await.unwrap();
+        server.close();
+        server.wait_closed().await;
+        say!("done");
+    });
+}
+
+fn stream_server_close() {
+    new_event_loop().run_until_complete(async {
+        let server = uasyncio::start_server(
+            |mut reader: Reader, mut writer: Writer| async move {
+                loop {
+                    let line = reader.readline().await.unwrap();
+                    if line.is_empty() {
+                        break;
+                    }
+                    writer.write(&line);
+                    writer.drain().await.unwrap();
+                }
+                writer.close();
+                writer.wait_closed().await.unwrap();
+            },
+            "127.0.0.1",
+            0,
+        )
+        .await
+        .unwrap();
+        let port = server.local_addr().port();
+        let (mut reader, mut writer) = uasyncio::open_connection("127.0.0.1", port).await.unwrap();
+        writer.write(b"before\n");
+        writer.drain().await.unwrap();
+        say!("echo {}", pyb(&reader.readline().await.unwrap()));
+        server.close();
+        server.wait_closed().await;
+        say!("server closed");
+        server.wait_closed().await;
+        say!("second wait_closed returned");
+        match uasyncio::open_connection("127.0.0.1", port).await {
+            Ok((mut r2, _w2)) => say!("new connection read {}", pyb(&r2.read(10).await.unwrap())),
+            Err(e) => say!("new connection OSError {}", e.raw_os_error().unwrap_or(-1)),
+        }
+        writer.write(b"after\n");
+        writer.drain().await.unwrap();
+        say!("echo {}", pyb(&reader.readline().await.unwrap()));
+        writer.close();
+        writer.wait_closed().await.unwrap();
+        say!("done");
+    });
+}
+
+// ---------------------------------------------------------------------------
 // The tests
 
 /// Declares both tests for a scenario. A scenario where Rust deliberately
@@ -973,6 +1275,12 @@ scenarios! {
     event_cancel;
     gather_tasks;
     timer_before_woken;
+    stream_echo;
+    stream_many_clients;
+    stream_readline_eof;
+    stream_cancel_read;
+    stream_peer_reset;
+    stream_server_close;
 }
 
 fn scenario_dir() -> PathBuf {

@@ -73,7 +73,7 @@ pub(crate) mod timers;
 pub use outcome::TaskError;
 pub(crate) use pool::CellPool;
 pub(crate) use ready::{Entry, ReadyQueue};
-pub(crate) use remote::{LoopPtr, MAIN_DONE, Remote, Schedule};
+pub(crate) use remote::{IO, LoopPtr, MAIN_DONE, Remote, Schedule};
 use state::State;
 use sync::{AtomicU32, Ordering};
 

@@ -79,14 +79,17 @@ pub(crate) struct Remote {
     pub(crate) core: LoopPtr,
     #[cfg(feature = "std")]
     owner: u64,
-    /// Why the loop must look up from its steps ([`INBOX`], [`MAIN_DONE`]):
-    /// one byte, so a step tests both with one load.
+    /// Why the loop must look up from its steps ([`INBOX`], [`MAIN_DONE`],
+    /// [`IO`]): one byte, so a step tests all with one load.
     attention: AtomicU8,
     /// Waiters that something outside the loop may wake (ThreadSafeFlag,
     /// I/O): while there are any, a loop with nothing to do idles instead of
     /// declaring a deadlock. Each waiter counts on the loop it waits in and
     /// holds this `Remote` until it uncounts (possibly on another thread).
     external: portable_atomic::AtomicUsize,
+    /// Of those, the tasks parked on sockets (see `add_io_waiter`).
+    #[cfg_attr(not(feature = "std"), allow(dead_code))]
+    io_waiters: portable_atomic::AtomicUsize,
     inbox: Lock<RefCell<Inbox>>,
     platform: Arc<dyn Platform>,
     /// Where the loop's task cells come from (it outlives them: every task
@@ -142,6 +145,7 @@ impl Remote {
             owner: thread_id(),
             attention: AtomicU8::new(0),
             external: portable_atomic::AtomicUsize::new(0),
+            io_waiters: portable_atomic::AtomicUsize::new(0),
             inbox: Lock::new(RefCell::new(Inbox::default())),
             platform,
             names: Lock::new(RefCell::new(None)),
@@ -247,7 +251,7 @@ impl Remote {
         self.inbox.with(|inbox| inbox.borrow().tasks.is_empty())
     }
 
-    /// The [`INBOX`] and [`MAIN_DONE`] bits now.
+    /// The [`INBOX`], [`MAIN_DONE`] and [`IO`] bits now.
     #[inline]
     pub(crate) fn attention(&self) -> u8 {
         self.attention.load(Ordering::Relaxed)
@@ -261,8 +265,31 @@ impl Remote {
     }
 }
 
+#[cfg(feature = "std")]
+impl crate::io_queue::IoWaiters for Remote {
+    /// Counts a task parked on a socket: an outside waiter that also makes
+    /// the loop look at its poller between steps (the [`IO`] bit), so tasks
+    /// that keep the loop busy cannot starve the sockets.
+    fn add_io_waiter(&self) {
+        self.add_external_waiter();
+        if self.io_waiters.fetch_add(1, portable_atomic::Ordering::Relaxed) == 0 {
+            self.attention.fetch_or(IO, Ordering::Relaxed);
+        }
+    }
+
+    fn remove_io_waiter(&self) {
+        if self.io_waiters.fetch_sub(1, portable_atomic::Ordering::Relaxed) == 1 {
+            self.attention.fetch_and(!IO, Ordering::Relaxed);
+        }
+        self.remove_external_waiter();
+    }
+}
+
 /// `Remote::attention`: the inbox holds tasks.
 const INBOX: u8 = 1;
 /// `Remote::attention`: the task `drive` runs for has finished (set on the
 /// loop's thread by `Core::complete`).
 pub(crate) const MAIN_DONE: u8 = 2;
+/// `Remote::attention`: tasks are parked on sockets; the loop looks at its
+/// poller (without waiting) now and then between steps.
+pub(crate) const IO: u8 = 4;

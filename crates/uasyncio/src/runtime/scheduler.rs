@@ -20,8 +20,12 @@ use super::{EventLoop, ExceptionContext, ExceptionHandler};
 use crate::platform::Platform;
 use crate::raw::timers::{Fired, TimerKey, TimerQueue};
 use crate::raw::{
-    self, Entry, JoinHandle, MAIN_DONE, QueueCell, RawTask, ReadyQueue, Remote, Schedule, TaskPtr, state,
+    self, Entry, IO, JoinHandle, MAIN_DONE, QueueCell, RawTask, ReadyQueue, Remote, Schedule, TaskPtr, state,
 };
+
+/// Steps between two looks at the poller while tasks are parked on sockets
+/// and other tasks keep the loop busy (tokio's event interval, about).
+const IO_LOOK_EVERY: u32 = 61;
 
 /// Why `drive` returned.
 pub(crate) enum RunEnd {
@@ -68,6 +72,8 @@ pub(crate) struct Core {
     pub(crate) platform: Arc<dyn Platform>,
     next_id: Cell<u32>,
     inbox_buf: RefCell<Vec<TaskPtr>>,
+    /// Steps left until the next look at the poller (while [`IO`] is set).
+    io_look_in: Cell<u32>,
 }
 
 impl Core {
@@ -97,6 +103,7 @@ impl Core {
             platform,
             next_id: Cell::new(1),
             inbox_buf: RefCell::default(),
+            io_look_in: Cell::new(IO_LOOK_EVERY),
         })
     }
 
@@ -447,6 +454,9 @@ impl Core {
                 if attention & MAIN_DONE != 0 {
                     return RunEnd::MainDone;
                 }
+                if attention & IO != 0 {
+                    self.look_at_io_now_and_then();
+                }
                 self.drain_remote_slow();
             }
             if let Some(deadline) = self.timers.peek() {
@@ -515,6 +525,21 @@ impl Core {
                 }
             }
         }
+    }
+
+    /// While tasks are parked on sockets: every [`IO_LOOK_EVERY`] steps,
+    /// the platform's wait with a deadline already passed, which looks at
+    /// the poller without blocking and wakes the tasks whose sockets are
+    /// ready (MicroPython looks at every step; the idle wait blocks there).
+    #[inline(never)]
+    fn look_at_io_now_and_then(&self) {
+        let left = self.io_look_in.get();
+        if left > 1 {
+            self.io_look_in.set(left - 1);
+            return;
+        }
+        self.io_look_in.set(IO_LOOK_EVERY);
+        self.platform.wait(Some(0));
     }
 
     #[inline(never)]
