@@ -299,6 +299,12 @@ impl RunStats {
         let preempted = !self.whole_process && self.involuntary_switches > 2 + self.cpu_ns / 20_000_000;
         preempted || self.minor_faults > 16 + ops as u64 / 10_000
     }
+
+    /// How disturbed the run was, to pick the least disturbed of several:
+    /// faults and preemptions, the latter not for whole-process runs.
+    pub fn disturbance(&self) -> u64 {
+        self.minor_faults + if self.whole_process { 0 } else { self.involuntary_switches }
+    }
 }
 
 #[derive(Clone, Copy, Default)]

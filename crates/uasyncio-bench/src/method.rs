@@ -63,7 +63,7 @@ pub struct Summary {
     pub figures: BTreeMap<&'static str, Spread>,
     /// Per column, the median over rounds of ours ÷ that column (rounds in
     /// which both ran).
-    pub paired: Results,
+    pub paired: BTreeMap<&'static str, Spread>,
     /// Ours ÷ the best of `peers` within each round.
     pub best_peer: Option<Spread>,
     /// The peer that was best in most rounds (the first in `peers` on a tie).
@@ -96,7 +96,7 @@ impl Summary {
         Summary {
             medians: columns.iter().filter_map(|(c, v)| Some((*c, median(v)?))).collect(),
             figures: columns.iter().filter_map(|(c, v)| Some((*c, Spread::of(v)?))).collect(),
-            paired: ratios.iter().filter_map(|(c, v)| Some((*c, median(v)?))).collect(),
+            paired: ratios.iter().filter_map(|(c, v)| Some((*c, Spread::of(v)?))).collect(),
             best_peer: Spread::of(&best_ratios),
             best_peer_name: peers.iter().copied().find(|p| most > 0 && best_counts.get(p) == Some(&most)),
         }
@@ -141,8 +141,8 @@ mod tests {
         assert_eq!(s.medians["ours"], 6.0);
         assert_eq!(s.medians["p"], 20.0);
         assert_eq!(s.figures["ours"], Spread { median: 6.0, min: 5.0, max: 10.0 });
-        assert_eq!(s.paired["floor"], 2.0);
-        assert_eq!(s.paired["p"], 0.5);
+        assert_eq!(s.paired["floor"], Spread { median: 2.0, min: 2.0, max: 2.0 });
+        assert_eq!(s.paired["p"], Spread { median: 0.5, min: 0.3, max: 0.5 });
         // Best peer per round: p (0.5), p (0.5), q (0.6).
         assert_eq!(s.best_peer, Some(Spread { median: 0.5, min: 0.5, max: 0.6 }));
         assert_eq!(s.best_peer_name, Some("p"));
