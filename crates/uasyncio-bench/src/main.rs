@@ -128,7 +128,9 @@ impl Row {
         for (&c, &v) in &self.extra {
             s.medians.insert(c, v);
             s.figures.insert(c, Spread { median: v, min: v, max: v });
-            if let Some(o) = ours {
+            // MicroPython's tiny timer runs can come out at zero (wall time
+            // minus the sleep): a figure, but no ratio.
+            if let Some(o) = ours.filter(|_| v > 0.0) {
                 s.paired.insert(c, Spread { median: o / v, min: o / v, max: o / v });
             }
         }
