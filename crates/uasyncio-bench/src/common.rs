@@ -19,29 +19,43 @@ pub enum Workload {
     SpawnJoinSeq,
     /// Create all trivial tasks first, then await them all; cost per task.
     SpawnJoinBatch,
-    /// Two tasks alternate through an event primitive; cost per round trip.
+    /// Two tasks alternate through the runtime's own event primitive (the
+    /// main side as the runtime runs it); cost per round trip.
     PingPong,
-    /// Producer and consumer through a bounded queue of 64; cost per item.
+    /// Two tasks alternate through the same hand-written local flag
+    /// ([`LocalFlag`]) on every executor, both sides spawned as tasks: the
+    /// executor alone; cost per round trip.
+    PingPongLocal,
+    /// Producer and consumer through the runtime's bounded queue of 64; cost
+    /// per item.
     Queue,
+    /// Producer and consumer through the same hand-written local queue
+    /// ([`LocalQueue`]) on every executor, both spawned as tasks; cost per item.
+    QueueLocal,
     /// N tasks sleep once each; process CPU time per timer. The index selects
     /// the size from [`Sizes::timers`].
     Timers(usize),
     /// Heap bytes per idle sleeping task.
     MemoryPerTask,
+    /// Resident memory per idle sleeping task, in a process of its own.
+    RssPerTask,
 }
 
 impl Workload {
     /// Every workload, in table order.
-    pub const ALL: [Workload; 9] = [
+    pub const ALL: [Workload; 12] = [
         Workload::Yield,
         Workload::SpawnJoinSeq,
         Workload::SpawnJoinBatch,
         Workload::PingPong,
+        Workload::PingPongLocal,
         Workload::Queue,
+        Workload::QueueLocal,
         Workload::Timers(0),
         Workload::Timers(1),
         Workload::Timers(2),
         Workload::MemoryPerTask,
+        Workload::RssPerTask,
     ];
 
     /// The stable name used in the table and the JSON output.
@@ -51,12 +65,20 @@ impl Workload {
             Workload::SpawnJoinSeq => "spawn_join_seq",
             Workload::SpawnJoinBatch => "spawn_join_batch",
             Workload::PingPong => "pingpong",
+            Workload::PingPongLocal => "pingpong_local",
             Workload::Queue => "queue",
+            Workload::QueueLocal => "queue_local",
             Workload::Timers(0) => "timers_1k",
             Workload::Timers(1) => "timers_100k",
             Workload::Timers(_) => "timers_1m",
             Workload::MemoryPerTask => "memory_per_task",
+            Workload::RssPerTask => "rss_per_task",
         }
+    }
+
+    /// The workload called `name`, if any.
+    pub fn from_name(name: &str) -> Option<Workload> {
+        Workload::ALL.into_iter().find(|w| w.name() == name)
     }
 
     /// The unit of the figure reported for this workload.
@@ -64,11 +86,17 @@ impl Workload {
         match self {
             Workload::Yield => "ns/op",
             Workload::SpawnJoinSeq | Workload::SpawnJoinBatch => "ns/task",
-            Workload::PingPong => "ns/round_trip",
-            Workload::Queue => "ns/item",
+            Workload::PingPong | Workload::PingPongLocal => "ns/round_trip",
+            Workload::Queue | Workload::QueueLocal => "ns/item",
             Workload::Timers(_) => "cpu_ns/timer",
-            Workload::MemoryPerTask => "bytes/task",
+            Workload::MemoryPerTask | Workload::RssPerTask => "bytes/task",
         }
+    }
+
+    /// Whether the figure is a time (measured in rounds, after a warm-up)
+    /// rather than a count of bytes (measured once).
+    pub fn is_timed(self) -> bool {
+        !matches!(self, Workload::MemoryPerTask | Workload::RssPerTask)
     }
 }
 
@@ -84,9 +112,9 @@ pub struct Sizes {
     pub spawn_seq: usize,
     /// Tasks created at once, then awaited.
     pub spawn_batch: usize,
-    /// Round trips in pingpong.
+    /// Round trips in pingpong and pingpong_local.
     pub pingpong: usize,
-    /// Items through the queue.
+    /// Items through the queue in queue and queue_local.
     pub queue: usize,
     /// Queue capacity.
     pub queue_capacity: usize,
@@ -94,8 +122,10 @@ pub struct Sizes {
     pub timers: [usize; 3],
     /// Sleeping tasks in the memory workload.
     pub memory_tasks: usize,
-    /// Repetitions of each timed measurement; the best is kept.
-    pub reps: usize,
+    /// Sleeping tasks in the resident-memory workload.
+    pub rss_tasks: usize,
+    /// Rounds over all workloads; each timed cell is measured once per round.
+    pub rounds: usize,
 }
 
 impl Sizes {
@@ -111,7 +141,8 @@ impl Sizes {
             queue_capacity: 64,
             timers: [1_000, 100_000, 1_000_000],
             memory_tasks: 100_000,
-            reps: 7,
+            rss_tasks: 1_000_000,
+            rounds: 9,
         }
     }
 
@@ -127,8 +158,33 @@ impl Sizes {
             queue_capacity: 64,
             timers: [100, 1_000, 10_000],
             memory_tasks: 1_000,
-            reps: 1,
+            rss_tasks: 10_000,
+            rounds: 3,
         }
+    }
+
+    /// These sizes with workload `w` set to `ops` operations (for counting
+    /// instructions at two sizes). Yield keeps its task count, so `ops` must
+    /// be a multiple of it.
+    pub fn with_ops(mut self, w: Workload, ops: usize) -> Self {
+        match w {
+            Workload::Yield => {
+                assert!(
+                    ops > 0 && ops.is_multiple_of(self.yield_tasks),
+                    "--ops {ops} for yield: give a positive multiple of its {} tasks",
+                    self.yield_tasks
+                );
+                self.yield_rounds = ops / self.yield_tasks;
+            }
+            Workload::SpawnJoinSeq => self.spawn_seq = ops,
+            Workload::SpawnJoinBatch => self.spawn_batch = ops,
+            Workload::PingPong | Workload::PingPongLocal => self.pingpong = ops,
+            Workload::Queue | Workload::QueueLocal => self.queue = ops,
+            Workload::Timers(i) => self.timers[i] = ops,
+            Workload::MemoryPerTask => self.memory_tasks = ops,
+            Workload::RssPerTask => self.rss_tasks = ops,
+        }
+        self
     }
 
     /// The operation count of a workload (what the total is divided by).
@@ -137,10 +193,11 @@ impl Sizes {
             Workload::Yield => self.yield_tasks * self.yield_rounds,
             Workload::SpawnJoinSeq => self.spawn_seq,
             Workload::SpawnJoinBatch => self.spawn_batch,
-            Workload::PingPong => self.pingpong,
-            Workload::Queue => self.queue,
+            Workload::PingPong | Workload::PingPongLocal => self.pingpong,
+            Workload::Queue | Workload::QueueLocal => self.queue,
             Workload::Timers(i) => self.timers[i],
             Workload::MemoryPerTask => self.memory_tasks,
+            Workload::RssPerTask => self.rss_tasks,
         }
     }
 }
@@ -185,35 +242,118 @@ pub fn delays_us(n: usize) -> Vec<u64> {
 /// On an idle machine that equals wall time for these CPU-bound loops; on a
 /// busy one it leaves out the time the thread sat preempted by other
 /// processes. [`start_process`](Self::start_process) reads the whole
-/// process's, for the timers (embassy's alarm thread counts too).
+/// process's, for the timers (embassy's alarm thread counts too). Either also
+/// reads `getrusage` (the thread's or the process's), so that the run's
+/// minor faults and context switches can be checked ([`take_last_run`]).
 #[derive(Clone, Copy)]
 pub struct Stopwatch {
     clock: libc::clockid_t,
+    who: libc::c_int,
     start_ns: u64,
+    start_usage: Usage,
 }
 
 impl Stopwatch {
     /// Starts timing the calling thread's CPU time now.
     pub fn start() -> Self {
-        Self::on(libc::CLOCK_THREAD_CPUTIME_ID)
+        Self::on(libc::CLOCK_THREAD_CPUTIME_ID, libc::RUSAGE_THREAD)
     }
 
     /// Starts timing the process's CPU time (all threads) now.
     pub fn start_process() -> Self {
-        Self::on(libc::CLOCK_PROCESS_CPUTIME_ID)
+        Self::on(libc::CLOCK_PROCESS_CPUTIME_ID, libc::RUSAGE_SELF)
     }
 
-    fn on(clock: libc::clockid_t) -> Self {
-        Stopwatch { clock, start_ns: cpu_clock_ns(clock) }
+    fn on(clock: libc::clockid_t, who: libc::c_int) -> Self {
+        let start_usage = Usage::read(who);
+        Stopwatch { clock, who, start_ns: cpu_clock_ns(clock), start_usage }
     }
 }
 
-/// Nanoseconds per operation over `ops` operations since `start`.
+/// What one timed run cost besides its figure: CPU time, minor page faults and
+/// context switches between [`Stopwatch`]'s start and [`ns_per_op`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RunStats {
+    /// CPU time of the timed window, ns.
+    pub cpu_ns: u64,
+    /// Minor page faults (a fresh page touched).
+    pub minor_faults: u64,
+    /// Voluntary context switches (the thread blocked: normal for timers).
+    pub voluntary_switches: u64,
+    /// Involuntary context switches (the thread was preempted).
+    pub involuntary_switches: u64,
+    /// Whether these count every thread of the process (the timers) rather
+    /// than the one running the workload.
+    pub whole_process: bool,
+}
+
+impl RunStats {
+    /// Whether the run was visibly disturbed, and so worth redoing: more than
+    /// one minor fault per 10 000 operations (plus 16), or the thread
+    /// preempted more than about once per 20 ms of CPU time (plus two). A
+    /// fault costs 1–35 µs on this project's VM, a preemption leaves the
+    /// caches to another process. Preemptions are not held against a
+    /// whole-process run: there a runtime's own threads (embassy's alarm
+    /// thread) preempt each other.
+    pub fn disturbed(&self, ops: usize) -> bool {
+        let preempted = !self.whole_process && self.involuntary_switches > 2 + self.cpu_ns / 20_000_000;
+        preempted || self.minor_faults > 16 + ops as u64 / 10_000
+    }
+
+    /// How disturbed the run was, to pick the least disturbed of several:
+    /// faults and preemptions, the latter not for whole-process runs.
+    pub fn disturbance(&self) -> u64 {
+        self.minor_faults + if self.whole_process { 0 } else { self.involuntary_switches }
+    }
+}
+
+#[derive(Clone, Copy, Default)]
+struct Usage {
+    minor_faults: u64,
+    voluntary: u64,
+    involuntary: u64,
+}
+
+impl Usage {
+    fn read(who: libc::c_int) -> Usage {
+        // SAFETY: an all-zero `rusage` is a valid value of this plain C struct.
+        let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+        // SAFETY: `ru` is valid and writable; RUSAGE_THREAD and RUSAGE_SELF
+        // are both supported by Linux.
+        let rc = unsafe { libc::getrusage(who, &mut ru) };
+        assert_eq!(rc, 0, "getrusage({who}) failed");
+        Usage { minor_faults: ru.ru_minflt as u64, voluntary: ru.ru_nvcsw as u64, involuntary: ru.ru_nivcsw as u64 }
+    }
+}
+
+thread_local! {
+    static LAST_RUN: Cell<Option<RunStats>> = const { Cell::new(None) };
+}
+
+/// The [`RunStats`] of the last run timed on this thread, taken (the next call
+/// returns `None` until another run is timed).
+pub fn take_last_run() -> Option<RunStats> {
+    LAST_RUN.with(Cell::take)
+}
+
+/// Nanoseconds per operation over `ops` operations since `start`; also keeps
+/// the run's [`RunStats`] for [`take_last_run`].
 pub fn ns_per_op(start: Stopwatch, ops: usize) -> f64 {
-    (cpu_clock_ns(start.clock) - start.start_ns) as f64 / ops as f64
+    let cpu_ns = cpu_clock_ns(start.clock) - start.start_ns;
+    let usage = Usage::read(start.who);
+    let stats = RunStats {
+        cpu_ns,
+        minor_faults: usage.minor_faults - start.start_usage.minor_faults,
+        voluntary_switches: usage.voluntary - start.start_usage.voluntary,
+        involuntary_switches: usage.involuntary - start.start_usage.involuntary,
+        whole_process: start.who == libc::RUSAGE_SELF,
+    };
+    LAST_RUN.with(|last| last.set(Some(stats)));
+    cpu_ns as f64 / ops as f64
 }
 
-fn cpu_clock_ns(clock: libc::clockid_t) -> u64 {
+/// The current reading of CPU clock `clock`, ns.
+pub fn cpu_clock_ns(clock: libc::clockid_t) -> u64 {
     let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
     // SAFETY: `ts` is a valid, writable timespec; both clock ids are ones
     // every Linux supports.
@@ -448,4 +588,79 @@ where
         let _ = sleep_ms(5).await;
     }
     bytes as f64 / ops as f64
+}
+
+/// pingpong_local's first side: raises `ping`, waits for `pong`, `n` times.
+/// The same code on every executor (and the floor).
+pub async fn pinger(n: usize, ping: &LocalFlag, pong: &LocalFlag) {
+    for _ in 0..n {
+        ping.set();
+        pong.wait().await;
+    }
+}
+
+/// pingpong_local's second side: waits for `ping`, raises `pong`, `n` times.
+pub async fn ponger(n: usize, ping: &LocalFlag, pong: &LocalFlag) {
+    for _ in 0..n {
+        ping.wait().await;
+        pong.set();
+    }
+}
+
+/// queue_local's producer: puts `0..n` into `queue`.
+pub async fn producer(n: usize, queue: &LocalQueue<usize>) {
+    for i in 0..n {
+        queue.put(i).await;
+    }
+}
+
+/// queue_local's consumer: takes `n` items from `queue`.
+pub async fn consumer(n: usize, queue: &LocalQueue<usize>) {
+    for _ in 0..n {
+        std::hint::black_box(queue.get().await);
+    }
+}
+
+/// How long the tasks of the resident-memory workload sleep: they are never
+/// meant to wake (the measuring process exits after the reading).
+pub const RSS_SLEEP_MS: u64 = 600_000;
+
+/// The resident set of this process, bytes (`/proc/self/statm`).
+pub fn resident_bytes() -> u64 {
+    let statm = std::fs::read_to_string("/proc/self/statm").expect("read /proc/self/statm");
+    let pages: u64 = statm
+        .split_whitespace()
+        .nth(1)
+        .and_then(|f| f.parse().ok())
+        .unwrap_or_else(|| panic!("/proc/self/statm has no resident field: {statm:?}"));
+    // SAFETY: sysconf has no preconditions.
+    let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    pages * page as u64
+}
+
+/// The resident-memory workload, the same on every runtime and run in a
+/// process of its own (so earlier workloads' freed heap does not hide the
+/// growth): `ops` detached tasks each sleep [`RSS_SLEEP_MS`]; returns the growth
+/// of the resident set from before the first spawn until every task has
+/// started its sleep, per task. The tasks are left asleep.
+pub async fn rss_per_task<S, Z>(ops: usize, spawner: &S, sleep_ms: impl Fn(u64) -> Z + Copy + 'static) -> f64
+where
+    S: SpawnDetached,
+    Z: std::future::Future + 'static,
+{
+    use std::rc::Rc;
+
+    let started = Rc::new(Cell::new(0usize));
+    let before = resident_bytes();
+    for _ in 0..ops {
+        let started = started.clone();
+        spawner.spawn_detached(async move {
+            started.set(started.get() + 1);
+            let _ = sleep_ms(RSS_SLEEP_MS).await;
+        });
+    }
+    while started.get() < ops {
+        let _ = sleep_ms(1).await;
+    }
+    (resident_bytes() - before) as f64 / ops as f64
 }

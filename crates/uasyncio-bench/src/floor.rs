@@ -9,7 +9,7 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
-use crate::common::{LocalFlag, LocalQueue, Outcome, Sizes, Stopwatch, Workload, YieldNow, ns_per_op};
+use crate::common::{self, LocalFlag, LocalQueue, Outcome, Sizes, Stopwatch, Workload, YieldNow, ns_per_op};
 
 type BoxedTask = Pin<Box<dyn Future<Output = ()>>>;
 
@@ -69,46 +69,30 @@ pub fn measure(w: Workload, s: &Sizes) -> Outcome {
             drop(futures);
             Outcome::Measured(ns_per_op(start, s.ops(w)))
         }
-        Workload::PingPong => {
+        // The floor's flag and queue are the local ones already: the same
+        // futures serve the idiomatic and the executor-only rows.
+        Workload::PingPong | Workload::PingPongLocal => {
             let ping = Rc::new(LocalFlag::default());
             let pong = Rc::new(LocalFlag::default());
             let n = s.pingpong;
             let (a, b) = (ping.clone(), pong.clone());
-            let pinger = Box::pin(async move {
-                for _ in 0..n {
-                    a.set();
-                    b.wait().await;
-                }
-            }) as BoxedTask;
-            let ponger = Box::pin(async move {
-                for _ in 0..n {
-                    ping.wait().await;
-                    pong.set();
-                }
-            }) as BoxedTask;
+            let pinger = Box::pin(async move { common::pinger(n, &a, &b).await }) as BoxedTask;
+            let ponger = Box::pin(async move { common::ponger(n, &ping, &pong).await }) as BoxedTask;
             let start = Stopwatch::start();
             round_robin(vec![pinger, ponger]);
             Outcome::Measured(ns_per_op(start, s.ops(w)))
         }
-        Workload::Queue => {
+        Workload::Queue | Workload::QueueLocal => {
             let queue = Rc::new(LocalQueue::new(s.queue_capacity));
             let n = s.queue;
             let q = queue.clone();
-            let producer = Box::pin(async move {
-                for i in 0..n {
-                    q.put(i).await;
-                }
-            }) as BoxedTask;
-            let consumer = Box::pin(async move {
-                for _ in 0..n {
-                    black_box(queue.get().await);
-                }
-            }) as BoxedTask;
+            let producer = Box::pin(async move { common::producer(n, &q).await }) as BoxedTask;
+            let consumer = Box::pin(async move { common::consumer(n, &queue).await }) as BoxedTask;
             let start = Stopwatch::start();
             round_robin(vec![producer, consumer]);
             Outcome::Measured(ns_per_op(start, s.ops(w)))
         }
         Workload::Timers(_) => Outcome::Skipped("no clock without a runtime"),
-        Workload::MemoryPerTask => Outcome::Skipped("no tasks without a runtime"),
+        Workload::MemoryPerTask | Workload::RssPerTask => Outcome::Skipped("no tasks without a runtime"),
     }
 }

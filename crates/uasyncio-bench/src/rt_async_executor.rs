@@ -1,5 +1,6 @@
 //! async-executor: a `LocalExecutor` driven by `async_io::block_on`, with
-//! async-io `Timer`s, an event-listener based flag and `async_channel`.
+//! async-io `Timer`s, an event-listener based flag and `async_channel`; the
+//! shared [`LocalFlag`] and [`LocalQueue`] for the executor-only columns.
 
 use std::cell::Cell;
 use std::hint::black_box;
@@ -10,7 +11,9 @@ use async_executor::LocalExecutor;
 use async_io::Timer;
 use event_listener::{Event, listener};
 
-use crate::common::{self, Outcome, Sizes, SpawnDetached, Stopwatch, Workload, YieldNow, ns_per_op};
+use crate::common::{
+    self, LocalFlag, LocalQueue, Outcome, Sizes, SpawnDetached, Stopwatch, Workload, YieldNow, ns_per_op,
+};
 
 /// Runs the `async move` body, which names the executor `$ex`, on a fresh
 /// `LocalExecutor` driven by `async_io::block_on`.
@@ -104,6 +107,26 @@ pub fn measure(w: Workload, s: &Sizes) -> Outcome {
             ponger.await;
             ns_per_op(start, ops)
         }),
+        Workload::PingPongLocal => block_on!(|ex| async move {
+            let (ping, pong) = (Rc::new(LocalFlag::default()), Rc::new(LocalFlag::default()));
+            let start = Stopwatch::start();
+            let (a, b) = (ping.clone(), pong.clone());
+            let pinger = ex.spawn(async move { common::pinger(ops, &a, &b).await });
+            let ponger = ex.spawn(async move { common::ponger(ops, &ping, &pong).await });
+            pinger.await;
+            ponger.await;
+            ns_per_op(start, ops)
+        }),
+        Workload::QueueLocal => block_on!(|ex| async move {
+            let queue = Rc::new(LocalQueue::new(s.queue_capacity));
+            let start = Stopwatch::start();
+            let q = queue.clone();
+            let producer = ex.spawn(async move { common::producer(ops, &q).await });
+            let consumer = ex.spawn(async move { common::consumer(ops, &queue).await });
+            producer.await;
+            consumer.await;
+            ns_per_op(start, ops)
+        }),
         Workload::Queue => block_on!(|ex| async move {
             let (tx, rx) = async_channel::bounded(s.queue_capacity);
             let start = Stopwatch::start();
@@ -136,6 +159,9 @@ pub fn measure(w: Workload, s: &Sizes) -> Outcome {
         }),
         Workload::MemoryPerTask => {
             block_on!(|ex| common::memory_per_task(ops, ex, |ms| Timer::after(Duration::from_millis(ms))))
+        }
+        Workload::RssPerTask => {
+            block_on!(|ex| common::rss_per_task(ops, ex, |ms| Timer::after(Duration::from_millis(ms))))
         }
     };
     Outcome::Measured(figure)

@@ -1,5 +1,6 @@
 //! embassy-executor on the host (`platform-std`, `executor-thread`) with the
-//! embassy-time std driver and embassy-sync primitives.
+//! embassy-time std driver and embassy-sync primitives; the shared
+//! [`LocalFlag`] and [`LocalQueue`] for the executor-only columns.
 //!
 //! Embassy tasks live in static pools sized at compile time (the
 //! `#[embassy_executor::task(pool_size = N)]` model) and have no join handle:
@@ -15,7 +16,7 @@ use embassy_sync::channel::Channel;
 use embassy_sync::signal::Signal;
 use embassy_time::Timer;
 
-use crate::common::{self, Outcome, Sizes, Stopwatch, Workload, YieldNow, ns_per_op};
+use crate::common::{self, LocalFlag, LocalQueue, Outcome, Sizes, Stopwatch, Workload, YieldNow, ns_per_op};
 
 /// The largest static pool a workload gets (spawn_join_batch, timers). Embassy
 /// finds a free slot by scanning its pool from the start, so spawning N tasks
@@ -135,6 +136,30 @@ async fn consumer(n: usize, channel: &'static ItemChannel) {
     finished();
 }
 
+#[embassy_executor::task]
+async fn local_pinger(n: usize, ping: &'static LocalFlag, pong: &'static LocalFlag) {
+    common::pinger(n, ping, pong).await;
+    finished();
+}
+
+#[embassy_executor::task]
+async fn local_ponger(n: usize, ping: &'static LocalFlag, pong: &'static LocalFlag) {
+    common::ponger(n, ping, pong).await;
+    finished();
+}
+
+#[embassy_executor::task]
+async fn local_producer(n: usize, queue: &'static LocalQueue<usize>) {
+    common::producer(n, queue).await;
+    finished();
+}
+
+#[embassy_executor::task]
+async fn local_consumer(n: usize, queue: &'static LocalQueue<usize>) {
+    common::consumer(n, queue).await;
+    finished();
+}
+
 #[embassy_executor::task(pool_size = BIG_POOL)]
 async fn sleeper(us: u64) {
     Timer::after_micros(us).await;
@@ -177,6 +202,20 @@ pub fn measure(w: Workload, s: &Sizes) -> Outcome {
                 sp.spawn(pinger(ops, ping, pong).unwrap());
             })
         }
+        Workload::PingPongLocal => {
+            let (ping, pong) = (leak(LocalFlag::default()), leak(LocalFlag::default()));
+            run_until_done(2, thread, |sp| {
+                sp.spawn(local_pinger(ops, ping, pong).unwrap());
+                sp.spawn(local_ponger(ops, ping, pong).unwrap());
+            })
+        }
+        Workload::QueueLocal => {
+            let queue = leak(LocalQueue::new(s.queue_capacity));
+            run_until_done(2, thread, |sp| {
+                sp.spawn(local_producer(ops, queue).unwrap());
+                sp.spawn(local_consumer(ops, queue).unwrap());
+            })
+        }
         Workload::Queue => {
             assert_eq!(s.queue_capacity, 64, "the embassy channel is sized 64");
             let channel = leak(ItemChannel::new());
@@ -196,7 +235,7 @@ pub fn measure(w: Workload, s: &Sizes) -> Outcome {
                 }
             })
         }
-        Workload::MemoryPerTask => {
+        Workload::MemoryPerTask | Workload::RssPerTask => {
             return Outcome::Skipped("tasks are static, no heap per task");
         }
     };

@@ -1,6 +1,7 @@
 //! futures' `LocalPool`: `spawn_local_with_handle` for joinable tasks, the
-//! hand-written [`LocalFlag`] for pingpong, `futures::channel::mpsc` for the
-//! queue. It has no timers, so the timer and memory workloads are skipped.
+//! hand-written [`LocalFlag`] for pingpong (and pingpong_local),
+//! `futures::channel::mpsc` for the queue, [`LocalQueue`] for queue_local.
+//! It has no timers, so the timer and memory workloads are skipped.
 
 use std::hint::black_box;
 use std::rc::Rc;
@@ -9,7 +10,7 @@ use futures::executor::LocalPool;
 use futures::task::LocalSpawnExt;
 use futures::{SinkExt, StreamExt};
 
-use crate::common::{LocalFlag, Outcome, Sizes, Stopwatch, Workload, YieldNow, ns_per_op};
+use crate::common::{self, LocalFlag, LocalQueue, Outcome, Sizes, Stopwatch, Workload, YieldNow, ns_per_op};
 
 /// Measures one workload on futures' LocalPool.
 pub fn measure(w: Workload, s: &Sizes) -> Outcome {
@@ -72,6 +73,27 @@ pub fn measure(w: Workload, s: &Sizes) -> Outcome {
             ponger.await;
             ns_per_op(start, ops)
         }),
+        Workload::PingPongLocal => pool.run_until(async move {
+            let (ping, pong) = (Rc::new(LocalFlag::default()), Rc::new(LocalFlag::default()));
+            let start = Stopwatch::start();
+            let (a, b) = (ping.clone(), pong.clone());
+            let pinger = spawner.spawn_local_with_handle(async move { common::pinger(ops, &a, &b).await }).unwrap();
+            let ponger =
+                spawner.spawn_local_with_handle(async move { common::ponger(ops, &ping, &pong).await }).unwrap();
+            pinger.await;
+            ponger.await;
+            ns_per_op(start, ops)
+        }),
+        Workload::QueueLocal => pool.run_until(async move {
+            let queue = Rc::new(LocalQueue::new(s.queue_capacity));
+            let start = Stopwatch::start();
+            let q = queue.clone();
+            let producer = spawner.spawn_local_with_handle(async move { common::producer(ops, &q).await }).unwrap();
+            let consumer = spawner.spawn_local_with_handle(async move { common::consumer(ops, &queue).await }).unwrap();
+            producer.await;
+            consumer.await;
+            ns_per_op(start, ops)
+        }),
         Workload::Queue => pool.run_until(async move {
             // mpsc::channel(n) holds n items plus one per sender.
             let (mut tx, mut rx) = futures::channel::mpsc::channel(s.queue_capacity - 1);
@@ -89,7 +111,7 @@ pub fn measure(w: Workload, s: &Sizes) -> Outcome {
             producer.await;
             ns_per_op(start, ops)
         }),
-        Workload::Timers(_) | Workload::MemoryPerTask => {
+        Workload::Timers(_) | Workload::MemoryPerTask | Workload::RssPerTask => {
             return Outcome::Skipped("LocalPool has no timers");
         }
     };

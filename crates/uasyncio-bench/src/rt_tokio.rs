@@ -1,5 +1,6 @@
 //! tokio: a current-thread runtime with a `LocalSet` (`spawn_local`), its own
-//! `yield_now`, `Notify`, `mpsc::channel` and `time::sleep`.
+//! `yield_now`, `Notify`, `mpsc::channel` and `time::sleep`; the shared
+//! [`LocalFlag`] and [`LocalQueue`] for the executor-only columns.
 
 use std::future::Future;
 use std::hint::black_box;
@@ -9,7 +10,7 @@ use std::time::Duration;
 use tokio::sync::{Notify, mpsc};
 use tokio::task::{LocalSet, spawn_local};
 
-use crate::common::{self, Outcome, Sizes, SpawnDetached, Stopwatch, Workload, ns_per_op};
+use crate::common::{self, LocalFlag, LocalQueue, Outcome, Sizes, SpawnDetached, Stopwatch, Workload, ns_per_op};
 
 /// Runs `main` on a fresh current-thread runtime with a `LocalSet`.
 fn block_on<F: Future>(main: F) -> F::Output {
@@ -71,6 +72,26 @@ pub fn measure(w: Workload, s: &Sizes) -> Outcome {
             ponger.await.unwrap();
             ns_per_op(start, ops)
         }),
+        Workload::PingPongLocal => block_on(async {
+            let (ping, pong) = (Rc::new(LocalFlag::default()), Rc::new(LocalFlag::default()));
+            let start = Stopwatch::start();
+            let (a, b) = (ping.clone(), pong.clone());
+            let pinger = spawn_local(async move { common::pinger(ops, &a, &b).await });
+            let ponger = spawn_local(async move { common::ponger(ops, &ping, &pong).await });
+            pinger.await.unwrap();
+            ponger.await.unwrap();
+            ns_per_op(start, ops)
+        }),
+        Workload::QueueLocal => block_on(async {
+            let queue = Rc::new(LocalQueue::new(s.queue_capacity));
+            let start = Stopwatch::start();
+            let q = queue.clone();
+            let producer = spawn_local(async move { common::producer(ops, &q).await });
+            let consumer = spawn_local(async move { common::consumer(ops, &queue).await });
+            producer.await.unwrap();
+            consumer.await.unwrap();
+            ns_per_op(start, ops)
+        }),
         Workload::Queue => block_on(async {
             let (tx, mut rx) = mpsc::channel(s.queue_capacity);
             let start = Stopwatch::start();
@@ -97,6 +118,9 @@ pub fn measure(w: Workload, s: &Sizes) -> Outcome {
         }),
         Workload::MemoryPerTask => {
             block_on(common::memory_per_task(ops, &Spawner, |ms| tokio::time::sleep(Duration::from_millis(ms))))
+        }
+        Workload::RssPerTask => {
+            block_on(common::rss_per_task(ops, &Spawner, |ms| tokio::time::sleep(Duration::from_millis(ms))))
         }
     };
     Outcome::Measured(figure)

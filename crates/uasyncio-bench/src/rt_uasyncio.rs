@@ -1,5 +1,6 @@
 //! Our runtime, `uasyncio`: `create_task`, `sleep_ms(0)` as the yield, two
-//! `Event`s for pingpong, `Queue::new(64)`, `sleep_us` for the timers.
+//! `Event`s for pingpong, `Queue::new(64)`, `sleep_us` for the timers; the
+//! shared [`LocalFlag`] and [`LocalQueue`] for the executor-only columns.
 
 use std::future::Future;
 use std::hint::black_box;
@@ -7,7 +8,7 @@ use std::rc::Rc;
 
 use uasyncio::{Event, Queue, create_task, sleep_ms, sleep_us};
 
-use crate::common::{self, Outcome, Sizes, SpawnDetached, Stopwatch, Workload, ns_per_op};
+use crate::common::{self, LocalFlag, LocalQueue, Outcome, Sizes, SpawnDetached, Stopwatch, Workload, ns_per_op};
 
 /// Runs `main` on a fresh event loop (the old loop's tasks are discarded).
 fn block_on<F: Future + 'static>(main: F) -> F::Output {
@@ -70,6 +71,26 @@ pub fn measure(w: Workload, s: &Sizes) -> Outcome {
             ponger.await.unwrap();
             ns_per_op(start, ops)
         }),
+        Workload::PingPongLocal => block_on(async move {
+            let (ping, pong) = (Rc::new(LocalFlag::default()), Rc::new(LocalFlag::default()));
+            let start = Stopwatch::start();
+            let (a, b) = (ping.clone(), pong.clone());
+            let pinger = create_task(async move { common::pinger(ops, &a, &b).await });
+            let ponger = create_task(async move { common::ponger(ops, &ping, &pong).await });
+            pinger.await.unwrap();
+            ponger.await.unwrap();
+            ns_per_op(start, ops)
+        }),
+        Workload::QueueLocal => block_on(async move {
+            let queue = Rc::new(LocalQueue::new(capacity));
+            let start = Stopwatch::start();
+            let q = queue.clone();
+            let producer = create_task(async move { common::producer(ops, &q).await });
+            let consumer = create_task(async move { common::consumer(ops, &queue).await });
+            producer.await.unwrap();
+            consumer.await.unwrap();
+            ns_per_op(start, ops)
+        }),
         Workload::Queue => block_on(async move {
             let queue = Rc::new(Queue::new(capacity));
             let start = Stopwatch::start();
@@ -95,6 +116,7 @@ pub fn measure(w: Workload, s: &Sizes) -> Outcome {
             ns_per_op(start, ops)
         }),
         Workload::MemoryPerTask => block_on(common::memory_per_task(ops, &Spawner, |ms: u64| sleep_ms(ms))),
+        Workload::RssPerTask => block_on(common::rss_per_task(ops, &Spawner, |ms: u64| sleep_ms(ms))),
     };
     Outcome::Measured(figure)
 }
