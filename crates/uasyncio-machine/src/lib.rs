@@ -126,7 +126,9 @@ mod adc;
 mod board;
 #[cfg(feature = "cli")]
 pub mod cli;
+mod contacts;
 mod delay;
+mod inputs;
 mod pin;
 mod pwm;
 mod run;
@@ -141,6 +143,9 @@ pub mod view;
 pub use adc::{Adc, Atten};
 pub use board::{Board, BoardDesc, Echo, PinMode, Pull, format_time, plain};
 pub use delay::Delay;
+pub use inputs::{
+    Aadc, AadcError, ButtonConfig, EButton, ESwitch, Encoder, EncoderConfig, InputError, Polled, Pushbutton, Switch,
+};
 pub use pin::{IntoLevel, Pin, PinError, Trigger, WaitForLevel};
 pub use pwm::{DUTY_MAX, Pwm, PwmError};
 pub use run::{Ending, run_on, run_program, run_virtual_for};
