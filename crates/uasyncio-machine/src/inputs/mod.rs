@@ -74,10 +74,15 @@ pub enum InputError<E = crate::pin::PinError> {
     BadOption(String),
 }
 
-impl<E: fmt::Debug> fmt::Display for InputError<E> {
+impl<E: fmt::Debug + 'static> fmt::Display for InputError<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            InputError::Pin(e) => write!(f, "reading the pin failed: {e:?}"),
+            // The board's own pin error says what to do; another pin's is
+            // shown as it debugs.
+            InputError::Pin(e) => match (e as &dyn Any).downcast_ref::<crate::pin::PinError>() {
+                Some(board_error) => write!(f, "reading the pin failed: {board_error}"),
+                None => write!(f, "reading the pin failed: {e:?}"),
+            },
             InputError::NotInput { gpio, mode } => write!(
                 f,
                 "Pin({gpio}) is an output ({mode:?}): a switch, button or encoder reads an input, \
@@ -91,7 +96,7 @@ impl<E: fmt::Debug> fmt::Display for InputError<E> {
     }
 }
 
-impl<E: fmt::Debug> std::error::Error for InputError<E> {}
+impl<E: fmt::Debug + 'static> std::error::Error for InputError<E> {}
 
 /// Checks what can be checked of a pin before an input takes it: it reads,
 /// and, if it is one of this board's pins, it is an input (an embedded-hal
