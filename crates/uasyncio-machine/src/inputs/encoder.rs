@@ -10,7 +10,7 @@ use embedded_hal::digital::InputPin;
 use embedded_hal_async::digital::Wait;
 use uasyncio::{Event, TaskRef};
 
-use super::{InputError, board_gpio, check_input};
+use super::{InputError, board_pin, check_input};
 
 /// An encoder's options: the original's constructor arguments, with its
 /// defaults.
@@ -197,14 +197,17 @@ impl Encoder {
         X: InputPin + Wait + 'static,
         Y: InputPin<Error = X::Error> + Wait + 'static,
     {
-        if let (Some(gx), Some(gy)) = (board_gpio(&x), board_gpio(&y))
-            && gx == gy
+        if let (Some(px), Some(py)) = (board_pin(&x), board_pin(&y))
+            && px.id() == py.id()
         {
-            return Err(InputError::SamePin(gx));
+            return Err(InputError::SamePin(px.id()));
         }
         let lx = check_input(&mut x)?;
         let ly = check_input(&mut y)?;
         config.check()?;
+        if let (Some(px), Some(py)) = (board_pin(&x), board_pin(&y)) {
+            px.board().wire_encoder(px.id(), py.id()); // for the live view's keys
+        }
         let shared = Rc::new(Shared {
             edges: Cell::new(i64::from(config.value) * i64::from(config.div)),
             value: Cell::new(config.value),

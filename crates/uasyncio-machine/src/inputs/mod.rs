@@ -110,9 +110,9 @@ fn check_input<P: InputPin + 'static>(pin: &mut P) -> Result<bool, InputError<P:
     pin.is_high().map_err(InputError::Pin)
 }
 
-/// The board GPIO of a pin, if it is one of the board's.
-fn board_gpio<P: 'static>(pin: &P) -> Option<u8> {
-    (pin as &dyn Any).downcast_ref::<Pin>().map(Pin::id)
+/// The pin as one of the board's, if it is.
+fn board_pin<P: 'static>(pin: &P) -> Option<&Pin> {
+    (pin as &dyn Any).downcast_ref::<Pin>()
 }
 
 /// Reads a pin in an input's task, where a failure has nobody to return to.
