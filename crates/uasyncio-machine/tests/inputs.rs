@@ -4,10 +4,11 @@
 
 mod common;
 
+use std::cell::Cell;
 use std::rc::Rc;
 
 use common::lines_ms;
-use uasyncio::{create_task, sleep};
+use uasyncio::{DelayMs, create_task, sleep};
 use uasyncio_machine::{
     self as machine, Aadc, AadcError, Adc, Board, ButtonConfig, EButton, ESwitch, Encoder, EncoderConfig, InputError,
     Pin, PinError, Pushbutton, Switch, run_virtual_for,
@@ -368,6 +369,34 @@ fn awaiting_the_encoder_gives_each_new_value() {
         }
     });
     assert_eq!(lines_ms(&board.trace()), [(300, "value 2"), (700, "value 5")]);
+}
+
+#[test]
+fn encoder_stop_reports_once_the_motion_has_stopped() {
+    // peterhinch's encoder_stop.py: no delay in the encoder; its callback
+    // retriggers a 400 ms Delay_ms whose callback prints the position and
+    // the change summed since the last print.
+    let board = Board::esp32().install();
+    board.turn_encoder_at(X, Y, 1.0, 10, 0.05); // 1000 … 1450 ms
+    board.turn_encoder_at(X, Y, 3.0, -3, 0.05); // 3000 … 3100 ms
+    run_virtual_for(&board, 4.0, || async {
+        let (pos, d) = (Rc::new(Cell::new(0)), Rc::new(Cell::new(0)));
+        let (p, dd) = (pos.clone(), d.clone());
+        let tim = DelayMs::with_callback(400, move || {
+            machine::println!("{} {}", p.get(), dd.get());
+            dd.set(0);
+        });
+        let x = Pin::with_pull(X, Pin::IN, Pin::PULL_UP);
+        let y = Pin::with_pull(Y, Pin::IN, Pin::PULL_UP);
+        let encoder = Encoder::with_config(x, y, EncoderConfig { delay_ms: 0, ..EncoderConfig::default() });
+        encoder.on_change(move |value, delta| {
+            tim.trigger();
+            pos.set(value);
+            d.set(d.get() + delta);
+        });
+        sleep(4).await;
+    });
+    assert_eq!(lines_ms(&board.trace()), [(1850, "10 10"), (3500, "7 -3")]);
 }
 
 // ---- the asynchronous ADC ----

@@ -7,11 +7,12 @@
 
 mod common;
 
+use std::cell::Cell;
 use std::rc::Rc;
 
 use common::edges_ms;
 use uasyncio::{Event, create_task, sleep_ms};
-use uasyncio_machine::{Board, ButtonConfig, Pin, Pushbutton, Switch, run_virtual_for};
+use uasyncio_machine::{Board, ButtonConfig, EButton, ESwitch, Pin, Pushbutton, Switch, run_virtual_for};
 
 const X1: u8 = 15;
 const X2: u8 = 16;
@@ -267,4 +268,123 @@ fn btn_event_each_event_pulses_its_led_for_500_ms() {
             vec![(6000, 1), (6500, 0)],
         ]
     );
+}
+
+// ---- event_test.py test_switches(): EButton and ESwitch, self-checking ----
+
+/// The script's Y1 (the input) linked to Y2 (an output the test drives):
+/// here the outside world drives Y1.
+const Y1: u8 = 20;
+
+/// `pulse(ms)`: the link driven to the closed level (polarity 1: 0) for `ms`.
+async fn link_pulse(board: Board, ms: u32) {
+    board.drive(Y1, Some(false));
+    sleep_ms(ms).await;
+    board.drive(Y1, Some(true));
+}
+
+/// `monitor(evt, v)`: adds `v` to the tally each time `obj`'s event is set.
+fn monitor<T: 'static>(obj: &Rc<T>, event: fn(&T) -> &Event, v: u32, val: &Rc<Cell<u32>>) -> uasyncio::Task<()> {
+    let (obj, val) = (obj.clone(), val.clone());
+    create_task(async move {
+        let event = event(&obj);
+        loop {
+            event.wait().await;
+            event.clear();
+            val.set(val.get() + v);
+        }
+    })
+}
+
+fn expect(v: u32, e: u32) {
+    if v == e {
+        uasyncio_machine::println!("Pass");
+    } else {
+        uasyncio_machine::println!("Fail: expected 0x{e:04x} got 0x{v:04x}");
+    }
+}
+
+/// `btest(btn, verbose=False, supp)`: each event of the button counts in its
+/// own 3 bits: press 0x1, release 0x8, double 0x40, long 0x200.
+async fn btest(board: &Board, btn: Rc<EButton>, supp: bool) {
+    let val = Rc::new(Cell::new(0));
+    let events: [fn(&EButton) -> &Event; 4] = [EButton::press, EButton::release, EButton::double, EButton::long];
+    let tasks: Vec<_> =
+        events.into_iter().enumerate().map(|(n, event)| monitor(&btn, event, 1 << (3 * n), &val)).collect();
+    sleep_ms(1000).await;
+    uasyncio_machine::println!("Start short press test");
+    link_pulse(board.clone(), 100).await;
+    sleep_ms(1000).await;
+    expect(val.get(), 0x09);
+
+    val.set(0);
+    sleep_ms(1000).await;
+    uasyncio_machine::println!("Start long press test");
+    link_pulse(board.clone(), 2000).await;
+    sleep_ms(4000).await;
+    expect(val.get(), if supp { 0x208 } else { 0x209 });
+
+    for (title, second) in [("Start double press test", 100), ("Start double press, 2nd press long, test", 2000)] {
+        val.set(0);
+        sleep_ms(1000).await;
+        uasyncio_machine::println!("{title}");
+        link_pulse(board.clone(), 100).await;
+        sleep_ms(100).await;
+        link_pulse(board.clone(), second).await;
+        sleep_ms(4000).await;
+        expect(val.get(), if supp { 0x48 } else { 0x52 });
+    }
+    for task in tasks {
+        task.cancel();
+    }
+}
+
+#[test]
+fn event_test_test_switches_every_check_passes() {
+    let board = Board::pico().install();
+    board.drive(Y1, Some(true)); // Pin("Y2", Pin.OUT, value=1)
+    let b = board.clone();
+    run_virtual_for(&board, 60.0, move || async move {
+        let pin = || Pin::new(Y1, Pin::IN);
+        uasyncio_machine::println!("Testing EButton.");
+        uasyncio_machine::println!("Testing with suppress == False");
+        let btn = Rc::new(EButton::new(pin()));
+        btest(&b, btn, false).await; // the last Rc: deinit
+        uasyncio_machine::println!("");
+        uasyncio_machine::println!("Testing with suppress == True");
+        let btn = Rc::new(EButton::try_with_config(pin(), ButtonConfig::suppressed()).unwrap());
+        btest(&b, btn, true).await;
+        uasyncio_machine::println!("");
+        uasyncio_machine::println!("Testing ESwitch");
+        let sw = Rc::new(ESwitch::try_new(pin(), true).unwrap());
+        let val = Rc::new(Cell::new(0));
+        let tasks = [monitor(&sw, ESwitch::open, 1, &val), monitor(&sw, ESwitch::close, 1 << 3, &val)];
+        create_task(link_pulse(b.clone(), 2000));
+        uasyncio_machine::println!("Switch closure");
+        sleep_ms(1000).await;
+        expect(val.get(), 0x08);
+        sleep_ms(4000).await;
+        uasyncio_machine::println!("Switch open");
+        expect(val.get(), 0x09);
+        for task in tasks {
+            task.cancel();
+        }
+        uasyncio_machine::println!("All tests passed.");
+    });
+    let block = [
+        "Start short press test",
+        "Pass",
+        "Start long press test",
+        "Pass",
+        "Start double press test",
+        "Pass",
+        "Start double press, 2nd press long, test",
+        "Pass",
+    ];
+    let mut expected = vec!["Testing EButton.", "Testing with suppress == False"];
+    expected.extend(block);
+    expected.extend(["", "Testing with suppress == True"]);
+    expected.extend(block);
+    expected.extend(["", "Testing ESwitch", "Switch closure", "Pass", "Switch open", "Pass", "All tests passed."]);
+    assert_eq!(board.trace().printed(), expected);
 }
