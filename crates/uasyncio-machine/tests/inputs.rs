@@ -11,7 +11,7 @@ use common::lines_ms;
 use uasyncio::{DelayMs, create_task, sleep};
 use uasyncio_machine::{
     self as machine, Aadc, AadcError, Adc, Board, ButtonConfig, EButton, ESwitch, Encoder, EncoderConfig, InputError,
-    Pin, PinError, Pushbutton, Switch, run_virtual_for,
+    Pin, PinError, Polled, Pushbutton, Switch, run_virtual_for,
 };
 
 const BUTTON: u8 = 15;
@@ -126,6 +126,20 @@ fn an_eswitch_sets_its_events_once_per_chattering_change() {
         sleep(1).await;
     });
     assert_eq!(lines_ms(&board.trace()), [(100, "close"), (300, "open"), (600, "close"), (800, "open")]);
+}
+
+#[test]
+fn a_pin_sampled_every_50_ms_sees_changes_at_the_samples_as_the_original() {
+    // Polled: what peterhinch's Pushbutton does with every pin.
+    let board = Board::pico().install();
+    board.press_bouncing_at(BUTTON, 0.205, 0.3, CHATTER_MS);
+    run_virtual_for(&board, 1.0, || async {
+        let button = Pushbutton::new(Polled::new(button_pin(), 50));
+        button.on_press(|| machine::println!("press"));
+        button.on_release(|| machine::println!("release"));
+        sleep(1).await;
+    });
+    assert_eq!(lines_ms(&board.trace()), [(250, "press"), (550, "release")]);
 }
 
 // ---- long press and double click at their boundaries ----
