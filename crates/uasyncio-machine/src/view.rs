@@ -23,7 +23,7 @@
 //! | `enter` | click the button: press now, release 150 ms later |
 //! | `←` `→`, `-` `+` | turn the potentiometer down or up by 5 % |
 //! | `home` `end` | turn the potentiometer to 0 or to the maximum |
-//! | `[` `]` | turn the rotary encoder (the first [wired](crate::Board::wire_encoder)) one detent (4 edges) back or on |
+//! | `,` `.` (`<` `>`) | turn the rotary encoder (the first [wired](crate::Board::wire_encoder)) one detent (4 edges) back or on |
 //! | `↑` `↓`, `tab` | choose which button or potentiometer the keys act on |
 //! | `q`, `esc`, Ctrl-C | quit |
 //!
@@ -155,7 +155,7 @@ impl<'a> BoardView<'a> {
         self
     }
 
-    /// Whether a rotary encoder is wired: the keys line then names `[` `]`.
+    /// Whether a rotary encoder is wired: the keys line then names `,` `.`.
     ///
     /// ```
     /// use ratatui::{buffer::Buffer, layout::Rect, widgets::Widget};
@@ -164,7 +164,7 @@ impl<'a> BoardView<'a> {
     /// let mut buf = Buffer::empty(area);
     /// BoardView::new(&[], &[], 0).encoder(true).render(area, &mut buf);
     /// let last: String = (0..90).map(|x| buf[(x, 5)].symbol()).collect();
-    /// assert!(last.contains("←/→ pot · [/] encoder · ↑/↓ choose"));
+    /// assert!(last.contains("←/→ pot · ,/. encoder · ↑/↓ choose"));
     /// ```
     pub fn encoder(mut self, wired: bool) -> Self {
         self.encoder = wired;
@@ -285,7 +285,7 @@ impl Widget for BoardView<'_> {
             .collect();
         Paragraph::new(text).render(inner, buf);
 
-        let encoder = if self.encoder { " · [/] encoder" } else { "" };
+        let encoder = if self.encoder { " · ,/. encoder" } else { "" };
         Line::from(format!(" space press/release · enter click · ←/→ pot{encoder} · ↑/↓ choose · q quit"))
             .dark_gray()
             .render(help_area, buf);
@@ -408,8 +408,8 @@ impl Controls {
             KeyCode::Right | KeyCode::Char('+') | KeyCode::Char('=') => {
                 self.turn(board, seen, |v| v.saturating_add(POT_STEP))
             }
-            KeyCode::Char('[') => turn_encoder(board, false),
-            KeyCode::Char(']') => turn_encoder(board, true),
+            KeyCode::Char(',') | KeyCode::Char('<') => turn_encoder(board, false),
+            KeyCode::Char('.') | KeyCode::Char('>') => turn_encoder(board, true),
             KeyCode::Home => self.turn(board, seen, |_| 0),
             KeyCode::End => self.turn(board, seen, |_| u16::MAX),
             _ => {}
@@ -610,7 +610,7 @@ mod tests {
     }
 
     #[test]
-    fn brackets_turn_the_wired_encoder_one_detent_each_way() {
+    fn comma_and_full_stop_turn_the_wired_encoder_one_detent_each_way() {
         let board = Board::esp32().install();
         let log = uasyncio::run_virtual({
             let board = board.clone();
@@ -620,7 +620,7 @@ mod tests {
                 let encoder = crate::Encoder::new(x, y); // wires itself for the view
                 let mut controls = Controls::default();
                 let mut log = vec![];
-                for code in [']', ']', '['] {
+                for code in ['.', '>', ','] {
                     press_key(&mut controls, &board, KeyCode::Char(code), 0);
                     log.push(encoder.changed().await);
                 }
