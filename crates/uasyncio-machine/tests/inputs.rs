@@ -583,3 +583,15 @@ fn a_scripted_encoder_on_one_pin() {
 fn a_scripted_encoder_on_a_pin_the_board_lacks() {
     Board::esp32().install().turn_encoder_at(X, 24, 1.0, 4, 0.01);
 }
+
+#[test]
+#[should_panic(expected = "an encoder's channels A and B must be two different pins, not both GPIO 33")]
+fn wiring_an_encoder_to_one_pin() {
+    Board::esp32().install().wire_encoder(X, X);
+}
+
+#[test]
+#[should_panic(expected = "a contact's chatter must be 0 ms or more, not -1 ms")]
+fn a_negative_chatter() {
+    Board::pico().install().press_bouncing_at(BUTTON, 1.0, 0.1, -1.0);
+}
