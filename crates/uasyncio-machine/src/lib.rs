@@ -88,7 +88,10 @@
 //!
 //! Mistakes panic with MicroPython's kind of message: `invalid pin: 99`,
 //! `Pin(2) doesn't have ADC capabilities`, `duty must be from 0 to 1023, not
-//! 1024`, `Pin(15) is an input: …`, `Pin(36) can only be an input`.
+//! 1024`, `Pin(15) is an input: …`, `Pin(36) can only be an input`; a
+//! switch, button or encoder on an output pin, `Pin(25) is an output (Out):
+//! a switch, button or encoder reads an input, e.g. Pin::with_pull(25,
+//! Pin::IN, Pin::PULL_UP)`.
 //!
 //! # The tutorials
 //!
