@@ -94,10 +94,16 @@
 //! | `loop.create_task(main()); loop.run_forever()` | [`cli::App::new(board).run_forever(main)`](cli::App::run_forever) |
 //! | the board on your desk | [`Board::esp32().install()`](Board::install), [`Board::pico()`](Board::pico) |
 //! | pressing the button, turning the pot | [`board.press_at(15, 1.0, 0.1)`](Board::press_at), [`board.set_pot_at(36, 2.0, 0.5)`](Board::set_pot_at); live: [`Board::press`], [`Board::set_pot`] |
+//! | a real button that chatters, a rotary encoder | [`board.press_bouncing_at(15, 1.0, 0.1, 3.0)`](Board::press_bouncing_at), [`board.turn_encoder_at(33, 25, 1.0, 4, 0.002)`](Board::turn_encoder_at) |
+//! | peterhinch's `Switch(pin)`, `Pushbutton(pin)`, `ESwitch`, `EButton` | [`Switch::new(pin)`](Switch::new), [`Pushbutton::new(pin)`](Pushbutton::new), [`ESwitch`], [`EButton`] |
+//! | peterhinch's `Encoder(px, py, div=4)`, `AADC(adc)` | [`Encoder::with_config(x, y, EncoderConfig { div: 4, .. })`](Encoder::with_config), [`Aadc::new(adc)`](Aadc::new) |
 //!
 //! Mistakes panic with MicroPython's kind of message: `invalid pin: 99`,
 //! `Pin(2) doesn't have ADC capabilities`, `duty must be from 0 to 1023, not
-//! 1024`, `Pin(15) is an input: …`, `Pin(36) can only be an input`.
+//! 1024`, `Pin(15) is an input: …`, `Pin(36) can only be an input`; a
+//! switch, button or encoder on an output pin, `Pin(25) is an output (Out):
+//! a switch, button or encoder reads an input, e.g. Pin::with_pull(25,
+//! Pin::IN, Pin::PULL_UP)`.
 //!
 //! # The tutorials
 //!
@@ -113,6 +119,9 @@
 //! | `lecture_lab` | red every 1 s, green every 0.25 s for 10 s; then a button turns the LED off |
 //! | `coroutine_basics` | a coroutine returning 42; sequential versus concurrent; a counter behind a `Lock` |
 //! | `sensor_logger` | a BME280 on I2C read every second through `bme280-rs`, printed and drawn on an SSD1306 through `ssd1306` |
+//! | `button_debounced` | `button_queue` with a [`Pushbutton`] on the board's chattering button: each press seen as it makes |
+//! | `lecture_lab_switch` | `lecture_lab` with a [`Switch`]: the LED off the moment the contact makes |
+//! | `brightness_aadc` | `brightness` with an [`Aadc`]: the duty follows the pot the moment it moves |
 //!
 //! # embedded-hal
 //!
@@ -126,6 +135,30 @@
 //! unchanged: `tests/drivers.rs` runs `bme280-rs` 0.4, `htu21df-sensor` 0.1
 //! (through `embedded-hal-compat`) and `ssd1306` 0.10 with
 //! `embedded-graphics` against the simulated [`devices`].
+//!
+//! # Debounced inputs
+//!
+//! peterhinch's `primitives` for pins, generic over embedded-hal
+//! `InputPin` + `Wait` (any pin; [`Polled`] samples one without `Wait`):
+//! [`Switch`], [`Pushbutton`] (press, release, long press at 1000 ms,
+//! double click within 400 ms, `suppress`, debounce 50 ms), [`ESwitch`],
+//! [`EButton`], the quadrature [`Encoder`], and [`Aadc`] (await the ADC
+//! entering or leaving a band). Each waits for its pin to change instead of
+//! polling it, acts at once, and ignores the chatter for the debounce time.
+//! They are in the core (no default features needed).
+//!
+//! ```
+//! use uasyncio_machine::{Board, Pin, Pushbutton, run_virtual_for};
+//! let board = Board::pico().install();
+//! board.press_bouncing_at(15, 0.1, 0.1, 3.0);
+//! board.press_bouncing_at(15, 0.4, 0.1, 3.0);
+//! run_virtual_for(&board, 1.0, || async {
+//!     let button = Pushbutton::new(Pin::with_pull(15, Pin::IN, Pin::PULL_UP));
+//!     button.on_double(|| uasyncio_machine::println!("double at {} ms", uasyncio::time::ticks_ms()));
+//!     uasyncio::sleep(1).await;
+//! });
+//! assert_eq!(board.trace().printed(), ["double at 400 ms"]);
+//! ```
 //!
 //! # Features
 //!
@@ -147,8 +180,10 @@ mod board;
 mod bus;
 #[cfg(feature = "cli")]
 pub mod cli;
+mod contacts;
 mod delay;
 pub mod devices;
+mod inputs;
 mod pin;
 mod pwm;
 mod run;
@@ -165,6 +200,9 @@ pub use adc::{Adc, Atten};
 pub use board::{Board, BoardDesc, Echo, PinMode, Pull, format_time, plain, plain_transaction};
 pub use bus::{BusError, I2c, Spi, SpiDevice, Uart};
 pub use delay::Delay;
+pub use inputs::{
+    Aadc, AadcError, ButtonConfig, EButton, ESwitch, Encoder, EncoderConfig, InputError, Polled, Pushbutton, Switch,
+};
 pub use pin::{IntoLevel, Pin, PinError, Trigger, WaitForLevel};
 pub use pwm::{DUTY_MAX, Pwm, PwmError};
 pub use run::{Ending, run_on, run_program, run_virtual_for};

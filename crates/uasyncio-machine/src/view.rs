@@ -25,6 +25,7 @@
 //! | `enter` | click the button: press now, release 150 ms later |
 //! | `←` `→`, `-` `+` | turn the potentiometer down or up by 5 % |
 //! | `home` `end` | turn the potentiometer to 0 or to the maximum |
+//! | `,` `.` (`<` `>`) | turn the rotary encoder (the first [wired](crate::Board::wire_encoder)) one detent (4 edges) back or on |
 //! | `↑` `↓`, `tab` | choose which button or potentiometer the keys act on |
 //! | `s` | choose which sensor quantity `[` `]` change (temperature, pressure, humidity …) |
 //! | `[` `]` | turn the chosen quantity down or up by 1 (°C, hPa, %) |
@@ -57,6 +58,9 @@ use crate::trace::{SignalId, SignalInfo, SignalKind, Value};
 
 /// How often the view polls the keyboard and redraws.
 const FRAME_MS: u64 = 50;
+/// Edges per detent of the encoder the keys turn, and the time between them.
+const DETENT_EDGES: u32 = 4;
+const EDGE_MS: u32 = 2;
 /// How long `enter` holds the button down.
 const CLICK_MS: u64 = 150;
 /// One potentiometer step, 5 % of the `read_u16` range.
@@ -122,6 +126,7 @@ pub struct BoardView<'a> {
     devices: &'a [(String, Rc<dyn Device>)],
     /// The quantity `[` `]` change: (device index, quantity index).
     quantity: Option<(usize, usize)>,
+    encoder: bool,
 }
 
 impl<'a> BoardView<'a> {
@@ -137,6 +142,7 @@ impl<'a> BoardView<'a> {
             board_name: "",
             devices: &[],
             quantity: None,
+            encoder: false,
         }
     }
 
@@ -212,6 +218,22 @@ impl<'a> BoardView<'a> {
     /// `btn`, `switch`, `key`).
     pub fn buttons(mut self, gpios: impl IntoIterator<Item = u8>) -> Self {
         self.buttons = Some(gpios.into_iter().collect());
+        self
+    }
+
+    /// Whether a rotary encoder is wired: the keys line then names `,` `.`.
+    ///
+    /// ```
+    /// use ratatui::{buffer::Buffer, layout::Rect, widgets::Widget};
+    /// use uasyncio_machine::view::BoardView;
+    /// let area = Rect::new(0, 0, 90, 6);
+    /// let mut buf = Buffer::empty(area);
+    /// BoardView::new(&[], &[], 0).encoder(true).render(area, &mut buf);
+    /// let last: String = (0..90).map(|x| buf[(x, 5)].symbol()).collect();
+    /// assert!(last.contains("←/→ pot · ,/. encoder · ↑/↓ choose"));
+    /// ```
+    pub fn encoder(mut self, wired: bool) -> Self {
+        self.encoder = wired;
         self
     }
 
@@ -342,7 +364,8 @@ impl Widget for BoardView<'_> {
         Paragraph::new(text).render(inner, buf);
 
         let sensor_keys = if self.devices.is_empty() { "" } else { " · s [ ] sensor" };
-        Line::from(format!(" space press/release · enter click · ←/→ pot · ↑/↓ choose{sensor_keys} · q quit"))
+        let encoder = if self.encoder { " · ,/. encoder" } else { "" };
+        Line::from(format!(" space press/release · enter click · ←/→ pot{encoder} · ↑/↓ choose{sensor_keys} · q quit"))
             .dark_gray()
             .render(help_area, buf);
     }
@@ -502,6 +525,8 @@ impl Controls {
             KeyCode::Char('s') => self.next_quantity(board),
             KeyCode::Char('[') => self.nudge(board, -1.0),
             KeyCode::Char(']') => self.nudge(board, 1.0),
+            KeyCode::Char(',') | KeyCode::Char('<') => turn_encoder(board, false),
+            KeyCode::Char('.') | KeyCode::Char('>') => turn_encoder(board, true),
             KeyCode::Home => self.turn(board, seen, |_| 0),
             KeyCode::End => self.turn(board, seen, |_| u16::MAX),
             _ => {}
@@ -581,6 +606,20 @@ impl Controls {
     }
 }
 
+/// Turns the first wired encoder one detent: its edges a few ms apart, as a
+/// hand turns it, by a task beside the view's.
+fn turn_encoder(board: &Board, clockwise: bool) {
+    if let Some(&(a, b)) = board.encoders().first() {
+        let board = board.clone();
+        uasyncio::create_task(async move {
+            for _ in 0..DETENT_EDGES {
+                board.turn_encoder(a, b, clockwise);
+                uasyncio::sleep_ms(EDGE_MS).await;
+            }
+        });
+    }
+}
+
 /// Runs the live view until the user quits or `duration` seconds pass.
 ///
 /// Run it as a task beside the program, on the real clock: every 50 ms it
@@ -635,6 +674,7 @@ pub async fn run_live(board: Board, duration: Option<f64>) -> io::Result<()> {
                 .devices(&devices)
                 .quantity(controls.quantity)
                 .board_name(&board_name)
+                .encoder(!board.encoders().is_empty())
                 .selected(controls.selected)
                 .buttons(seen.buttons.iter().copied())
                 .pressed(seen.pressed.iter().copied());
@@ -716,6 +756,27 @@ mod tests {
 
     fn press_key(controls: &mut Controls, board: &Board, code: KeyCode, now_us: u64) {
         controls.handle(key(code), board, &Snapshot::of(board), now_us);
+    }
+
+    #[test]
+    fn comma_and_full_stop_turn_the_wired_encoder_one_detent_each_way() {
+        let board = Board::esp32().install();
+        let log = uasyncio::run_virtual({
+            let board = board.clone();
+            async move {
+                let x = Pin::with_pull(33, Pin::IN, Pin::PULL_UP);
+                let y = Pin::with_pull(25, Pin::IN, Pin::PULL_UP);
+                let encoder = crate::Encoder::new(x, y); // wires itself for the view
+                let mut controls = Controls::default();
+                let mut log = vec![];
+                for code in ['.', '>', ','] {
+                    press_key(&mut controls, &board, KeyCode::Char(code), 0);
+                    log.push(encoder.changed().await);
+                }
+                log
+            }
+        });
+        assert_eq!(log, [4, 8, 4]);
     }
 
     #[test]

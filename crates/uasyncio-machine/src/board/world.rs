@@ -15,6 +15,9 @@ pub(super) struct Wiring {
     pub(super) driven: Option<bool>,
     /// The voltage on the pin, `0..=65535` for 0–3.3 V (a potentiometer's wiper).
     pub(super) analog: u16,
+    /// The other channel of a rotary encoder this pin is channel A of
+    /// ([`Board::wire_encoder`]).
+    pub(super) encoder_b: Option<u8>,
 }
 
 impl Wiring {
@@ -137,6 +140,33 @@ impl Board {
     /// ```
     pub fn adc_u16(&self, gpio: u8) -> u16 {
         self.state.borrow().wiring.get(&gpio).map_or(0, |w| w.analog)
+    }
+
+    /// Wires a rotary encoder's channels A and B to `a` and `b`: the live
+    /// view turns it (see [`Board::turn_encoder`]); scripts need not wire it.
+    ///
+    /// ```
+    /// use uasyncio_machine::Board;
+    /// let board = Board::esp32().install();
+    /// board.wire_encoder(33, 25);
+    /// assert_eq!(board.encoders(), [(33, 25)]);
+    /// ```
+    pub fn wire_encoder(&self, a: u8, b: u8) {
+        self.check_gpio(a);
+        self.check_gpio(b);
+        assert_ne!(a, b, "an encoder's channels A and B must be two different pins, not both GPIO {a}");
+        self.state.borrow_mut().wiring.entry(a).or_default().encoder_b = Some(b);
+    }
+
+    /// The rotary encoders wired ([`Board::wire_encoder`]), as (A, B).
+    ///
+    /// ```
+    /// use uasyncio_machine::Board;
+    /// assert!(Board::pico().encoders().is_empty());
+    /// ```
+    pub fn encoders(&self) -> Vec<(u8, u8)> {
+        let state = self.state.borrow();
+        state.wiring.iter().filter_map(|(&a, w)| Some((a, w.encoder_b?))).collect()
     }
 
     /// Changes what is wired to `gpio`, and records what the pin shows then.
