@@ -275,14 +275,35 @@ fn asyntest_4_barrier_with_coroutine() {
 /// The body of asyntest 5 and 6. `async with sema:` is a guard's scope; the
 /// script's `__aexit__` also yields once (`sleep(0)`), which a guard's drop
 /// cannot, and the order printed is the same without it.
-async fn run_sema_test(acquire: Rc<dyn Fn() -> uasyncio::sync::SemaphoreAcquire<'static>>) {
+/// The two semaphores, as `run_sema_test` acquires them.
+trait Sema {
+    fn take(&self) -> uasyncio::sync::SemaphoreAcquire<'_>;
+}
+
+impl Sema for Semaphore {
+    fn take(&self) -> uasyncio::sync::SemaphoreAcquire<'_> {
+        self.acquire()
+    }
+}
+
+impl Sema for BoundedSemaphore {
+    fn take(&self) -> uasyncio::sync::SemaphoreAcquire<'_> {
+        self.acquire()
+    }
+}
+
+/// Five tasks each hold a permit of `sema` for 1.0 + n/10 s. The semaphore
+/// is shared by `Rc`, not leaked: it keeps the waker of its last waiters,
+/// so a leaked one would keep their tasks (and the loop's pool) allocated
+/// for good, which AddressSanitizer's leak check reports.
+async fn run_sema_test<S: Sema + 'static>(sema: Rc<S>) {
     let barrier = Rc::new(Barrier::new(6));
     for n in 0..5u32 {
-        let (acquire, barrier) = (acquire.clone(), barrier.clone());
+        let (sema, barrier) = (sema.clone(), barrier.clone());
         create_task(async move {
             say!("run_sema {n} trying to access semaphore");
             {
-                let _permit = acquire().await;
+                let _permit = sema.take().await;
                 say!("run_sema {n} acquired semaphore");
                 sleep(1.0 + f64::from(n) / 10.0).await;
             }
@@ -297,10 +318,11 @@ async fn run_sema_test(acquire: Rc<dyn Fn() -> uasyncio::sync::SemaphoreAcquire<
 /// acquire in either order; ours gives 3 first (FIFO hand-off), as the real run.
 #[test]
 fn asyntest_5_semaphore() {
-    let sema: &'static Semaphore = Box::leak(Box::new(Semaphore::new(3)));
+    let sema = Rc::new(Semaphore::new(3));
+    let s = sema.clone();
     run_virtual(async move {
-        run_sema_test(Rc::new(move || sema.acquire())).await;
-        sema.release(); // unbounded: accepted
+        run_sema_test(s.clone()).await;
+        s.release(); // unbounded: accepted
     });
     assert_eq!(sema.available(), 4);
     assert_eq!(transcript(), recorded("asyntest_5"));
@@ -309,10 +331,11 @@ fn asyntest_5_semaphore() {
 /// asyntest 6: BoundedSemaphore(3); the final extra release is refused.
 #[test]
 fn asyntest_6_bounded_semaphore() {
-    let sema: &'static BoundedSemaphore = Box::leak(Box::new(BoundedSemaphore::new(3)));
+    let sema = Rc::new(BoundedSemaphore::new(3));
+    let s = sema.clone();
     run_virtual(async move {
-        run_sema_test(Rc::new(move || sema.acquire())).await;
-        if sema.release().is_err() {
+        run_sema_test(s.clone()).await;
+        if s.release().is_err() {
             say!("Bounded semaphore exception test OK");
         }
     });

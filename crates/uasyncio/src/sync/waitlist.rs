@@ -10,7 +10,9 @@
 //! that waits again in a loop (the common case) reuses it without touching
 //! its reference count. The cost is that a finished task's memory may stay
 //! allocated until its slot is reused or the primitive is dropped (at most
-//! one task per slot, the peak number of waiters).
+//! one task per slot, the peak number of waiters), and with it the pool of
+//! task cells of its loop. Dropping the waker at each wake instead costs a
+//! clone per wait: pingpong 576 → 621 instructions per round trip (+7.8 %).
 
 use alloc::vec::Vec;
 use core::task::Waker;
