@@ -5,7 +5,13 @@
 //! cargo run --example two_leds -- --virtual         # 10 simulated seconds, at once
 //! cargo run --example two_leds -- --duration 3 --plain
 //! cargo run --example two_leds -- --virtual --vcd two_leds.vcd --svg two_leds.svg
+//! cargo run --example two_leds -- --http 127.0.0.1:8080   # the board in a browser
 //! ```
+//!
+//! `--http ADDR` serves the [`dashboard`](crate::dashboard) beside the
+//! program on its loop until Ctrl-C (or `--duration`); nobody's demo
+//! presses are played then, the page's controls act instead. Under
+//! `--virtual` the run goes first and the page shows its end state.
 //!
 //! Without a terminal (piped, CI) or with `--plain`, every pin change and
 //! printed line is shown with its time (`   0.500 s  GPIO14 -> 1`).
@@ -35,6 +41,7 @@ options:
   --vcd FILE         write the pin changes as a VCD waveform (GTKWave, PulseView)
   --svg FILE         write the pin changes as an SVG timing diagram
   --plain            print each pin change with its time instead of the live view
+  --http ADDR        serve the board's live dashboard at ADDR (e.g. 127.0.0.1:8080)
   --help             show this";
 
 /// The parsed command line.
@@ -56,6 +63,9 @@ pub struct Options {
     pub svg: Option<PathBuf>,
     /// `--plain`: no live view.
     pub plain: bool,
+    /// `--http ADDR`: serve the [`dashboard`](crate::dashboard) at
+    /// `ADDR` (`host:port`).
+    pub http: Option<String>,
 }
 
 impl Options {
@@ -115,11 +125,23 @@ impl Options {
                 }
                 "--vcd" => options.vcd = Some(value("--vcd")?.into()),
                 "--svg" => options.svg = Some(value("--svg")?.into()),
+                "--http" => options.http = Some(http_addr(&value("--http")?)?),
                 "--help" | "-h" => return Err(String::new()),
                 other => return Err(format!("unknown option {other:?}")),
             }
         }
         Ok(options)
+    }
+}
+
+/// Checks an `--http` address: `host:port`.
+fn http_addr(addr: &str) -> Result<String, String> {
+    if !cfg!(feature = "http") {
+        return Err("--http needs uasyncio-machine's `http` feature (on by default)".into());
+    }
+    match addr.rsplit_once(':') {
+        Some((host, port)) if !host.is_empty() && port.parse::<u16>().is_ok() => Ok(addr.to_string()),
+        _ => Err(format!("--http needs HOST:PORT (e.g. 127.0.0.1:8080), not {addr:?}")),
     }
 }
 
@@ -280,13 +302,18 @@ impl App {
         Fut: Future<Output = ()> + 'static,
     {
         let board = self.board.install();
-        let live = !options.plain && !options.virtual_time && std::io::stdout().is_terminal();
-        if !live && let Some(script) = self.demo {
+        // `--http` on the real clock: the page is the outside world.
+        let web = options.http.as_deref().filter(|_| !options.virtual_time);
+        let live = web.is_none() && !options.plain && !options.virtual_time && std::io::stdout().is_terminal();
+        if !live
+            && web.is_none()
+            && let Some(script) = self.demo
+        {
             script(&board);
         }
         let duration = match options.duration {
             Some(secs) => Some(secs),
-            None if live => None,
+            None if live || web.is_some() => None,
             None => Some(self.default_secs),
         };
         let event_loop = if options.virtual_time {
@@ -297,6 +324,9 @@ impl App {
         if live {
             board.set_echo(Echo::Quiet);
             run_live(&event_loop, &board, duration, main)?;
+        } else if let Some(addr) = web {
+            board.set_echo(Echo::Changes);
+            run_with_dashboard(&event_loop, &board, addr, duration, main)?;
         } else {
             board.set_echo(Echo::Changes);
             crate::run::run_program(&event_loop, &board, duration, ending, main);
@@ -307,6 +337,11 @@ impl App {
         }
         if let Some(path) = &options.svg {
             crate::svg::write_svg(&trace, path).map_err(|e| format!("{}: {e}", path.display()))?;
+        }
+        if options.virtual_time
+            && let Some(addr) = &options.http
+        {
+            serve_finished(&board, addr)?;
         }
         Ok(trace)
     }
@@ -336,4 +371,75 @@ where
         Some(Err(e)) => Err(format!("live view: {e}")),
         _ => Ok(()),
     }
+}
+
+/// Runs `main` with the dashboard served at `addr` on the same loop, until
+/// `duration` (or Ctrl-C): as `run_forever`, the page stays after `main`
+/// returns.
+#[cfg(feature = "http")]
+fn run_with_dashboard<F, Fut>(
+    event_loop: &uasyncio::EventLoop,
+    board: &Board,
+    addr: &str,
+    duration: Option<f64>,
+    main: F,
+) -> Result<(), String>
+where
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = ()> + 'static,
+{
+    let failed = Rc::new(Cell::new(None));
+    let (host, port) = split_addr(addr);
+    let (board_for_server, failed_in, addr) = (board.clone(), failed.clone(), addr.to_string());
+    event_loop.create_task(async move {
+        match crate::dashboard::serve(board_for_server, crate::dashboard::Clock::Real, &host, port).await {
+            Ok(server) => eprintln!("dashboard: http://{}/ (real time; Ctrl-C to stop)", server.local_addr()),
+            Err(e) => {
+                failed_in.set(Some(format!("--http {addr}: {e}")));
+                uasyncio::get_event_loop().stop();
+            }
+        }
+    });
+    crate::run::run_program(event_loop, board, duration, Ending::Forever, main);
+    failed.take().map_or(Ok(()), Err)
+}
+
+#[cfg(not(feature = "http"))]
+fn run_with_dashboard<F, Fut>(_: &uasyncio::EventLoop, _: &Board, _: &str, _: Option<f64>, _: F) -> Result<(), String>
+where
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = ()> + 'static,
+{
+    Err("--http needs uasyncio-machine's `http` feature".into())
+}
+
+/// After a run on virtual time: serves its end state at `addr` until Ctrl-C.
+#[cfg(feature = "http")]
+fn serve_finished(board: &Board, addr: &str) -> Result<(), String> {
+    let (host, port) = split_addr(addr);
+    let board = board.clone();
+    uasyncio::new_event_loop().run_until_complete(async move {
+        let server = crate::dashboard::serve(board, crate::dashboard::Clock::VirtualFinished, &host, port)
+            .await
+            .map_err(|e| format!("--http {host}:{port}: {e}"))?;
+        eprintln!(
+            "dashboard: http://{}/ (the virtual-time run is over: its end state; Ctrl-C to stop)",
+            server.local_addr()
+        );
+        server.wait_closed().await;
+        Ok(())
+    })
+}
+
+#[cfg(not(feature = "http"))]
+fn serve_finished(_: &Board, _: &str) -> Result<(), String> {
+    Err("--http needs uasyncio-machine's `http` feature".into())
+}
+
+/// `host:port`, checked by [`Options::parse_from`].
+#[cfg(feature = "http")]
+fn split_addr(addr: &str) -> (String, u16) {
+    let (host, port) = addr.rsplit_once(':').expect("--http was checked: HOST:PORT");
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    (host.to_string(), port.parse().expect("--http was checked: the port is a number"))
 }

@@ -181,6 +181,8 @@ mod bus;
 #[cfg(feature = "cli")]
 pub mod cli;
 mod contacts;
+#[cfg(feature = "http")]
+pub mod dashboard;
 mod delay;
 pub mod devices;
 mod inputs;
