@@ -192,8 +192,9 @@ fn is_button(board: &Board, gpio: u8, kind: SignalKind) -> bool {
 
 /// The dashboard's web application for `board` (what `--http` serves).
 ///
-/// Call it on the board's loop; with [`Clock::Real`] spawn [`sample`] too
-/// (the LEDs' blink intervals come from it).
+/// Call it on the board's loop. [`serve`] also samples the board every
+/// few ms for the LEDs' blink intervals; without it they are measured at
+/// each request.
 ///
 /// ```
 /// use uasyncio_machine::{Board, Pin, dashboard};
