@@ -55,6 +55,7 @@
 
 #![warn(missing_docs)]
 
+pub mod client;
 mod conn;
 mod request;
 mod response;
@@ -396,6 +397,34 @@ impl App {
         )
         .await?;
         Ok(WebServer { server, stats })
+    }
+
+    /// Serves on the runtime's in-memory network at `port` (tests on
+    /// virtual time: a webhook receiver, a board's page).
+    ///
+    /// # Errors
+    /// `AddrInUse` if something listens on `port` already.
+    ///
+    /// ```
+    /// use uasyncio::stream::memory::MemoryNetwork;
+    /// let reply = uasyncio::run_virtual(async {
+    ///     let net = MemoryNetwork::new();
+    ///     let app = uasyncio_web::App::new().post("/hook", |_| async { "thanks" });
+    ///     let server = app.serve_memory(&net, 80).await.unwrap();
+    ///     let reply = uasyncio_web::client::post_json(&net, "http://hooks/hook", &[1, 2]).await.unwrap();
+    ///     server.close();
+    ///     reply
+    /// });
+    /// assert_eq!((reply.status, reply.body), (200, b"thanks".to_vec()));
+    /// ```
+    pub async fn serve_memory(
+        self,
+        net: &uasyncio::stream::memory::MemoryNetwork,
+        port: u16,
+    ) -> io::Result<uasyncio::Server> {
+        let app = Rc::new(self);
+        let counters = Rc::new(conn::Counters::default());
+        net.start_server(move |reader, writer| conn::serve(app.clone(), counters.clone(), reader, writer), port).await
     }
 
     /// Serves one connection given as its two halves (any transport: the
