@@ -175,3 +175,48 @@ fn the_http_option_takes_host_and_port() {
     );
     assert_eq!(parse(&["--http"]), Err("--http needs a value".to_string()));
 }
+
+#[test]
+fn bad_requests_to_the_dashboard_leave_the_program_running() {
+    let board = board();
+    let answers = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+    let got = answers.clone();
+    let b = board.clone();
+    let event_loop = uasyncio::new_event_loop();
+    uasyncio_machine::run_on(&event_loop, &board, Some(0.5), move || async move {
+        uasyncio::create_task(async {
+            let led = Pin::new(2, Pin::OUT);
+            loop {
+                led.toggle();
+                uasyncio::sleep_ms(50).await;
+            }
+        });
+        let _pot = Adc::new(Pin::new(36, Pin::IN));
+        let server = dashboard::serve(b, Clock::Real, "127.0.0.1", 0).await.unwrap();
+        let port = server.local_addr().port();
+        let big = format!("GET / HTTP/1.1\r\nX: {}\r\n\r\n", "a".repeat(10_000));
+        for request in [
+            "HELLO\r\n\r\n",
+            big.as_str(),
+            "GET /nothing HTTP/1.0\r\n\r\n",
+            "POST /api/adc/36?value=70000 HTTP/1.0\r\n\r\n",
+        ] {
+            let (mut reader, mut writer) = uasyncio::open_connection("127.0.0.1", port).await.unwrap();
+            writer.write(request.as_bytes());
+            let _ = writer.drain().await;
+            let response = reader.read_to_end().await.unwrap_or_default();
+            got.borrow_mut().push(String::from_utf8_lossy(&response).get(9..12).unwrap_or("").to_string());
+        }
+        // A client that leaves in the middle of the event stream.
+        let (mut reader, mut writer) = uasyncio::open_connection("127.0.0.1", port).await.unwrap();
+        writer.write(b"GET /api/events HTTP/1.1\r\n\r\n");
+        writer.drain().await.unwrap();
+        let _ = reader.readline().await.unwrap();
+        writer.close();
+        let _ = writer.wait_closed().await;
+    });
+    assert_eq!(*answers.borrow(), ["400", "431", "404", "400"]);
+    // Toggling every 50 ms for 0.5 s all along (real time: allow a few late).
+    let toggles = board.trace().edges_of(2).len();
+    assert!(toggles >= 8, "the LED toggled {toggles} times in 0.5 s");
+}

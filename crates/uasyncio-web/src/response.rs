@@ -102,7 +102,9 @@ impl Response {
     }
 
     /// 200 with the file at `path` read from disk, its content type guessed
-    /// from its extension; 404 if it cannot be read.
+    /// from its extension; 404 if it cannot be read. The read blocks the
+    /// loop while it lasts (`std::fs`): for the small files of a board's
+    /// page; embed them ([`embedded`](Self::embedded)) where you can.
     ///
     /// ```
     /// let response = uasyncio_web::Response::file("Cargo.toml");
