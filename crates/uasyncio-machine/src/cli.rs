@@ -11,7 +11,7 @@
 //! `--http ADDR` serves the [`dashboard`](crate::dashboard) beside the
 //! program on its loop until Ctrl-C (or `--duration`); nobody's demo
 //! presses are played then, the page's controls act instead. Under
-//! `--virtual` the run goes first and the page shows its end state.
+//! `--virtual` the run goes first and the page replays its record.
 //!
 //! Without a terminal (piped, CI) or with `--plain`, every pin change and
 //! printed line is shown with its time (`   0.500 s  GPIO14 -> 1`).
@@ -413,7 +413,7 @@ where
     Err("--http needs uasyncio-machine's `http` feature".into())
 }
 
-/// After a run on virtual time: serves its end state at `addr` until Ctrl-C.
+/// After a run on virtual time: serves its replay at `addr` until Ctrl-C.
 #[cfg(feature = "http")]
 fn serve_finished(board: &Board, addr: &str) -> Result<(), String> {
     let (host, port) = split_addr(addr);
@@ -423,7 +423,7 @@ fn serve_finished(board: &Board, addr: &str) -> Result<(), String> {
             .await
             .map_err(|e| format!("--http {host}:{port}: {e}"))?;
         eprintln!(
-            "dashboard: http://{}/ (the virtual-time run is over: its end state; Ctrl-C to stop)",
+            "dashboard: http://{}/ (the virtual-time run is over: the page replays it; Ctrl-C to stop)",
             server.local_addr()
         );
         server.wait_closed().await;

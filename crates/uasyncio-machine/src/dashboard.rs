@@ -14,7 +14,8 @@
 //! The page is embedded in the binary (no CDN, no files to install).
 //!
 //! A virtual clock has no I/O poller, so under `--virtual` the run goes
-//! first, as fast as it can, and the page then shows its end state, says
+//! first, as fast as it can; the page then replays its record at real
+//! speed (each page load from the start, ending on the end state), says
 //! so, and disables the controls.
 //!
 //! The routes:
@@ -23,7 +24,7 @@
 //! |---|---|
 //! | `GET /` | the page |
 //! | `GET /api/state` | the board now, as JSON |
-//! | `GET /api/events` | the same JSON as an event stream, sent as it changes |
+//! | `GET /api/events` | the same JSON as an event stream, sent as it changes (after a virtual run: its replay) |
 //! | `POST /api/press/<gpio>`, `POST /api/release/<gpio>` | hold or let go a button |
 //! | `POST /api/click/<gpio>` | press now, release 150 ms later |
 //! | `POST /api/adc/<gpio>?value=N` | turn a potentiometer to `N` (`0..=65535`) |
@@ -36,7 +37,7 @@ use uasyncio_web::{App, HttpError, Request, Response, SseEvent};
 
 use crate::Board;
 use crate::board::{Function, PinMode};
-use crate::trace::{SignalKind, Value};
+use crate::trace::{SignalInfo, SignalKind, Trace, Value};
 
 /// How often the board is looked at (for the LEDs' blink intervals).
 const SAMPLE_MS: u64 = 5;
@@ -60,7 +61,8 @@ pub enum Clock {
     /// The program runs on the real clock beside the server: live.
     Real,
     /// The program ran on a virtual clock (as fast as possible) and is
-    /// over: the page shows its end state; the controls are off.
+    /// over: the page replays its record at real speed (`/api/state`
+    /// gives the end state); the controls are off.
     VirtualFinished,
 }
 
@@ -105,6 +107,15 @@ impl Sampler {
     }
 }
 
+/// A GPIO as replayed up to some time.
+struct Replayed {
+    info: SignalInfo,
+    value: u16,
+    changes: u64,
+    last_us: Option<u64>,
+    interval_us: Option<u64>,
+}
+
 /// The shared state of the dashboard's handlers.
 struct Dash {
     board: Board,
@@ -133,11 +144,7 @@ impl Dash {
             .iter()
             .map(|(info, value)| {
                 let seen = sampler.pins.iter().find(|p| p.gpio == info.gpio);
-                let kind = match info.kind {
-                    SignalKind::Digital => "digital",
-                    SignalKind::Pwm => "pwm",
-                    SignalKind::Analog => "analog",
-                };
+                let kind = kind_name(info.kind);
                 json!({
                     "gpio": info.gpio,
                     "name": info.name,
@@ -165,6 +172,60 @@ impl Dash {
         })
     }
 
+    /// The board as recorded at `t_us` of a finished run: the same JSON as
+    /// [`state`](Self::state), with `"replay": {"t_ms", "end_ms"}`.
+    fn replay_state(&self, trace: &Trace, t_us: u64) -> Json {
+        let t_us = t_us.min(trace.end_us);
+        // Per GPIO, in order of first appearance: its newest signal that has
+        // a value by `t_us`, that value, its changes so far and the last two times.
+        let mut pins: Vec<Replayed> = Vec::new();
+        for change in trace.changes.iter().take_while(|c| c.t_us <= t_us) {
+            let info = trace.signal(change.signal);
+            let value = change.value.as_u16();
+            match pins.iter_mut().find(|p| p.info.gpio == info.gpio) {
+                Some(pin) => {
+                    let changed = pin.value != value;
+                    pin.info = info.clone();
+                    pin.value = value;
+                    if changed {
+                        pin.changes += 1;
+                        pin.interval_us = pin.last_us.map(|last| change.t_us - last);
+                        pin.last_us = Some(change.t_us);
+                    }
+                }
+                None => pins.push(Replayed { info: info.clone(), value, changes: 0, last_us: None, interval_us: None }),
+            }
+        }
+        let pins: Vec<Json> = pins
+            .iter()
+            .map(|pin| {
+                json!({
+                    "gpio": pin.info.gpio,
+                    "name": pin.info.name,
+                    "kind": kind_name(pin.info.kind),
+                    "value": pin.value,
+                    "button": is_button(&self.board, pin.info.gpio, pin.info.kind),
+                    "pressed": false,
+                    "changes": pin.changes,
+                    "interval_ms": pin.interval_us.map(|us| us / 1000),
+                })
+            })
+            .collect();
+        let shown = trace.lines.iter().filter(|(t, _)| *t <= t_us).count();
+        let lines: Vec<Json> = trace.lines[shown.saturating_sub(LINES)..shown]
+            .iter()
+            .map(|(t, text)| json!({"t_ms": t / 1000, "text": text}))
+            .collect();
+        json!({
+            "board": self.board.desc().name,
+            "clock": "virtual",
+            "now_ms": t_us / 1000,
+            "replay": {"t_ms": t_us / 1000, "end_ms": trace.end_us / 1000},
+            "pins": pins,
+            "lines": lines,
+        })
+    }
+
     /// The GPIO of a request's path, if it is a control of `kind` the page offers.
     fn control(&self, req: &Request, analog: bool) -> Result<u8, HttpError> {
         if self.clock != Clock::Real {
@@ -181,6 +242,14 @@ impl Dash {
             let what = if analog { "an ADC input" } else { "a button (a digital input)" };
             Err(HttpError::new(404, format!("GPIO {gpio} is not {what} of this program")))
         }
+    }
+}
+
+fn kind_name(kind: SignalKind) -> &'static str {
+    match kind {
+        SignalKind::Digital => "digital",
+        SignalKind::Pwm => "pwm",
+        SignalKind::Analog => "analog",
     }
 }
 
@@ -284,6 +353,9 @@ fn build(board: Board, clock: Clock) -> (App, Rc<Dash>) {
 /// The board's state as an event stream: at once, then on each change
 /// (looked for every [`FRAME_MS`]), and at least every [`HEARTBEAT_MS`].
 fn event_stream(dash: Rc<Dash>) -> Response {
+    if dash.clock == Clock::VirtualFinished {
+        return replay_stream(dash);
+    }
     /// What was sent last, and when.
     #[derive(Default)]
     struct Sent {
@@ -311,6 +383,26 @@ fn event_stream(dash: Rc<Dash>) -> Response {
             }
             *sent.borrow_mut() = Sent { json: Some(without_clock(&state)), at_us: uasyncio::now_us() };
             Some(SseEvent::json(&state))
+        }
+    })
+}
+
+/// A finished virtual run replayed at real speed from this request on:
+/// an event each [`FRAME_MS`] while it lasts, then the end state, then a
+/// heartbeat.
+fn replay_stream(dash: Rc<Dash>) -> Response {
+    let trace = Rc::new(dash.board.trace());
+    let start_us = uasyncio::now_us();
+    let mut first = true;
+    Response::sse(move || {
+        let (dash, trace) = (dash.clone(), trace.clone());
+        let wait = if std::mem::take(&mut first) { 0 } else { FRAME_MS };
+        async move {
+            let t_us = uasyncio::now_us().saturating_sub(start_us);
+            let wait = if t_us > trace.end_us { HEARTBEAT_MS } else { wait };
+            uasyncio::sleep_ms(wait).await;
+            let t_us = uasyncio::now_us().saturating_sub(start_us);
+            Some(SseEvent::json(&dash.replay_state(&trace, t_us)))
         }
     })
 }

@@ -220,3 +220,47 @@ fn bad_requests_to_the_dashboard_leave_the_program_running() {
     let toggles = board.trace().edges_of(2).len();
     assert!(toggles >= 8, "the LED toggled {toggles} times in 0.5 s");
 }
+
+#[test]
+fn after_a_virtual_run_the_event_stream_replays_it_at_real_speed() {
+    let board = board();
+    uasyncio_machine::run_virtual_for(&board, 1.0, || async {
+        let led = Pin::new(2, Pin::OUT);
+        loop {
+            led.toggle();
+            uasyncio::sleep_ms(300).await;
+        }
+    });
+    let b = board.clone();
+    let events = uasyncio::new_event_loop().run_until_complete(async move {
+        let server = dashboard::serve(b, Clock::VirtualFinished, "127.0.0.1", 0).await.unwrap();
+        let (mut reader, mut writer) =
+            uasyncio::open_connection("127.0.0.1", server.local_addr().port()).await.unwrap();
+        writer.write(b"GET /api/events HTTP/1.1\r\n\r\n");
+        writer.drain().await.unwrap();
+        // (replay time, LED level, its changes so far), until the end.
+        let mut events: Vec<(u64, u64, u64)> = Vec::new();
+        loop {
+            let line = reader.readline().await.unwrap();
+            let Some(data) = line.strip_prefix(b"data: ") else { continue };
+            let state: Value = serde_json::from_slice(data).unwrap();
+            assert_eq!((state["clock"].as_str(), state["replay"]["end_ms"].as_u64()), (Some("virtual"), Some(1000)));
+            let led = pin(&state, 2);
+            let t = state["replay"]["t_ms"].as_u64().unwrap();
+            events.push((t, led["value"].as_u64().unwrap(), led["changes"].as_u64().unwrap()));
+            if t >= 1000 {
+                break;
+            }
+        }
+        server.close();
+        events
+    });
+    // The record: off then on at 0, off at 0.3 s, on at 0.6, off at 0.9 s;
+    // each event shows the level of its replay time.
+    for &(t, level, changes) in &events {
+        let toggles = (t / 300 + 1).min(4);
+        assert_eq!((level, changes), (if toggles % 2 == 1 { 65535 } else { 0 }, toggles), "at {t} ms of the replay");
+    }
+    assert!(events.len() >= 10, "an event every 40 ms for 1 s: {}", events.len());
+    assert!(events[0].0 < 100, "it starts at the start: {events:?}");
+}

@@ -72,7 +72,13 @@ function card(pin) {
 function render(state) {
   document.getElementById("board").textContent = state.board;
   const clock = document.getElementById("clock");
-  if (state.clock === "virtual") {
+  if (state.clock === "virtual" && state.replay) {
+    const done = state.replay.t_ms >= state.replay.end_ms;
+    clock.textContent = done
+      ? "virtual time: the recorded run is over, this is its end state (controls off; reload to replay)"
+      : "virtual time: replaying the recorded run at real speed, " + seconds(state.replay.t_ms) + " of " + seconds(state.replay.end_ms) + " (controls off)";
+    clock.className = "clock virtual";
+  } else if (state.clock === "virtual") {
     clock.textContent = "virtual time: the run is over, this is its end state (controls off)";
     clock.className = "clock virtual";
   } else {
