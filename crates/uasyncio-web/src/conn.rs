@@ -44,6 +44,9 @@ struct Incoming {
     request: Request,
     keep_alive: bool,
     head_only: bool,
+    /// HTTP/1.1: streamed bodies are chunked. HTTP/1.0 has no chunks: a
+    /// streamed body is sent as it comes and ends with the connection.
+    http11: bool,
 }
 
 pub(crate) async fn serve<R, W>(
@@ -63,7 +66,7 @@ pub(crate) async fn serve<R, W>(
     let limits = app.limits;
     if counters.open.get() > limits.max_connections {
         let busy = HttpError::new(503, "too many connections; try again later");
-        let _ = send(&mut writer, busy.into_response(), false, false).await;
+        let _ = send(&mut writer, busy.into_response(), CLOSE).await;
         bump(&counters.requests);
         writer.close();
         let _ = writer.wait_closed().await;
@@ -79,7 +82,7 @@ pub(crate) async fn serve<R, W>(
             Ok(Err(NoRequest::Closed)) => break,
             Ok(Err(NoRequest::Refuse(error))) => {
                 bump(&counters.requests);
-                let _ = send(&mut writer, error.into_response(), false, false).await;
+                let _ = send(&mut writer, error.into_response(), CLOSE).await;
                 break;
             }
             Err(uasyncio::TimeoutError) => {
@@ -87,16 +90,20 @@ pub(crate) async fn serve<R, W>(
                 if !buf.is_empty() {
                     bump(&counters.requests);
                     let late = HttpError::new(408, "the request took too long to arrive");
-                    let _ = send(&mut writer, late.into_response(), false, false).await;
+                    let _ = send(&mut writer, late.into_response(), CLOSE).await;
                 }
                 break;
             }
         };
-        let Incoming { mut request, keep_alive, head_only } = incoming;
+        let Incoming { mut request, mut keep_alive, head_only, http11 } = incoming;
         request.peer = peer;
         let response = dispatch(&app, &counters, request).await;
         bump(&counters.requests);
-        if send(&mut writer, response, keep_alive, head_only).await.is_err() || !keep_alive {
+        if !http11 && matches!(response.body, Body::Stream(_)) {
+            keep_alive = false;
+        }
+        let framing = Framing { keep_alive, head_only, chunked: http11 };
+        if send(&mut writer, response, framing).await.is_err() || !keep_alive {
             break;
         }
     }
@@ -235,16 +242,28 @@ fn parse_head(buf: &[u8], limits: &Limits) -> Result<Option<(usize, Incoming, us
         peer: None,
     };
     let head_only = method == "HEAD";
-    Ok(Some((head_len, Incoming { request, keep_alive, head_only }, content_length)))
+    Ok(Some((head_len, Incoming { request, keep_alive, head_only, http11: version == 1 }, content_length)))
 }
 
 /// Writes `response`; streamed bodies chunk by chunk. An error means the
 /// client has gone.
-async fn send<W>(writer: &mut StreamWriter<W>, response: Response, keep_alive: bool, head_only: bool) -> Result<(), ()>
+/// How a response goes on the wire.
+#[derive(Clone, Copy)]
+struct Framing {
+    keep_alive: bool,
+    head_only: bool,
+    /// Streamed bodies in chunks (else raw, ended by closing).
+    chunked: bool,
+}
+
+const CLOSE: Framing = Framing { keep_alive: false, head_only: false, chunked: true };
+
+async fn send<W>(writer: &mut StreamWriter<W>, response: Response, framing: Framing) -> Result<(), ()>
 where
     W: Write,
     W::Error: StreamError,
 {
+    let Framing { keep_alive, head_only, chunked } = framing;
     let Response { status, headers, body } = response;
     let mut head = String::with_capacity(128);
     let _ = write!(head, "HTTP/1.1 {status} {}\r\n", reason(status));
@@ -258,7 +277,8 @@ where
         Body::Static(b) => {
             let _ = write!(head, "Content-Length: {}\r\n", b.len());
         }
-        Body::Stream(_) => head.push_str("Transfer-Encoding: chunked\r\n"),
+        Body::Stream(_) if chunked => head.push_str("Transfer-Encoding: chunked\r\n"),
+        Body::Stream(_) => {}
     }
     head.push_str(if keep_alive { "Connection: keep-alive\r\n\r\n" } else { "Connection: close\r\n\r\n" });
     writer.write(head.as_bytes());
@@ -272,12 +292,18 @@ where
                 if chunk.is_empty() {
                     continue;
                 }
-                writer.write(format!("{:x}\r\n", chunk.len()).as_bytes());
-                writer.write(&chunk);
-                writer.write(b"\r\n");
+                if chunked {
+                    writer.write(format!("{:x}\r\n", chunk.len()).as_bytes());
+                    writer.write(&chunk);
+                    writer.write(b"\r\n");
+                } else {
+                    writer.write(&chunk);
+                }
                 writer.drain().await.map_err(drop)?;
             }
-            writer.write(b"0\r\n\r\n");
+            if chunked {
+                writer.write(b"0\r\n\r\n");
+            }
         }
     }
     writer.drain().await.map_err(drop)

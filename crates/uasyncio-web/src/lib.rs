@@ -369,9 +369,11 @@ impl App {
         if others.is_empty() { Found::Nothing } else { Found::OtherMethods(others) }
     }
 
-    /// Listens on `host:port` (port 0: a free one) and serves each
-    /// connection as a task on the running loop, until
-    /// [`WebServer::close`].
+    /// Listens on `host:port` (port 0: a free one; a listen backlog of 128)
+    /// and serves each connection as a task on the running loop, until
+    /// [`WebServer::close`]. HTTP/1.1 streams are chunked; to an HTTP/1.0
+    /// client a streamed body is sent as it comes and ends with the
+    /// connection.
     ///
     /// # Errors
     /// As [`uasyncio::start_server`]: the address is in use, the host does

@@ -170,7 +170,7 @@ fn a_panicking_handler_gets_500_and_the_connection_and_server_go_on() {
 
 #[test]
 fn streamed_responses_and_server_sent_events_arrive_chunk_by_chunk() {
-    let (stream, events) = run(async {
+    let (stream, events, old) = run(async {
         let app = App::new()
             .get("/count", |_| async {
                 let mut n = 0;
@@ -194,12 +194,19 @@ fn streamed_responses_and_server_sent_events_arrive_chunk_by_chunk() {
         let port = server.local_addr().port();
         let stream = get(port, "/count").await;
         let events = get(port, "/events").await;
+        // HTTP/1.0 has no chunks: the body as it comes, ended by the close.
+        let (mut reader, mut writer) = uasyncio::open_connection("127.0.0.1", port).await.unwrap();
+        writer.write(b"GET /count HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+        writer.drain().await.unwrap();
+        let old = String::from_utf8(reader.read_to_end().await.unwrap()).unwrap();
         server.close();
-        (stream, events)
+        (stream, events, old)
     });
     assert_eq!((stream.header("transfer-encoding"), stream.text()), (Some("chunked"), "1\n2\n3\n"));
     assert_eq!(events.header("content-type"), Some("text/event-stream"));
     assert_eq!(events.text(), "event: tick\ndata: {\"n\":1}\n\nevent: tick\ndata: {\"n\":2}\n\n");
+    assert!(old.ends_with("\r\nConnection: close\r\n\r\n1\n2\n3\n"), "{old}");
+    assert!(!old.contains("Transfer-Encoding"), "{old}");
 }
 
 #[test]
