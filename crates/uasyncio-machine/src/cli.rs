@@ -11,13 +11,12 @@
 //! printed line is shown with its time (`   0.500 s  GPIO14 -> 1`).
 
 use std::cell::Cell;
-use std::future::Future;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::rc::Rc;
 
 use crate::board::{Board, Echo};
-use crate::run::Ending;
+use crate::run::{Ending, IntoMain};
 use crate::trace::Trace;
 
 /// How long a run lasts when nobody is there to stop it (virtual time, or
@@ -206,11 +205,7 @@ impl App {
     ///     });
     /// }
     /// ```
-    pub fn run<F, Fut>(self, main: F) -> Trace
-    where
-        F: FnOnce() -> Fut,
-        Fut: Future<Output = ()> + 'static,
-    {
+    pub fn run<M>(self, main: impl IntoMain<M>) -> Trace {
         self.run_parsed(Ending::MainReturns, main)
     }
 
@@ -233,19 +228,11 @@ impl App {
     ///     });
     /// }
     /// ```
-    pub fn run_forever<F, Fut>(self, main: F) -> Trace
-    where
-        F: FnOnce() -> Fut,
-        Fut: Future<Output = ()> + 'static,
-    {
+    pub fn run_forever<M>(self, main: impl IntoMain<M>) -> Trace {
         self.run_parsed(Ending::Forever, main)
     }
 
-    fn run_parsed<F, Fut>(self, ending: Ending, main: F) -> Trace
-    where
-        F: FnOnce() -> Fut,
-        Fut: Future<Output = ()> + 'static,
-    {
+    fn run_parsed<M>(self, ending: Ending, main: impl IntoMain<M>) -> Trace {
         let options = Options::parse();
         match self.run_with(&options, ending, main) {
             Ok(trace) => trace,
@@ -274,11 +261,7 @@ impl App {
     ///     .unwrap();
     /// assert_eq!(trace.edges_of(14), [(0, true), (500_000, false), (1_000_000, true)]);
     /// ```
-    pub fn run_with<F, Fut>(self, options: &Options, ending: Ending, main: F) -> Result<Trace, String>
-    where
-        F: FnOnce() -> Fut,
-        Fut: Future<Output = ()> + 'static,
-    {
+    pub fn run_with<M>(self, options: &Options, ending: Ending, main: impl IntoMain<M>) -> Result<Trace, String> {
         let board = self.board.install();
         let live = !options.plain && !options.virtual_time && std::io::stdout().is_terminal();
         if !live && let Some(script) = self.demo {
@@ -296,7 +279,7 @@ impl App {
         };
         if live {
             board.set_echo(Echo::Quiet);
-            run_live(&event_loop, &board, duration, main)?;
+            run_live(&event_loop, &board, duration, ending, main)?;
         } else {
             board.set_echo(Echo::Changes);
             crate::run::run_program(&event_loop, &board, duration, ending, main);
@@ -313,26 +296,35 @@ impl App {
 }
 
 /// Runs `main` beside the live terminal view until the user quits or
-/// `duration` passes.
-fn run_live<F, Fut>(
+/// `duration` passes. The view stays after `main` returns (saying the
+/// program ended, as `ending` says); a task's panic is printed on the
+/// board's console, so the view shows it as it happens.
+fn run_live<M>(
     event_loop: &uasyncio::EventLoop,
     board: &Board,
     duration: Option<f64>,
-    main: F,
-) -> Result<(), String>
-where
-    F: FnOnce() -> Fut,
-    Fut: Future<Output = ()> + 'static,
-{
+    ending: Ending,
+    main: impl IntoMain<M>,
+) -> Result<(), String> {
     let outcome = Rc::new(Cell::new(None));
     let view = {
         let (board, outcome) = (board.clone(), outcome.clone());
         async move { outcome.set(Some(crate::view::run_live(board, duration).await)) }
     };
-    // The view stays until the user quits, even after `main` returns.
-    let end_us = crate::run::run_until(event_loop, board, Ending::Forever, main, Some(view));
+    board.print_failures_of(event_loop);
+    let end_us = crate::run::run_until(event_loop, board, ending, main, Some(view));
+    event_loop.set_exception_handler(None);
     board.finish(end_us);
-    match outcome.take() {
+    let mut outcome = outcome.take();
+    if board.main_returned_us().is_some() && outcome.is_none() {
+        // The program ended: its other tasks stop, as after `asyncio.run`
+        // (a fresh loop discards them), but the view stays, saying so, on
+        // the board as the program left it until the user quits.
+        let left = duration.map(|secs| (secs - end_us as f64 / 1e6).max(0.0));
+        let view = crate::view::run_live(board.clone(), left);
+        outcome = Some(uasyncio::new_event_loop().run_until_complete(view));
+    }
+    match outcome {
         Some(Err(e)) => Err(format!("live view: {e}")),
         _ => Ok(()),
     }

@@ -153,3 +153,21 @@ fn a_pin_turned_into_pwm_gets_one_row_showing_the_pwm() {
         ]
     );
 }
+
+#[test]
+fn the_keys_line_names_only_what_the_board_has_and_says_when_the_program_ended() {
+    let two_leds = &board_state()[..2];
+    let keys_line = |view: BoardView| {
+        let area = Rect::new(0, 0, 72, 8);
+        let mut buf = Buffer::empty(area);
+        view.render(area, &mut buf);
+        rows(&buf).last().unwrap().trim_end().to_string()
+    };
+    assert_eq!(keys_line(BoardView::new(two_leds, &[], 0)), " q quit");
+    let one_button = [board_state()[4].clone()];
+    assert_eq!(keys_line(BoardView::new(&one_button, &[], 0)), " space press/release · enter click · q quit");
+    assert_eq!(
+        keys_line(BoardView::new(two_leds, &[], 12_000_000).ended(Some(10_000_000))),
+        " program ended at 10.000 s (main returned) · q quit"
+    );
+}

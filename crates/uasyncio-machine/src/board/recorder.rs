@@ -42,6 +42,8 @@ pub(super) struct Recorder {
     echo: Echo,
     /// The end of the run, once a runner has finished it.
     end_us: Option<u64>,
+    /// When the program's `main` returned, if it has.
+    main_returned_us: Option<u64>,
 }
 
 impl Recorder {
@@ -57,6 +59,7 @@ impl Recorder {
             transactions: Vec::new(),
             echo: Echo::Lines,
             end_us: None,
+            main_returned_us: None,
         }
     }
 
@@ -161,6 +164,16 @@ impl Board {
         self.state.borrow_mut().recorder.echo = echo;
     }
 
+    /// What is echoed to standard output ([`Board::set_echo`]).
+    ///
+    /// ```
+    /// use uasyncio_machine::{Board, Echo};
+    /// assert_eq!(Board::esp32().echo(), Echo::Lines);
+    /// ```
+    pub fn echo(&self) -> Echo {
+        self.state.borrow().recorder.echo
+    }
+
     /// Names the signals of `gpio` in the trace (`"red LED"` instead of
     /// `"GPIO14"`), including those already recorded.
     ///
@@ -260,6 +273,67 @@ impl Board {
         let mut state = self.state.borrow_mut();
         state.last_us = state.last_us.max(end_us);
         state.recorder.end_us = Some(end_us);
+    }
+
+    /// Notes that the program ended now, its `main` having returned (the
+    /// runners call it for [`Ending::MainReturns`](crate::Ending); the live
+    /// view then says the program ended).
+    ///
+    /// ```
+    /// use uasyncio_machine::{Board, Ending, run_program};
+    /// let board = Board::esp32().install();
+    /// let event_loop = uasyncio::new_event_loop_with(uasyncio::VirtualClock::new());
+    /// run_program(&event_loop, &board, Some(5.0), Ending::MainReturns, || async { uasyncio::sleep(2).await });
+    /// assert_eq!(board.main_returned_us(), Some(2_000_000));
+    /// ```
+    pub fn note_main_returned(&self) {
+        let now = self.state.borrow_mut().now();
+        self.state.borrow_mut().recorder.main_returned_us = Some(now);
+    }
+
+    /// Prints each failure `event_loop` reports (a task's panic nobody
+    /// awaited) on this board's console the moment it happens, as
+    /// MicroPython prints `Task exception wasn't retrieved`: recorded with
+    /// its time, so the live view shows it.
+    ///
+    /// ```
+    /// use uasyncio_machine::Board;
+    /// let board = Board::esp32().install();
+    /// let event_loop = uasyncio::new_event_loop_with(uasyncio::VirtualClock::new());
+    /// board.print_failures_of(&event_loop);
+    /// event_loop.run_until_complete(async {
+    ///     uasyncio::create_task(async {
+    ///         uasyncio::sleep(1).await;
+    ///         panic!("duty must be from 0 to 1023, not 2000");
+    ///     });
+    ///     uasyncio::sleep(2).await;
+    /// });
+    /// assert_eq!(
+    ///     board.trace().lines,
+    ///     [(1_000_000, "Task exception wasn't retrieved: task panicked: duty must be from 0 to 1023, not 2000".to_string())]
+    /// );
+    /// ```
+    pub fn print_failures_of(&self, event_loop: &uasyncio::EventLoop) {
+        let console = self.clone();
+        let handler = move |event_loop: &uasyncio::EventLoop, context: &uasyncio::ExceptionContext| {
+            // Reported between tasks: at the loop's time, not a task's.
+            let mut state = console.state.borrow_mut();
+            state.last_us = state.last_us.max(event_loop.time_us());
+            drop(state);
+            console.print(format!("{}: {}", context.message, context.error));
+        };
+        event_loop.set_exception_handler(Some(std::rc::Rc::new(handler)));
+    }
+
+    /// When the program's `main` returned ([`Board::note_main_returned`]),
+    /// if it has.
+    ///
+    /// ```
+    /// use uasyncio_machine::Board;
+    /// assert_eq!(Board::esp32().main_returned_us(), None);
+    /// ```
+    pub fn main_returned_us(&self) -> Option<u64> {
+        self.state.borrow().recorder.main_returned_us
     }
 }
 

@@ -1,0 +1,115 @@
+//! A MicroPython program run the obvious ways: `uasyncio::run(main())`
+//! with no board set up shows its pins; `App::run` takes what `run` takes;
+//! the run ends the moment `main` returns.
+
+mod common;
+
+use std::process::Command;
+
+use common::edges_ms;
+use uasyncio::{create_task, sleep};
+use uasyncio_machine::cli::{App, Options};
+use uasyncio_machine::{Board, Ending, Pin, run_program, run_virtual_for};
+
+/// Blinks GPIO 14 every second; returns after 3 s, when a toggle is due too.
+async fn main_task() {
+    create_task(async {
+        let led = Pin::new(14, Pin::OUT);
+        loop {
+            led.toggle();
+            sleep(1).await;
+        }
+    });
+    sleep(3).await;
+}
+
+const CHILD: &str = "UASYNCIO_MACHINE_TEST_CHILD";
+
+/// Run by the test below in a child process of this test binary: the
+/// program exactly as a MicroPython user writes it, on a virtual clock so
+/// that the times printed are exact.
+fn child() {
+    uasyncio::new_event_loop_with(uasyncio::VirtualClock::new());
+    uasyncio::run(main_task());
+}
+
+#[test]
+fn uasyncio_run_with_no_board_installed_prints_each_pin_change() {
+    if std::env::var_os(CHILD).is_some() {
+        return child();
+    }
+    let name = "uasyncio_run_with_no_board_installed_prints_each_pin_change";
+    let out = Command::new(std::env::current_exe().unwrap())
+        .args([name, "--exact", "--nocapture", "--test-threads=1"])
+        .env(CHILD, "1")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    // (libtest's `test NAME ... ` may share the first line.)
+    let changes: Vec<&str> =
+        stdout.lines().filter(|line| line.contains(" s  ")).map(|line| line.rsplit("... ").next().unwrap()).collect();
+    assert_eq!(
+        changes,
+        ["   0.000 s  GPIO14 -> 0", "   0.000 s  GPIO14 -> 1", "   1.000 s  GPIO14 -> 0", "   2.000 s  GPIO14 -> 1"]
+    );
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains("uasyncio-machine: no board installed, using an ESP32 that prints each pin change"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn an_installed_board_echoes_only_printed_lines() {
+    let board = Board::esp32().install();
+    assert_eq!(board.echo(), uasyncio_machine::Echo::Lines);
+}
+
+#[test]
+fn app_run_takes_a_future_an_async_fn_or_a_closure() {
+    let options = Options { virtual_time: true, ..Options::default() };
+    let run = |app: App| app.run_with(&options, Ending::MainReturns, main_task()).unwrap();
+    let future = run(App::new(Board::esp32()));
+    let async_fn = App::new(Board::esp32()).run_with(&options, Ending::MainReturns, main_task).unwrap();
+    let closure = App::new(Board::esp32())
+        .run_with(&options, Ending::MainReturns, || async {
+            uasyncio_machine::println!("a closure");
+            main_task().await;
+        })
+        .unwrap();
+    assert_eq!(closure.printed(), ["a closure"]);
+    for trace in [&future, &async_fn, &closure] {
+        assert_eq!(edges_ms(trace, 14), [(0, 1), (1000, 0), (2000, 1)]);
+        assert_eq!(trace.end_us, 3_000_000);
+    }
+}
+
+#[test]
+fn when_main_returns_the_tasks_due_at_that_instant_do_not_run() {
+    // uasyncio::run_virtual, as MicroPython's asyncio.run: main's sleep(3)
+    // was due first, so the run is over before the toggle due at 3 s.
+    let board = Board::esp32().install();
+    uasyncio::run_virtual(main_task());
+    let reference = edges_ms(&board.trace(), 14);
+    assert_eq!(reference, [(0, 1), (1000, 0), (2000, 1)]);
+
+    let options = Options { virtual_time: true, duration: Some(10.0), ..Options::default() };
+    let trace = App::new(Board::esp32()).run_with(&options, Ending::MainReturns, main_task).unwrap();
+    assert_eq!(edges_ms(&trace, 14), reference);
+    assert_eq!(trace.end_us, 3_000_000);
+
+    let board = Board::esp32().install();
+    let event_loop = uasyncio::new_event_loop_with(uasyncio::VirtualClock::new());
+    assert_eq!(run_program(&event_loop, &board, None, Ending::MainReturns, main_task), 3_000_000);
+    assert_eq!(edges_ms(&board.trace(), 14), reference);
+    assert_eq!(board.main_returned_us(), Some(3_000_000));
+}
+
+#[test]
+fn run_forever_keeps_the_tasks_until_the_duration_and_includes_its_last_instant() {
+    let board = Board::esp32().install();
+    run_virtual_for(&board, 3.0, main_task());
+    assert_eq!(edges_ms(&board.trace(), 14), [(0, 1), (1000, 0), (2000, 1), (3000, 0)]);
+    assert_eq!(board.main_returned_us(), None);
+}
