@@ -160,7 +160,9 @@ impl App {
     }
 
     /// The outside world to script when nobody is at the keyboard (virtual
-    /// time, or no live view): e.g. button presses.
+    /// time, or no live view): e.g. button presses. In the live view the
+    /// user plays the world instead, starting from the potentiometer
+    /// settings the script makes at 0 s.
     ///
     /// ```
     /// use uasyncio_machine::{Board, Ending, cli::{App, Options}};
@@ -264,8 +266,12 @@ impl App {
     pub fn run_with<M>(self, options: &Options, ending: Ending, main: impl IntoMain<M>) -> Result<Trace, String> {
         let board = self.board.install();
         let live = !options.plain && !options.virtual_time && std::io::stdout().is_terminal();
-        if !live && let Some(script) = self.demo {
+        if let Some(script) = self.demo {
             script(&board);
+            if live {
+                // The user plays the world, from the demo's pot settings.
+                board.keep_starting_pots();
+            }
         }
         let duration = match options.duration {
             Some(secs) => Some(secs),

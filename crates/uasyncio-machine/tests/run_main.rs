@@ -25,38 +25,76 @@ async fn main_task() {
 
 const CHILD: &str = "UASYNCIO_MACHINE_TEST_CHILD";
 
-/// Run by the test below in a child process of this test binary: the
-/// program exactly as a MicroPython user writes it, on a virtual clock so
-/// that the times printed are exact.
-fn child() {
-    uasyncio::new_event_loop_with(uasyncio::VirtualClock::new());
-    uasyncio::run(main_task());
-}
-
-#[test]
-fn uasyncio_run_with_no_board_installed_prints_each_pin_change() {
+/// Runs the test `name` of this binary again in a child process, where
+/// `child` runs instead of the test, and returns the lines the child printed
+/// with a time (`   0.000 s  …`) and its standard error.
+fn in_child(name: &str, child: fn()) -> Option<(Vec<String>, String)> {
     if std::env::var_os(CHILD).is_some() {
-        return child();
+        child();
+        return None;
     }
-    let name = "uasyncio_run_with_no_board_installed_prints_each_pin_change";
     let out = Command::new(std::env::current_exe().unwrap())
         .args([name, "--exact", "--nocapture", "--test-threads=1"])
         .env(CHILD, "1")
         .output()
         .unwrap();
     assert!(out.status.success(), "{out:?}");
-    let stdout = String::from_utf8(out.stdout).unwrap();
     // (libtest's `test NAME ... ` may share the first line.)
-    let changes: Vec<&str> =
-        stdout.lines().filter(|line| line.contains(" s  ")).map(|line| line.rsplit("... ").next().unwrap()).collect();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let timed = stdout.lines().filter(|l| l.contains(" s  ")).map(|l| l.rsplit("... ").next().unwrap().to_string());
+    Some((timed.collect(), String::from_utf8(out.stderr).unwrap()))
+}
+
+#[test]
+fn uasyncio_run_with_no_board_installed_prints_each_pin_change() {
+    // The program exactly as a MicroPython user writes it, on a virtual
+    // clock so that the times printed are exact.
+    let child = || {
+        uasyncio::new_event_loop_with(uasyncio::VirtualClock::new());
+        uasyncio::run(main_task());
+    };
+    let Some((changes, stderr)) = in_child("uasyncio_run_with_no_board_installed_prints_each_pin_change", child) else {
+        return;
+    };
     assert_eq!(
         changes,
         ["   0.000 s  GPIO14 -> 0", "   0.000 s  GPIO14 -> 1", "   1.000 s  GPIO14 -> 0", "   2.000 s  GPIO14 -> 1"]
     );
-    let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(
         stderr.contains("uasyncio-machine: no board installed, using an ESP32 that prints each pin change"),
         "{stderr}"
+    );
+}
+
+#[test]
+fn plain_output_shows_the_signals_the_svg_and_vcd_show_on_one_scale() {
+    // brightness's set-up: a pot at a quarter, read through Pin(36, IN),
+    // and a PWM LED made from a digital pin.
+    let child = || {
+        let board = Board::esp32().install();
+        board.label(36, "pot");
+        board.set_pot_at(36, 0.0, 0.25);
+        let options = Options { virtual_time: true, plain: true, duration: Some(0.5), ..Options::default() };
+        let trace = App::new(board)
+            .run_with(&options, Ending::MainReturns, async {
+                let _pot = uasyncio_machine::Adc::new(Pin::new(36, Pin::IN));
+                let led = uasyncio_machine::Pwm::new(Pin::new(5, Pin::OUT), 5000);
+                led.set_duty_u16(16384);
+            })
+            .unwrap();
+        let names: Vec<&str> = trace.signals.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["pot", "GPIO5"]);
+    };
+    let Some((lines, _)) = in_child("plain_output_shows_the_signals_the_svg_and_vcd_show_on_one_scale", child) else {
+        return;
+    };
+    assert_eq!(
+        lines,
+        [
+            "   0.000 s  pot -> adc 16384/65535 (0.83 V)",
+            "   0.000 s  GPIO5 -> duty 0/65535 (0.0 %)",
+            "   0.000 s  GPIO5 -> duty 16384/65535 (25.0 %)",
+        ]
     );
 }
 

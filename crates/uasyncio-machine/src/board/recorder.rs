@@ -44,6 +44,11 @@ pub(super) struct Recorder {
     end_us: Option<u64>,
     /// When the program's `main` returned, if it has.
     main_returned_us: Option<u64>,
+    /// The echo of a digital signal's first value, held back until the next
+    /// thing recorded: if that turns the pin into a PWM output or an ADC
+    /// input (which hides the digital signal, see `record`), it is dropped,
+    /// so `--plain` shows what the SVG and VCD show.
+    pending_echo: Option<(SignalId, String)>,
 }
 
 impl Recorder {
@@ -60,6 +65,7 @@ impl Recorder {
             echo: Echo::Lines,
             end_us: None,
             main_returned_us: None,
+            pending_echo: None,
         }
     }
 
@@ -76,6 +82,7 @@ impl Recorder {
         {
             self.hidden[i] = true;
         }
+        self.flush_echo();
         let id = match self.find_signal(gpio, kind) {
             Some(i) => {
                 if self.values[i] == value {
@@ -99,13 +106,29 @@ impl Recorder {
         self.change_counts[id.0] += 1;
         self.changes.push(Change { t_us: now, signal: id, value });
         if self.echo == Echo::Changes {
-            println!("{}  {} -> {}", format_time(now), self.signals[id.0].name, plain(value));
+            let line = format!("{}  {} -> {}", format_time(now), self.signals[id.0].name, plain(value));
+            if kind == SignalKind::Digital && self.change_counts[id.0] == 1 {
+                self.pending_echo = Some((id, line));
+            } else {
+                println!("{line}");
+            }
+        }
+    }
+
+    /// Prints the held-back echo (see `pending_echo`), unless its signal has
+    /// been hidden since.
+    pub(super) fn flush_echo(&mut self) {
+        if let Some((id, line)) = self.pending_echo.take()
+            && !self.hidden[id.0]
+        {
+            println!("{line}");
         }
     }
 
     /// Appends a finished bus transaction; echoed with its start time and
     /// duration: `   1.000 s  I2C0 0x76 write d0 · read 60  (98 µs)`.
     pub(super) fn record_transaction(&mut self, transaction: Transaction) {
+        self.flush_echo();
         if self.echo == Echo::Changes {
             println!("{}", plain_transaction(&transaction));
         }
@@ -252,6 +275,7 @@ impl Board {
         let line = line.into();
         let mut state = self.state.borrow_mut();
         let now = state.tick();
+        state.recorder.flush_echo();
         match state.recorder.echo {
             Echo::Quiet => {}
             Echo::Lines => println!("{line}"),
@@ -273,6 +297,7 @@ impl Board {
         let mut state = self.state.borrow_mut();
         state.last_us = state.last_us.max(end_us);
         state.recorder.end_us = Some(end_us);
+        state.recorder.flush_echo();
     }
 
     /// Notes that the program ended now, its `main` having returned (the
@@ -378,19 +403,20 @@ pub fn format_time(t_us: u64) -> String {
     format!("{:>8.3} s", t_us as f64 / 1e6)
 }
 
-/// A value the way the plain (non-terminal) output shows it: `1`,
-/// `duty 50.0 %`, `adc 2048/4095`.
+/// A value the way the plain (non-terminal) output shows it, on the one
+/// scale of each value ([`trace`](crate::trace#one-scale-per-value)): `1`,
+/// `duty 32768/65535 (50.0 %)`, `adc 16384/65535 (0.83 V)`.
 ///
 /// ```
 /// use uasyncio_machine::{plain, trace::Value};
 /// assert_eq!(plain(Value::Level(true)), "1");
-/// assert_eq!(plain(Value::Duty(32768)), "duty 50.0 %");
-/// assert_eq!(plain(Value::Analog(65535)), "adc 4095/4095");
+/// assert_eq!(plain(Value::Duty(32768)), "duty 32768/65535 (50.0 %)");
+/// assert_eq!(plain(Value::Analog(16384)), "adc 16384/65535 (0.83 V)");
 /// ```
 pub fn plain(value: Value) -> String {
     match value {
         Value::Level(level) => u8::from(level).to_string(),
-        Value::Duty(d) => format!("duty {:.1} %", d as f64 * 100.0 / 65535.0),
-        Value::Analog(a) => format!("adc {}/4095", a >> 4),
+        Value::Duty(d) => format!("duty {d}/65535 ({:.1} %)", f64::from(d) * 100.0 / 65535.0),
+        Value::Analog(a) => format!("adc {a}/65535 ({:.2} V)", f64::from(a) * 3.3 / 65535.0),
     }
 }
