@@ -1,10 +1,9 @@
 //! Tutorial 5, coroutine basics: the printed timeline of
 //! `examples/coroutine_basics.rs`.
 
-#[path = "../examples/coroutine_basics.rs"]
-mod coroutine_basics;
+use crate::examples::coroutine_basics;
 
-mod common;
+use crate::common;
 
 use common::lines_ms;
 use uasyncio_machine::cli::{App, Options};

@@ -1,9 +1,8 @@
 //! Tutorial 4, the lecture lab: the timeline of `examples/lecture_lab.rs`.
 
-#[path = "../examples/lecture_lab.rs"]
-mod lecture_lab;
+use crate::examples::lecture_lab;
 
-mod common;
+use crate::common;
 
 use common::{alternating, edges_ms, lines_ms};
 use uasyncio_machine::{Board, run_virtual_for};

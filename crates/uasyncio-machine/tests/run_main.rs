@@ -2,7 +2,7 @@
 //! with no board set up shows its pins; `App::run` takes what `run` takes;
 //! the run ends the moment `main` returns.
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 
@@ -33,8 +33,13 @@ fn in_child(name: &str, child: fn()) -> Option<(Vec<String>, String)> {
         child();
         return None;
     }
+    // The test's full name: its module path in this binary, then its own.
+    let name = match module_path!().split_once("::") {
+        Some((_, module)) => format!("{module}::{name}"),
+        None => name.to_string(),
+    };
     let out = Command::new(std::env::current_exe().unwrap())
-        .args([name, "--exact", "--nocapture", "--test-threads=1"])
+        .args([name.as_str(), "--exact", "--nocapture", "--test-threads=1"])
         .env(CHILD, "1")
         .output()
         .unwrap();

@@ -1,8 +1,8 @@
 //! The SVG timing diagram: lanes, edge positions, values, time axis, printed
 //! lines. Time runs from x = 170 (t = 0) to x = 970 (the end of the run).
 
+use crate::common;
 use uasyncio_machine::svg::to_svg;
-mod common;
 
 use common::{change, signal};
 use uasyncio_machine::trace::{SignalKind, Trace, Value};

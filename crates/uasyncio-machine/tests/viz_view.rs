@@ -1,10 +1,10 @@
 //! The live view's screen, drawn into a ratatui buffer without a terminal.
 
+use crate::common;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier};
 use ratatui::widgets::Widget;
-mod common;
 
 use common::signal;
 use uasyncio_machine::trace::{SignalId, SignalInfo, SignalKind, Value};
