@@ -105,7 +105,7 @@
 //! | `print(x)` | [`machine::println!("{x}")`](println!) (recorded with its time) |
 //! | `asyncio.create_task(f())`, `await asyncio.sleep(0.5)`, `sleep_ms(40)` | `uasyncio::create_task(f())`, `sleep(0.5).await`, `sleep_ms(40).await` |
 //! | `utime.ticks_ms()`, `utime.ticks_diff(a, b)` | `uasyncio::time::ticks_ms()`, `uasyncio::time::ticks_diff(a, b)` |
-//! | a `global` shared by tasks | an `Rc<Cell<_>>` handed to each task |
+//! | a `global` shared by tasks | an `Rc<Cell<_>>` handed to each task; a global `Lock`, `Event`, `Queue`: `static LOCK: uasyncio::Local<Lock> = Local::new(Lock::new);` |
 //! | `asyncio.run(main())` | `uasyncio::run(main())` (no board installed: an ESP32 that prints each pin change, see [`Board::current`]), or with the live view [`cli::App::new(board).run(main())`](cli::App::run) |
 //! | `loop.create_task(main()); loop.run_forever()` | [`cli::App::new(board).run_forever(main)`](cli::App::run_forever) |
 //! | the board on your desk | [`Board::esp32().install()`](Board::install), [`Board::pico()`](Board::pico) |

@@ -156,3 +156,56 @@ fn run_forever_keeps_the_tasks_until_the_duration_and_includes_its_last_instant(
     assert_eq!(edges_ms(&board.trace(), 14), [(0, 1), (1000, 0), (2000, 1), (3000, 0)]);
     assert_eq!(board.main_returned_us(), None);
 }
+
+/// MicroPython's globals: `lock = Lock()`, `q = Queue()` … at module level.
+mod globals {
+    use uasyncio::{
+        Event, Local, Lock, Message, Queue, RingbufQueue, Semaphore, ThreadSafeFlag, create_task, sleep_ms,
+    };
+    use uasyncio_machine::{Board, Pin, run_virtual_for};
+
+    static LOCK: Local<Lock> = Local::new(Lock::new);
+    static DONE: Local<Event> = Local::new(Event::new);
+    static PRESSES: Local<Queue<u64>> = Local::new(|| Queue::new(0));
+    static SLOTS: Local<Semaphore> = Local::new(|| Semaphore::new(1));
+    static RING: Local<RingbufQueue<u8>> = Local::new(|| RingbufQueue::new(4));
+    static LAST: Local<Message<u64>> = Local::new(Message::new);
+    // Already `Sync`: a plain static.
+    static IRQ: ThreadSafeFlag = ThreadSafeFlag::new();
+
+    async fn watch() {
+        loop {
+            IRQ.wait().await;
+            PRESSES.put(uasyncio::now_us() / 1000).await;
+        }
+    }
+
+    async fn log() {
+        for _ in 0..2 {
+            let ms = PRESSES.get().await;
+            let _guard = LOCK.acquire().await;
+            let _slot = SLOTS.acquire().await;
+            RING.put(1).await;
+            LAST.set(ms);
+            uasyncio_machine::println!("press at {ms} ms");
+        }
+        DONE.set();
+    }
+
+    #[test]
+    fn primitives_in_statics_work_as_micropython_globals() {
+        let board = Board::pico().install();
+        board.press_at(15, 0.2, 0.1);
+        board.press_at(15, 0.5, 0.1);
+        run_virtual_for(&board, 1.0, async {
+            let button = Pin::with_pull(15, Pin::IN, Pin::PULL_UP);
+            button.irq(|_| IRQ.set(), Pin::IRQ_FALLING);
+            create_task(watch());
+            create_task(log());
+            DONE.wait().await;
+            sleep_ms(1).await;
+            uasyncio_machine::println!("last {} ms, ring {}", LAST.value().unwrap(), RING.qsize());
+        });
+        assert_eq!(board.trace().printed(), ["press at 200 ms", "press at 500 ms", "last 500 ms, ring 2"]);
+    }
+}
