@@ -17,13 +17,12 @@
 //! printed line is shown with its time (`   0.500 s  GPIO14 -> 1`).
 
 use std::cell::Cell;
-use std::future::Future;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::rc::Rc;
 
 use crate::board::{Board, Echo};
-use crate::run::Ending;
+use crate::run::{Ending, IntoMain};
 use crate::trace::Trace;
 
 /// How long a run lasts when nobody is there to stop it (virtual time, or
@@ -183,7 +182,9 @@ impl App {
     }
 
     /// The outside world to script when nobody is at the keyboard (virtual
-    /// time, or no live view): e.g. button presses.
+    /// time, or no live view): e.g. button presses. In the live view the
+    /// user plays the world instead, starting from the potentiometer
+    /// settings the script makes at 0 s.
     ///
     /// ```
     /// use uasyncio_machine::{Board, Ending, cli::{App, Options}};
@@ -228,11 +229,7 @@ impl App {
     ///     });
     /// }
     /// ```
-    pub fn run<F, Fut>(self, main: F) -> Trace
-    where
-        F: FnOnce() -> Fut,
-        Fut: Future<Output = ()> + 'static,
-    {
+    pub fn run<M>(self, main: impl IntoMain<M>) -> Trace {
         self.run_parsed(Ending::MainReturns, main)
     }
 
@@ -255,19 +252,11 @@ impl App {
     ///     });
     /// }
     /// ```
-    pub fn run_forever<F, Fut>(self, main: F) -> Trace
-    where
-        F: FnOnce() -> Fut,
-        Fut: Future<Output = ()> + 'static,
-    {
+    pub fn run_forever<M>(self, main: impl IntoMain<M>) -> Trace {
         self.run_parsed(Ending::Forever, main)
     }
 
-    fn run_parsed<F, Fut>(self, ending: Ending, main: F) -> Trace
-    where
-        F: FnOnce() -> Fut,
-        Fut: Future<Output = ()> + 'static,
-    {
+    fn run_parsed<M>(self, ending: Ending, main: impl IntoMain<M>) -> Trace {
         let options = Options::parse();
         match self.run_with(&options, ending, main) {
             Ok(trace) => trace,
@@ -296,20 +285,19 @@ impl App {
     ///     .unwrap();
     /// assert_eq!(trace.edges_of(14), [(0, true), (500_000, false), (1_000_000, true)]);
     /// ```
-    pub fn run_with<F, Fut>(self, options: &Options, ending: Ending, main: F) -> Result<Trace, String>
-    where
-        F: FnOnce() -> Fut,
-        Fut: Future<Output = ()> + 'static,
-    {
+    pub fn run_with<M>(self, options: &Options, ending: Ending, main: impl IntoMain<M>) -> Result<Trace, String> {
         let board = self.board.install();
         // `--http` on the real clock: the page is the outside world.
         let web = options.http.as_deref().filter(|_| !options.virtual_time);
         let live = web.is_none() && !options.plain && !options.virtual_time && std::io::stdout().is_terminal();
-        if !live
-            && web.is_none()
+        if web.is_none()
             && let Some(script) = self.demo
         {
             script(&board);
+            if live {
+                // The user plays the world, from the demo's pot settings.
+                board.keep_starting_pots();
+            }
         }
         let duration = match options.duration {
             Some(secs) => Some(secs),
@@ -323,7 +311,7 @@ impl App {
         };
         if live {
             board.set_echo(Echo::Quiet);
-            run_live(&event_loop, &board, duration, main)?;
+            run_live(&event_loop, &board, duration, ending, main)?;
         } else if let Some(addr) = web {
             board.set_echo(Echo::Changes);
             run_with_dashboard(&event_loop, &board, addr, duration, main)?;
@@ -348,26 +336,35 @@ impl App {
 }
 
 /// Runs `main` beside the live terminal view until the user quits or
-/// `duration` passes.
-fn run_live<F, Fut>(
+/// `duration` passes. The view stays after `main` returns (saying the
+/// program ended, as `ending` says); a task's panic is printed on the
+/// board's console, so the view shows it as it happens.
+fn run_live<M>(
     event_loop: &uasyncio::EventLoop,
     board: &Board,
     duration: Option<f64>,
-    main: F,
-) -> Result<(), String>
-where
-    F: FnOnce() -> Fut,
-    Fut: Future<Output = ()> + 'static,
-{
+    ending: Ending,
+    main: impl IntoMain<M>,
+) -> Result<(), String> {
     let outcome = Rc::new(Cell::new(None));
     let view = {
         let (board, outcome) = (board.clone(), outcome.clone());
         async move { outcome.set(Some(crate::view::run_live(board, duration).await)) }
     };
-    // The view stays until the user quits, even after `main` returns.
-    let end_us = crate::run::run_until(event_loop, board, Ending::Forever, main, Some(view));
+    board.print_failures_of(event_loop);
+    let end_us = crate::run::run_until(event_loop, board, ending, main, Some(view));
+    event_loop.set_exception_handler(None);
     board.finish(end_us);
-    match outcome.take() {
+    let mut outcome = outcome.take();
+    if board.main_returned_us().is_some() && outcome.is_none() {
+        // The program ended: its other tasks stop, as after `asyncio.run`
+        // (a fresh loop discards them), but the view stays, saying so, on
+        // the board as the program left it until the user quits.
+        let left = duration.map(|secs| (secs - end_us as f64 / 1e6).max(0.0));
+        let view = crate::view::run_live(board.clone(), left);
+        outcome = Some(uasyncio::new_event_loop().run_until_complete(view));
+    }
+    match outcome {
         Some(Err(e)) => Err(format!("live view: {e}")),
         _ => Ok(()),
     }
@@ -377,17 +374,13 @@ where
 /// `duration` (or Ctrl-C): as `run_forever`, the page stays after `main`
 /// returns.
 #[cfg(feature = "http")]
-fn run_with_dashboard<F, Fut>(
+fn run_with_dashboard<M>(
     event_loop: &uasyncio::EventLoop,
     board: &Board,
     addr: &str,
     duration: Option<f64>,
-    main: F,
-) -> Result<(), String>
-where
-    F: FnOnce() -> Fut,
-    Fut: Future<Output = ()> + 'static,
-{
+    main: impl IntoMain<M>,
+) -> Result<(), String> {
     let failed = Rc::new(Cell::new(None));
     let (host, port) = split_addr(addr);
     let (board_for_server, failed_in, addr) = (board.clone(), failed.clone(), addr.to_string());
@@ -405,11 +398,13 @@ where
 }
 
 #[cfg(not(feature = "http"))]
-fn run_with_dashboard<F, Fut>(_: &uasyncio::EventLoop, _: &Board, _: &str, _: Option<f64>, _: F) -> Result<(), String>
-where
-    F: FnOnce() -> Fut,
-    Fut: Future<Output = ()> + 'static,
-{
+fn run_with_dashboard<M>(
+    _: &uasyncio::EventLoop,
+    _: &Board,
+    _: &str,
+    _: Option<f64>,
+    _: impl IntoMain<M>,
+) -> Result<(), String> {
     Err("--http needs uasyncio-machine's `http` feature".into())
 }
 

@@ -35,6 +35,22 @@
 //! }
 //! ```
 //!
+//! # Running a program
+//!
+//! `uasyncio::run(main())` works as `asyncio.run(main())` does: with no
+//! board installed, [`Board::current`] installs an ESP32 that says so on
+//! standard error and prints every pin change with its time. [`cli::App`]
+//! adds the live view and the flags below. Every runner ([`cli::App::run`],
+//! [`cli::App::run_forever`], [`run_virtual_for`], [`run_program`]) takes
+//! what `uasyncio::run` takes — a future, `main()` — or the `async fn` or
+//! closure to call for it ([`IntoMain`]). With [`Ending::MainReturns`]
+//! (`App::run`) the run is over the moment `main` returns: a task due at
+//! that same instant does not run, as with `uasyncio::run` and MicroPython.
+//! The live view then says `program ended at …` and stays until `q`; a
+//! task's panic is printed on the console as it happens
+//! ([`Board::print_failures_of`]). See also `docs/porting.md`, five
+//! MicroPython programs side by side with Rust.
+//!
 //! In a terminal this shows the board live; piped, or with `--plain`, it
 //! prints each change (`   0.500 s  GPIO14 -> 0`); `--virtual --duration 10`
 //! runs ten simulated seconds at once; `--vcd FILE` and `--svg FILE` write the
@@ -73,7 +89,7 @@
 //! | `pin.value()` | [`pin.value()`](Pin::value) (a `bool`) |
 //! | `pin.value(1)`, `pin.value(not pin.value())` | [`pin.set_value(1)`](Pin::set_value), `pin.set_value(!pin.value())` |
 //! | `pin.on()`, `pin.off()`, `pin.toggle()` | the same |
-//! | `pin.irq(handler, trigger=Pin.IRQ_FALLING)` | [`pin.irq(Pin::IRQ_FALLING, handler)`](Pin::irq) |
+//! | `pin.irq(handler, trigger=Pin.IRQ_FALLING)` | [`pin.irq(handler, Pin::IRQ_FALLING)`](Pin::irq) |
 //! | `PWM(Pin(5), freq=5000)` | [`Pwm::new(Pin::new(5, Pin::OUT), 5000)`](Pwm::new) |
 //! | `pwm.duty(512)`, `pwm.duty()` | [`pwm.set_duty(512)`](Pwm::set_duty), [`pwm.duty()`](Pwm::duty) (10 bits) |
 //! | `pwm.duty_u16(x)`, `pwm.freq(f)` | [`pwm.set_duty_u16(x)`](Pwm::set_duty_u16), [`pwm.set_freq(f)`](Pwm::set_freq) |
@@ -89,8 +105,8 @@
 //! | `print(x)` | [`machine::println!("{x}")`](println!) (recorded with its time) |
 //! | `asyncio.create_task(f())`, `await asyncio.sleep(0.5)`, `sleep_ms(40)` | `uasyncio::create_task(f())`, `sleep(0.5).await`, `sleep_ms(40).await` |
 //! | `utime.ticks_ms()`, `utime.ticks_diff(a, b)` | `uasyncio::time::ticks_ms()`, `uasyncio::time::ticks_diff(a, b)` |
-//! | a `global` shared by tasks | an `Rc<Cell<_>>` handed to each task |
-//! | `asyncio.run(main())` | [`cli::App::new(board).run(main)`](cli::App::run) |
+//! | a `global` shared by tasks | an `Rc<Cell<_>>` handed to each task; a global `Lock`, `Event`, `Queue`: `static LOCK: uasyncio::Local<Lock> = Local::new(Lock::new);` |
+//! | `asyncio.run(main())` | `uasyncio::run(main())` (no board installed: an ESP32 that prints each pin change, see [`Board::current`]), or with the live view [`cli::App::new(board).run(main())`](cli::App::run) |
 //! | `loop.create_task(main()); loop.run_forever()` | [`cli::App::new(board).run_forever(main)`](cli::App::run_forever) |
 //! | the board on your desk | [`Board::esp32().install()`](Board::install), [`Board::pico()`](Board::pico) |
 //! | pressing the button, turning the pot | [`board.press_at(15, 1.0, 0.1)`](Board::press_at), [`board.set_pot_at(36, 2.0, 0.5)`](Board::set_pot_at); live: [`Board::press`], [`Board::set_pot`] |
@@ -207,7 +223,7 @@ pub use inputs::{
 };
 pub use pin::{IntoLevel, Pin, PinError, Trigger, WaitForLevel};
 pub use pwm::{DUTY_MAX, Pwm, PwmError};
-pub use run::{Ending, run_on, run_program, run_virtual_for};
+pub use run::{Ending, IntoMain, main_kind, run_on, run_program, run_virtual_for};
 
 /// Prints a line on the board's console ([`Board::print`]): recorded with its
 /// time in the trace, and echoed to standard output.
@@ -229,3 +245,8 @@ macro_rules! println {
 #[doc = include_str!("../../../README.md")]
 #[cfg(all(doctest, feature = "cli"))]
 pub struct ReadmeDoctests;
+
+/// `docs/porting.md`'s programs, compiled as doc tests so they stay true.
+#[doc = include_str!("../../../docs/porting.md")]
+#[cfg(all(doctest, feature = "cli"))]
+pub struct PortingDoctests;

@@ -207,7 +207,8 @@ impl Pin {
     }
 
     /// Calls `handler` with the pin at each edge that `trigger` selects
-    /// (`pin.irq(handler, trigger=Pin.IRQ_FALLING)`); replaces any earlier
+    /// (`pin.irq(handler, trigger=Pin.IRQ_FALLING)`, in MicroPython's order:
+    /// the handler first); replaces any earlier
     /// handler. It runs at the moment of the change, like an interrupt: keep
     /// it short, and hand work to a task, e.g. through a
     /// [`ThreadSafeFlag`](uasyncio::ThreadSafeFlag).
@@ -223,7 +224,7 @@ impl Pin {
     ///     let button = Pin::with_pull(15, Pin::IN, Pin::PULL_UP);
     ///     let flag = Rc::new(ThreadSafeFlag::new());
     ///     let set = flag.clone();
-    ///     button.irq(Pin::IRQ_FALLING, move |_pin| set.set());
+    ///     button.irq(move |_pin| set.set(), Pin::IRQ_FALLING);
     ///     loop {
     ///         flag.wait().await;
     ///         uasyncio_machine::println!("pressed at {} ms", uasyncio::now_us() / 1000);
@@ -231,7 +232,7 @@ impl Pin {
     /// });
     /// assert_eq!(board.trace().printed(), ["pressed at 300 ms", "pressed at 700 ms"]);
     /// ```
-    pub fn irq(&self, trigger: Trigger, handler: impl Fn(&Pin) + 'static) {
+    pub fn irq(&self, handler: impl Fn(&Pin) + 'static, trigger: Trigger) {
         let handler = move |board: &Board, gpio| handler(&Pin { gpio, board: board.clone() });
         self.board.set_irq(self.gpio, Some((trigger.0, Rc::new(handler))));
     }
@@ -242,7 +243,7 @@ impl Pin {
     /// use uasyncio_machine::{Board, Pin};
     /// let board = Board::pico().install();
     /// let button = Pin::with_pull(15, Pin::IN, Pin::PULL_UP);
-    /// button.irq(Pin::IRQ_FALLING, |_| panic!("not called"));
+    /// button.irq(|_| panic!("not called"), Pin::IRQ_FALLING);
     /// button.clear_irq();
     /// board.press(15);
     /// ```

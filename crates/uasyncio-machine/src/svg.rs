@@ -3,7 +3,8 @@
 //! One lane per signal, in the trace's order, each labelled with its name and
 //! GPIO number: digital pins as square waves (high shaded), PWM duties and ADC
 //! readings as stepped analog lanes with the value written on each step that
-//! is wide enough (duty in percent, ADC in `read_u16` units). Printed lines
+//! is wide enough, in `duty_u16` and `read_u16` units (0–65535, the one
+//! scale of [`trace`](crate::trace#one-scale-per-value)). Printed lines
 //! are marked by a dashed line across the lanes and their text in a lane of
 //! their own. Each bus (`I2C0`, `SPI1`, `UART2`) gets a lane below the pins
 //! with a block per transaction (blue, red if it failed), labelled with its
@@ -14,7 +15,10 @@
 //! 1000 px wide; time runs from x = 170 px (t = 0) to x = 970 px
 //! ([`Trace::end_us`]), so an edge at `t_us` is drawn at
 //! `170 + 800 * t_us / end_us`. Before a signal's first change its lane shows
-//! a grey dashed line (unknown).
+//! a grey dashed line (unknown). A change at the run's last instant (on the
+//! plot's right border) is marked by a dot (`<circle class="at-end">`), so
+//! that it shows. Printed lines' texts are laid out in rows so that none
+//! overlaps another.
 
 use std::fmt::Write as _;
 use std::io;
@@ -250,6 +254,19 @@ fn lane(out: &mut String, signal: &SignalInfo, changes: &[&Change], top: f64, he
     let _ =
         writeln!(out, r#"<path d="{line}" fill="none" stroke="{stroke}" stroke-width="2" stroke-linejoin="round"/>"#);
 
+    // A change at the run's last instant would be an edge on the plot's
+    // border: a dot marks it, with the time and value as its tooltip.
+    for change in changes.iter().filter(|c| x(c.t_us) >= PLOT_RIGHT - 2.0) {
+        let _ = writeln!(
+            out,
+            r#"<circle class="at-end" cx="{:.1}" cy="{:.1}" r="4" fill="{stroke}"><title>{} s: {}</title></circle>"#,
+            x(change.t_us),
+            level_y(change.value),
+            seconds(change.t_us, 3),
+            value_text(change.value)
+        );
+    }
+
     if signal.kind != SignalKind::Digital {
         for &(start, end, value) in &steps {
             let text = value_text(value);
@@ -308,8 +325,7 @@ fn bus_lane(out: &mut String, bus: &str, transactions: &[&Transaction], top: f64
 fn value_text(value: Value) -> String {
     match value {
         Value::Level(high) => u8::from(high).to_string(),
-        Value::Duty(v) => format!("{:.0}%", f64::from(v) * 100.0 / 65535.0),
-        Value::Analog(v) => v.to_string(),
+        Value::Duty(v) | Value::Analog(v) => v.to_string(),
     }
 }
 
@@ -376,12 +392,17 @@ fn printed_lines(out: &mut String, lines: &[(u64, String)], top: f64, bottom: f6
         let shown: String =
             if text.chars().count() > 48 { text.chars().take(47).chain(['…']).collect() } else { text.clone() };
         let width = shown.chars().count() as f64 * CHAR_WIDTH;
-        let Some(row) = row_ends.iter().position(|end| lx > end + 6.0) else {
+        // Near the right edge, end the text at the marker instead. Either
+        // way the text spans `start..end`: a row is free if it starts after
+        // the row's last text ends.
+        let (tx, anchor, start, end) = if lx + 4.0 + width > WIDTH - 4.0 {
+            (lx - 4.0, "end", lx - 4.0 - width, lx)
+        } else {
+            (lx + 4.0, "start", lx, lx + 4.0 + width)
+        };
+        let Some(row) = row_ends.iter().position(|row_end| start > row_end + 6.0) else {
             continue; // no room: the marker still shows where it was printed
         };
-        // Near the right edge, end the text at the marker instead.
-        let (tx, anchor, end) =
-            if lx + 4.0 + width > WIDTH - 4.0 { (lx - 4.0, "end", lx) } else { (lx + 4.0, "start", lx + 4.0 + width) };
         row_ends[row] = end;
         rows_used = rows_used.max(row + 1);
         let _ = writeln!(

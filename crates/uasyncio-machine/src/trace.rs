@@ -2,6 +2,19 @@
 //! printed line. A [`Trace`] is a plain snapshot, taken with
 //! [`Board::trace`](crate::Board::trace); the waveform writers and the timing
 //! tests read it.
+//!
+//! # One scale per value
+//!
+//! A level is `0` or `1`. A PWM duty and an ADC reading are 16-bit numbers,
+//! `0..=65535`, what `pwm.duty_u16()` and `adc.read_u16()` give on every
+//! MicroPython port: that one number is what the trace holds, what `--plain`
+//! prints (`duty 32768/65535 (50.0 %)`, `adc 16384/65535 (0.83 V)`), what the
+//! live view shows beside its gauge (`16384/65535  0.83 V`), what the SVG
+//! writes on each step (`16384`) and what the VCD's 16-bit wire holds. A
+//! percentage or a voltage (of 3.3 V full scale) may follow it, worked out
+//! from it. (The ESP32's 12-bit `adc.read()` is `read_u16() >> 4`, 10-bit
+//! `pwm.duty()` is `duty_u16 * 1023 / 65535`: what the program reads, not
+//! what the tools show.)
 
 use core::fmt;
 

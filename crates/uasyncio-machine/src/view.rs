@@ -127,6 +127,8 @@ pub struct BoardView<'a> {
     /// The quantity `[` `]` change: (device index, quantity index).
     quantity: Option<(usize, usize)>,
     encoder: bool,
+    /// When the program ended (its `main` returned), if it has.
+    ended_us: Option<u64>,
 }
 
 impl<'a> BoardView<'a> {
@@ -143,6 +145,7 @@ impl<'a> BoardView<'a> {
             devices: &[],
             quantity: None,
             encoder: false,
+            ended_us: None,
         }
     }
 
@@ -230,10 +233,28 @@ impl<'a> BoardView<'a> {
     /// let mut buf = Buffer::empty(area);
     /// BoardView::new(&[], &[], 0).encoder(true).render(area, &mut buf);
     /// let last: String = (0..90).map(|x| buf[(x, 5)].symbol()).collect();
-    /// assert!(last.contains("←/→ pot · ,/. encoder · ↑/↓ choose"));
+    /// assert_eq!(last.trim_end(), " ,/. encoder · q quit");
     /// ```
     pub fn encoder(mut self, wired: bool) -> Self {
         self.encoder = wired;
+        self
+    }
+
+    /// The program ended at `ended_us` (its `main` returned): the clock
+    /// stops there and the keys line says so.
+    ///
+    /// ```
+    /// use ratatui::{buffer::Buffer, layout::Rect, widgets::Widget};
+    /// use uasyncio_machine::view::BoardView;
+    /// let area = Rect::new(0, 0, 90, 6);
+    /// let mut buf = Buffer::empty(area);
+    /// BoardView::new(&[], &[], 7_000_000).ended(Some(5_000_000)).render(area, &mut buf);
+    /// let row = |y| (0..90).map(|x| buf[(x, y)].symbol()).collect::<String>();
+    /// assert!(row(0).contains(" t = 5.000 s "));
+    /// assert_eq!(row(5).trim_end(), " program ended at 5.000 s (main returned) · q quit");
+    /// ```
+    pub fn ended(mut self, ended_us: Option<u64>) -> Self {
+        self.ended_us = ended_us;
         self
     }
 
@@ -241,6 +262,35 @@ impl<'a> BoardView<'a> {
     pub fn pressed(mut self, gpios: impl IntoIterator<Item = u8>) -> Self {
         self.pressed = gpios.into_iter().collect();
         self
+    }
+
+    /// The keys line: the end of the program if it ended, then the keys for
+    /// what the board has (a button, a potentiometer, an encoder, a sensor).
+    fn keys_line(&self, signals: &[(SignalInfo, Value)]) -> String {
+        let buttons = signals.iter().filter(|(info, _)| self.is_button(info)).count();
+        let pots = signals.iter().filter(|(info, _)| info.kind == SignalKind::Analog).count();
+        let mut keys = Vec::new();
+        if let Some(end) = self.ended_us {
+            keys.push(format!("program ended at {:.3} s (main returned)", end as f64 / 1e6));
+        } else {
+            if buttons > 0 {
+                keys.push("space press/release · enter click".to_string());
+            }
+            if pots > 0 {
+                keys.push("←/→ pot".to_string());
+            }
+            if self.encoder {
+                keys.push(",/. encoder".to_string());
+            }
+            if buttons + pots > 1 {
+                keys.push("↑/↓ choose".to_string());
+            }
+            if !self.devices.is_empty() {
+                keys.push("s [ ] sensor".to_string());
+            }
+        }
+        keys.push("q quit".to_string());
+        format!(" {}", keys.join(" · "))
     }
 
     fn is_button(&self, info: &SignalInfo) -> bool {
@@ -333,7 +383,9 @@ impl Widget for BoardView<'_> {
                 })
                 .bold(),
             )
-            .title(Line::from(format!(" t = {:.3} s ", self.now_us as f64 / 1e6)).right_aligned());
+            .title(
+                Line::from(format!(" t = {:.3} s ", self.ended_us.unwrap_or(self.now_us) as f64 / 1e6)).right_aligned(),
+            );
         let inner = block.inner(signals_area);
         block.render(signals_area, buf);
         if signals.is_empty() {
@@ -363,11 +415,7 @@ impl Widget for BoardView<'_> {
             .collect();
         Paragraph::new(text).render(inner, buf);
 
-        let sensor_keys = if self.devices.is_empty() { "" } else { " · s [ ] sensor" };
-        let encoder = if self.encoder { " · ,/. encoder" } else { "" };
-        Line::from(format!(" space press/release · enter click · ←/→ pot{encoder} · ↑/↓ choose{sensor_keys} · q quit"))
-            .dark_gray()
-            .render(help_area, buf);
+        Line::from(self.keys_line(&signals)).dark_gray().render(help_area, buf);
     }
 }
 
@@ -675,6 +723,7 @@ pub async fn run_live(board: Board, duration: Option<f64>) -> io::Result<()> {
                 .quantity(controls.quantity)
                 .board_name(&board_name)
                 .encoder(!board.encoders().is_empty())
+                .ended(board.main_returned_us())
                 .selected(controls.selected)
                 .buttons(seen.buttons.iter().copied())
                 .pressed(seen.pressed.iter().copied());

@@ -1,10 +1,9 @@
 //! Tutorial 2, blink with brightness control: the timeline of
 //! `examples/brightness.rs`.
 
-#[path = "../examples/brightness.rs"]
-mod brightness;
+use crate::examples::brightness;
 
-mod common;
+use crate::common;
 
 use common::{duties_ms, edges_ms};
 use uasyncio_machine::trace::{SignalKind, Value};

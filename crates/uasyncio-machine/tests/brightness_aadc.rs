@@ -1,10 +1,9 @@
 //! Tutorial 2 with an asynchronous ADC: the timeline of
 //! `examples/brightness_aadc.rs`.
 
-#[path = "../examples/brightness_aadc.rs"]
-mod brightness_aadc;
+use crate::examples::brightness_aadc;
 
-mod common;
+use crate::common;
 
 use common::duties_ms;
 use uasyncio_machine::{Board, run_virtual_for};

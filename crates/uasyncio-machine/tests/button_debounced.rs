@@ -4,10 +4,9 @@
 //! the presses' own (`button_queue`, polling every 40 ms, measures them to
 //! the poll), and a chattering contact is one press.
 
-#[path = "../examples/button_debounced.rs"]
-mod button_debounced;
+use crate::examples::button_debounced;
 
-mod common;
+use crate::common;
 
 use common::{alternating, edges_ms, lines_ms};
 use uasyncio_machine::{Board, run_virtual_for};

@@ -3,10 +3,9 @@
 //! The button is polled every 40 ms, restarting from each detected press, so
 //! measured intervals are multiples of 40 ms.
 
-#[path = "../examples/button_queue.rs"]
-mod button_queue;
+use crate::examples::button_queue;
 
-mod common;
+use crate::common;
 
 use common::{alternating, edges_ms, lines_ms};
 use uasyncio_machine::{Board, run_virtual_for};

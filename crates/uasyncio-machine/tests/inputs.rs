@@ -2,7 +2,7 @@
 //! long and double presses at their boundaries, a rotary encoder, a
 //! potentiometer ramp; all on the virtual clock.
 
-mod common;
+use crate::common;
 
 use std::cell::Cell;
 use std::rc::Rc;

@@ -14,9 +14,10 @@ fn a_handler_sees_the_edges_its_trigger_selects() {
     let log = seen.clone();
     run_virtual_for(&board, 1.0, move || async move {
         let button = Pin::with_pull(15, Pin::IN, Pin::PULL_UP);
-        button.irq(Pin::IRQ_FALLING | Pin::IRQ_RISING, move |pin| {
-            log.borrow_mut().push((uasyncio::now_us() / 1000, pin.value()));
-        });
+        button.irq(
+            move |pin| log.borrow_mut().push((uasyncio::now_us() / 1000, pin.value())),
+            Pin::IRQ_FALLING | Pin::IRQ_RISING,
+        );
     });
     assert_eq!(*seen.borrow(), [(200, false), (300, true), (500, false), (600, true)]);
 }
@@ -29,7 +30,7 @@ fn a_handler_may_drive_another_pin() {
     run_virtual_for(&board, 1.0, || async {
         let led = Pin::new(25, Pin::OUT);
         let button = Pin::with_pull(15, Pin::IN, Pin::PULL_UP);
-        button.irq(Pin::IRQ_FALLING, move |_| led.toggle());
+        button.irq(move |_| led.toggle(), Pin::IRQ_FALLING);
     });
     assert_eq!(board.trace().edges_of(25), [(250_000, true), (750_000, false)]);
 }
@@ -41,7 +42,7 @@ fn an_output_pin_interrupts_on_its_own_writes() {
     let counter = count.clone();
     run_virtual_for(&board, 1.0, move || async move {
         let led = Pin::new(14, Pin::OUT);
-        led.irq(Pin::IRQ_RISING, move |_| *counter.borrow_mut() += 1);
+        led.irq(move |_| *counter.borrow_mut() += 1, Pin::IRQ_RISING);
         // Three toggles a round: rising, falling, rising, then the other way.
         for _ in 0..6 {
             led.toggle();
@@ -59,7 +60,7 @@ fn the_first_configuration_is_no_edge_but_a_pull_change_is() {
     let fired = Rc::new(RefCell::new(0));
     let counter = fired.clone();
     let button = Pin::new(15, Pin::IN); // reads 0: no edge from nothing
-    button.irq(Pin::IRQ_RISING, move |_| *counter.borrow_mut() += 1);
+    button.irq(move |_| *counter.borrow_mut() += 1, Pin::IRQ_RISING);
     button.init(Pin::IN, Some(Pin::PULL_UP)); // floating 0 → pulled up: a real rising edge
     assert_eq!(*fired.borrow(), 1);
     board.press(15);

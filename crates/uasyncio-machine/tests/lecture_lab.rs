@@ -1,9 +1,8 @@
 //! Tutorial 4, the lecture lab: the timeline of `examples/lecture_lab.rs`.
 
-#[path = "../examples/lecture_lab.rs"]
-mod lecture_lab;
+use crate::examples::lecture_lab;
 
-mod common;
+use crate::common;
 
 use common::{alternating, edges_ms, lines_ms};
 use uasyncio_machine::{Board, run_virtual_for};
@@ -50,4 +49,24 @@ fn a_press_during_part_1_does_not_count() {
     let trace = board.trace();
     assert_eq!(edges_ms(&trace, RED).last(), Some(&(10_000, 1)));
     assert_eq!(lines_ms(&trace), [(10_000, "part 2: press the button")]);
+}
+
+#[test]
+fn the_svg_marks_the_press_at_the_run_s_last_instant() {
+    use uasyncio_machine::Ending;
+    use uasyncio_machine::cli::{App, Options};
+    // The example's demo: the press at 12 s ends the run at 12 s.
+    let options = Options { virtual_time: true, ..Options::default() };
+    let trace = App::new(Board::esp32())
+        .demo(|board| board.press_at(BUTTON, 12.0, 0.2))
+        .default_duration(13.0)
+        .run_with(&options, Ending::MainReturns, lecture_lab::main_task)
+        .unwrap();
+    assert_eq!(trace.end_us, 12_000_000);
+    let svg = uasyncio_machine::svg::to_svg(&trace);
+    let dots: Vec<&str> = svg.lines().filter(|l| l.starts_with(r#"<circle class="at-end""#)).collect();
+    assert_eq!(dots.len(), 2, "{dots:?}"); // the button pressed, the red LED off
+    for dot in dots {
+        assert!(dot.contains(r#"cx="970.0""#) && dot.contains("<title>12.000 s: 0</title>"), "{dot}");
+    }
 }

@@ -1,9 +1,8 @@
 //! Tutorial 4 with a `Switch`: the timeline of `examples/lecture_lab_switch.rs`.
 
-#[path = "../examples/lecture_lab_switch.rs"]
-mod lecture_lab_switch;
+use crate::examples::lecture_lab_switch;
 
-mod common;
+use crate::common;
 
 use common::{alternating, edges_ms, lines_ms};
 use uasyncio_machine::{Board, run_virtual_for};

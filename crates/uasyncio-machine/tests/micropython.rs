@@ -9,16 +9,11 @@
 //! (`scripts/setup-micropython.sh` installs it), then on `PATH`;
 //! `UASYNCIO_SKIP_DIFFERENTIAL=1` skips these tests, loudly.
 
-#[path = "../examples/brightness.rs"]
-mod brightness;
-#[path = "../examples/button_queue.rs"]
-mod button_queue;
-#[path = "../examples/coroutine_basics.rs"]
-mod coroutine_basics;
-#[path = "../examples/lecture_lab.rs"]
-mod lecture_lab;
-#[path = "../examples/two_leds.rs"]
-mod two_leds;
+use crate::examples::brightness;
+use crate::examples::button_queue;
+use crate::examples::coroutine_basics;
+use crate::examples::lecture_lab;
+use crate::examples::two_leds;
 
 use std::collections::BTreeMap;
 use std::path::Path;

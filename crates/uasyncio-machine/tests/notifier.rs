@@ -3,12 +3,12 @@
 //! times of the POSTs are exact; and once over loopback TCP on the real clock.
 
 #[path = "../examples/notifier.rs"]
-mod notifier;
+mod example;
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use notifier::Config;
+use example::Config;
 use serde_json::Value;
 use uasyncio::stream::memory::MemoryNetwork;
 use uasyncio_machine::{Board, run_virtual_for};
@@ -50,7 +50,7 @@ fn every_minute_the_readings_of_that_minute_are_posted_as_json() {
     run_virtual_for(&board, 185.0, move || async move {
         let net = MemoryNetwork::new();
         let _server = receiver(&net, r).await;
-        notifier::start(net, Config::default());
+        example::start(net, Config::default());
     });
     let received = received.borrow();
     let at: Vec<u64> = received.iter().map(|(t, _)| *t).collect();
@@ -81,7 +81,7 @@ fn while_the_receiver_is_down_the_readings_wait_and_the_backlog_is_delivered_aft
     run_virtual_for(&board, 245.0, move || async move {
         let net = MemoryNetwork::new();
         let server = receiver(&net, r.clone()).await;
-        notifier::start(net.clone(), Config::default());
+        example::start(net.clone(), Config::default());
         // Down from 90 s to 200 s.
         uasyncio::sleep(90).await;
         server.close();
@@ -119,7 +119,7 @@ fn a_full_backlog_drops_the_oldest_readings_and_says_so() {
     let r = received.clone();
     run_virtual_for(&board, 185.0, move || async move {
         let net = MemoryNetwork::new();
-        notifier::start(net.clone(), Config { max_backlog: 100, ..Config::default() });
+        example::start(net.clone(), Config { max_backlog: 100, ..Config::default() });
         // No receiver until 110 s.
         uasyncio::sleep(110).await;
         let _server = receiver(&net, r).await;
@@ -165,7 +165,7 @@ fn a_receiver_that_does_not_answer_times_out_and_the_post_is_retried() {
             }
         });
         let _server = app.serve_memory(&net, 80).await.unwrap();
-        notifier::start(net, Config::default());
+        example::start(net, Config::default());
     });
     let lines: Vec<(u64, String)> = board.trace().lines.iter().map(|(t, l)| (t / 1000, l.clone())).collect();
     assert_eq!(
@@ -193,7 +193,7 @@ fn over_loopback_tcp_every_reading_arrives_once() {
         let server = app.serve("127.0.0.1", 0).await.unwrap();
         let url = format!("http://127.0.0.1:{}/notify", server.local_addr().port());
         let config = Config { url, sample_ms: 10, post_every_ms: 100, ..Config::default() };
-        notifier::start(uasyncio_web::client::Tcp, config);
+        example::start(uasyncio_web::client::Tcp, config);
     });
     let received = received.borrow();
     assert!(received.len() >= 3, "a POST each 100 ms for 450 ms: {} arrived", received.len());

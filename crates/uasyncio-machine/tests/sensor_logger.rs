@@ -1,7 +1,6 @@
 //! Tutorial 6, the sensor logger: the timeline of `examples/sensor_logger.rs`.
 
-#[path = "../examples/sensor_logger.rs"]
-mod sensor_logger;
+use crate::examples::sensor_logger;
 
 use embedded_graphics::pixelcolor::BinaryColor;
 use embedded_graphics::prelude::*;

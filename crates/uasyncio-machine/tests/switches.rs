@@ -5,7 +5,7 @@
 //! hand on the button, so there is no recording: the presses are scripted,
 //! with chattering contacts, and the LEDs' timelines are stated here.
 
-mod common;
+use crate::common;
 
 use std::cell::Cell;
 use std::rc::Rc;

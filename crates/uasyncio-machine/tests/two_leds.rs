@@ -1,9 +1,8 @@
 //! Tutorial 1, two LEDs: the timeline of `examples/two_leds.rs`.
 
-#[path = "../examples/two_leds.rs"]
-mod two_leds;
+use crate::examples::two_leds;
 
-mod common;
+use crate::common;
 
 use common::{alternating, edges_ms};
 use uasyncio_machine::cli::{App, Options};

@@ -1,8 +1,8 @@
 //! The SVG timing diagram: lanes, edge positions, values, time axis, printed
 //! lines. Time runs from x = 170 (t = 0) to x = 970 (the end of the run).
 
+use crate::common;
 use uasyncio_machine::svg::to_svg;
-mod common;
 
 use common::{change, signal};
 use uasyncio_machine::trace::{SignalKind, Trace, Value};
@@ -61,10 +61,12 @@ fn edges_are_drawn_at_their_times() {
 }
 
 #[test]
-fn pwm_steps_show_their_duty_in_percent() {
+fn pwm_steps_show_their_duty_on_the_duty_u16_scale_as_plain_and_the_view_do() {
     let svg = to_svg(&two_seconds());
     let t = texts(&svg);
-    assert!(t.contains(&"0%") && t.contains(&"50%"), "{t:?}");
+    assert!(t.contains(&"0") && t.contains(&"32768"), "{t:?}");
+    assert!(!t.iter().any(|t| t.ends_with('%')), "{t:?}");
+    assert_eq!(uasyncio_machine::plain(Value::Duty(32768)), "duty 32768/65535 (50.0 %)");
 }
 
 #[test]

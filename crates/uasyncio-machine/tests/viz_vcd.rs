@@ -1,7 +1,7 @@
 //! The VCD export: the exact text for a small run, and a round trip through
 //! the `vcd` crate's parser.
 
-mod common;
+use crate::common;
 
 use common::{change, signal};
 use uasyncio_machine::trace::{SignalKind, Trace, Value};

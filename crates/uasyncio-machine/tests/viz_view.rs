@@ -1,10 +1,10 @@
 //! The live view's screen, drawn into a ratatui buffer without a terminal.
 
+use crate::common;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier};
 use ratatui::widgets::Widget;
-mod common;
 
 use common::signal;
 use uasyncio_machine::trace::{SignalId, SignalInfo, SignalKind, Value};
@@ -151,5 +151,23 @@ fn a_pin_turned_into_pwm_gets_one_row_showing_the_pwm() {
             "│  GPIO14     GPIO 14  ○ off                     │",
             "└────────────────────────────────────────────────┘",
         ]
+    );
+}
+
+#[test]
+fn the_keys_line_names_only_what_the_board_has_and_says_when_the_program_ended() {
+    let two_leds = &board_state()[..2];
+    let keys_line = |view: BoardView| {
+        let area = Rect::new(0, 0, 72, 8);
+        let mut buf = Buffer::empty(area);
+        view.render(area, &mut buf);
+        rows(&buf).last().unwrap().trim_end().to_string()
+    };
+    assert_eq!(keys_line(BoardView::new(two_leds, &[], 0)), " q quit");
+    let one_button = [board_state()[4].clone()];
+    assert_eq!(keys_line(BoardView::new(&one_button, &[], 0)), " space press/release · enter click · q quit");
+    assert_eq!(
+        keys_line(BoardView::new(two_leds, &[], 12_000_000).ended(Some(10_000_000))),
+        " program ended at 10.000 s (main returned) · q quit"
     );
 }

@@ -2,7 +2,7 @@
 //! GPIO 2, the page and the JSON say so.
 
 #[path = "../examples/web_led.rs"]
-mod web_led;
+mod example;
 
 use std::rc::Rc;
 
@@ -26,7 +26,7 @@ fn the_on_and_off_buttons_switch_the_led_and_the_page_shows_it() {
     let board = Board::esp32().install();
     let got = uasyncio::run(async {
         let led = Rc::new(Pin::new(2, Pin::OUT));
-        let server = web_led::app(led.clone()).serve("127.0.0.1", 0).await.unwrap();
+        let server = example::app(led.clone()).serve("127.0.0.1", 0).await.unwrap();
         let port = server.local_addr().port();
         let first = call(port, "GET /").await;
         let on = call(port, "POST /led/on").await;

@@ -150,6 +150,8 @@ pub use runtime::{
 pub use stream::{Server, StreamReader, StreamWriter};
 #[cfg(feature = "std")]
 pub use stream::{open_connection, start_server, start_server_with_backlog};
+#[cfg(feature = "std")]
+pub use sync::Local;
 pub use sync::{
     Agent, Barrier, BoundedSemaphore, Broker, Condition, DelayError, DelayMs, Elo, Event, Lock, LockGuard, Message,
     NotSubscribed, OverReleased, Queue, QueueEmpty, QueueFull, RingbufQueue, Semaphore, ThreadSafeFlag, TopicPattern,

@@ -146,15 +146,35 @@ impl Board {
         self
     }
 
-    /// The thread's current board; an ESP32 is installed if there is none yet.
+    /// The thread's current board.
+    ///
+    /// If none is installed yet (a program run with plain `uasyncio::run`),
+    /// an ESP32 is, and it shows what happens: it says so once on standard
+    /// error, and echoes every pin change and printed line to standard
+    /// output with its time ([`Echo::Changes`]), as `--plain` does. Install
+    /// a board yourself (or run through `cli::App`) to choose.
     ///
     /// ```
-    /// use uasyncio_machine::Board;
+    /// use uasyncio_machine::{Board, Echo};
     /// Board::pico().install();
     /// assert_eq!(Board::current().desc().name, "Raspberry Pi Pico");
+    /// assert_eq!(Board::current().echo(), Echo::Lines);
     /// ```
     pub fn current() -> Board {
-        CURRENT.with(|current| current.borrow_mut().get_or_insert_with(Board::esp32).clone())
+        CURRENT.with(|current| {
+            current
+                .borrow_mut()
+                .get_or_insert_with(|| {
+                    let board = Board::esp32();
+                    board.set_echo(Echo::Changes);
+                    eprintln!(
+                        "uasyncio-machine: no board installed, using an ESP32 that prints each pin change \
+                         (Board::pico().install() chooses another; cli::App shows it live)"
+                    );
+                    board
+                })
+                .clone()
+        })
     }
 
     /// Whether `self` and `other` are handles to the same board.

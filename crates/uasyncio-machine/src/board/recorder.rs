@@ -42,6 +42,13 @@ pub(super) struct Recorder {
     echo: Echo,
     /// The end of the run, once a runner has finished it.
     end_us: Option<u64>,
+    /// When the program's `main` returned, if it has.
+    main_returned_us: Option<u64>,
+    /// The echo of a digital signal's first value, held back until the next
+    /// thing recorded: if that turns the pin into a PWM output or an ADC
+    /// input (which hides the digital signal, see `record`), it is dropped,
+    /// so `--plain` shows what the SVG and VCD show.
+    pending_echo: Option<(SignalId, String)>,
 }
 
 impl Recorder {
@@ -57,6 +64,8 @@ impl Recorder {
             transactions: Vec::new(),
             echo: Echo::Lines,
             end_us: None,
+            main_returned_us: None,
+            pending_echo: None,
         }
     }
 
@@ -73,6 +82,7 @@ impl Recorder {
         {
             self.hidden[i] = true;
         }
+        self.flush_echo();
         let id = match self.find_signal(gpio, kind) {
             Some(i) => {
                 if self.values[i] == value {
@@ -96,13 +106,29 @@ impl Recorder {
         self.change_counts[id.0] += 1;
         self.changes.push(Change { t_us: now, signal: id, value });
         if self.echo == Echo::Changes {
-            println!("{}  {} -> {}", format_time(now), self.signals[id.0].name, plain(value));
+            let line = format!("{}  {} -> {}", format_time(now), self.signals[id.0].name, plain(value));
+            if kind == SignalKind::Digital && self.change_counts[id.0] == 1 {
+                self.pending_echo = Some((id, line));
+            } else {
+                println!("{line}");
+            }
+        }
+    }
+
+    /// Prints the held-back echo (see `pending_echo`), unless its signal has
+    /// been hidden since.
+    pub(super) fn flush_echo(&mut self) {
+        if let Some((id, line)) = self.pending_echo.take()
+            && !self.hidden[id.0]
+        {
+            println!("{line}");
         }
     }
 
     /// Appends a finished bus transaction; echoed with its start time and
     /// duration: `   1.000 s  I2C0 0x76 write d0 · read 60  (98 µs)`.
     pub(super) fn record_transaction(&mut self, transaction: Transaction) {
+        self.flush_echo();
         if self.echo == Echo::Changes {
             println!("{}", plain_transaction(&transaction));
         }
@@ -159,6 +185,16 @@ impl Board {
     /// ```
     pub fn set_echo(&self, echo: Echo) {
         self.state.borrow_mut().recorder.echo = echo;
+    }
+
+    /// What is echoed to standard output ([`Board::set_echo`]).
+    ///
+    /// ```
+    /// use uasyncio_machine::{Board, Echo};
+    /// assert_eq!(Board::esp32().echo(), Echo::Lines);
+    /// ```
+    pub fn echo(&self) -> Echo {
+        self.state.borrow().recorder.echo
     }
 
     /// Names the signals of `gpio` in the trace (`"red LED"` instead of
@@ -239,6 +275,7 @@ impl Board {
         let line = line.into();
         let mut state = self.state.borrow_mut();
         let now = state.tick();
+        state.recorder.flush_echo();
         match state.recorder.echo {
             Echo::Quiet => {}
             Echo::Lines => println!("{line}"),
@@ -260,6 +297,68 @@ impl Board {
         let mut state = self.state.borrow_mut();
         state.last_us = state.last_us.max(end_us);
         state.recorder.end_us = Some(end_us);
+        state.recorder.flush_echo();
+    }
+
+    /// Notes that the program ended now, its `main` having returned (the
+    /// runners call it for [`Ending::MainReturns`](crate::Ending); the live
+    /// view then says the program ended).
+    ///
+    /// ```
+    /// use uasyncio_machine::{Board, Ending, run_program};
+    /// let board = Board::esp32().install();
+    /// let event_loop = uasyncio::new_event_loop_with(uasyncio::VirtualClock::new());
+    /// run_program(&event_loop, &board, Some(5.0), Ending::MainReturns, || async { uasyncio::sleep(2).await });
+    /// assert_eq!(board.main_returned_us(), Some(2_000_000));
+    /// ```
+    pub fn note_main_returned(&self) {
+        let now = self.state.borrow_mut().now();
+        self.state.borrow_mut().recorder.main_returned_us = Some(now);
+    }
+
+    /// Prints each failure `event_loop` reports (a task's panic nobody
+    /// awaited) on this board's console the moment it happens, as
+    /// MicroPython prints `Task exception wasn't retrieved`: recorded with
+    /// its time, so the live view shows it.
+    ///
+    /// ```
+    /// use uasyncio_machine::Board;
+    /// let board = Board::esp32().install();
+    /// let event_loop = uasyncio::new_event_loop_with(uasyncio::VirtualClock::new());
+    /// board.print_failures_of(&event_loop);
+    /// event_loop.run_until_complete(async {
+    ///     uasyncio::create_task(async {
+    ///         uasyncio::sleep(1).await;
+    ///         panic!("duty must be from 0 to 1023, not 2000");
+    ///     });
+    ///     uasyncio::sleep(2).await;
+    /// });
+    /// assert_eq!(
+    ///     board.trace().lines,
+    ///     [(1_000_000, "Task exception wasn't retrieved: task panicked: duty must be from 0 to 1023, not 2000".to_string())]
+    /// );
+    /// ```
+    pub fn print_failures_of(&self, event_loop: &uasyncio::EventLoop) {
+        let console = self.clone();
+        let handler = move |event_loop: &uasyncio::EventLoop, context: &uasyncio::ExceptionContext| {
+            // Reported between tasks: at the loop's time, not a task's.
+            let mut state = console.state.borrow_mut();
+            state.last_us = state.last_us.max(event_loop.time_us());
+            drop(state);
+            console.print(format!("{}: {}", context.message, context.error));
+        };
+        event_loop.set_exception_handler(Some(std::rc::Rc::new(handler)));
+    }
+
+    /// When the program's `main` returned ([`Board::note_main_returned`]),
+    /// if it has.
+    ///
+    /// ```
+    /// use uasyncio_machine::Board;
+    /// assert_eq!(Board::esp32().main_returned_us(), None);
+    /// ```
+    pub fn main_returned_us(&self) -> Option<u64> {
+        self.state.borrow().recorder.main_returned_us
     }
 }
 
@@ -304,19 +403,20 @@ pub fn format_time(t_us: u64) -> String {
     format!("{:>8.3} s", t_us as f64 / 1e6)
 }
 
-/// A value the way the plain (non-terminal) output shows it: `1`,
-/// `duty 50.0 %`, `adc 2048/4095`.
+/// A value the way the plain (non-terminal) output shows it, on the one
+/// scale of each value ([`trace`](crate::trace#one-scale-per-value)): `1`,
+/// `duty 32768/65535 (50.0 %)`, `adc 16384/65535 (0.83 V)`.
 ///
 /// ```
 /// use uasyncio_machine::{plain, trace::Value};
 /// assert_eq!(plain(Value::Level(true)), "1");
-/// assert_eq!(plain(Value::Duty(32768)), "duty 50.0 %");
-/// assert_eq!(plain(Value::Analog(65535)), "adc 4095/4095");
+/// assert_eq!(plain(Value::Duty(32768)), "duty 32768/65535 (50.0 %)");
+/// assert_eq!(plain(Value::Analog(16384)), "adc 16384/65535 (0.83 V)");
 /// ```
 pub fn plain(value: Value) -> String {
     match value {
         Value::Level(level) => u8::from(level).to_string(),
-        Value::Duty(d) => format!("duty {:.1} %", d as f64 * 100.0 / 65535.0),
-        Value::Analog(a) => format!("adc {}/4095", a >> 4),
+        Value::Duty(d) => format!("duty {d}/65535 ({:.1} %)", f64::from(d) * 100.0 / 65535.0),
+        Value::Analog(a) => format!("adc {a}/65535 ({:.2} V)", f64::from(a) * 3.3 / 65535.0),
     }
 }

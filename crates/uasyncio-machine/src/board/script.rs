@@ -57,6 +57,14 @@ impl Board {
         self.state.borrow_mut().script.push((secs_to_us(at), action));
     }
 
+    /// Keeps, of the script so far, only where it sets the potentiometers at
+    /// the start (`set_pot_at(gpio, 0.0, …)`): the live view starts from the
+    /// demo's setting, then the user turns them.
+    #[cfg_attr(not(feature = "cli"), allow(dead_code))]
+    pub(crate) fn keep_starting_pots(&self) {
+        self.state.borrow_mut().script.retain(|(t_us, action)| *t_us == 0 && matches!(action, Action::SetAdc(..)));
+    }
+
     /// Scripts an outside drive of `gpio` (see [`Board::drive`]) at `at` seconds.
     ///
     /// ```
@@ -118,5 +126,25 @@ impl Board {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{Adc, Board, Pin, run_virtual_for};
+
+    #[test]
+    fn the_live_view_keeps_only_the_demo_s_starting_pot_settings() {
+        let board = Board::esp32().install();
+        board.set_pot_at(36, 0.0, 0.25);
+        board.set_pot_at(36, 2.5, 0.5);
+        board.press_at(15, 0.0, 0.1);
+        board.keep_starting_pots();
+        run_virtual_for(&board, 5.0, || async {
+            let _pot = Adc::new(Pin::new(36, Pin::IN));
+            let _button = Pin::with_pull(15, Pin::IN, Pin::PULL_UP);
+        });
+        assert_eq!(board.adc_u16(36), 16384);
+        assert!(!board.is_pressed(15));
     }
 }

@@ -63,6 +63,8 @@ use core::pin::Pin;
 use core::ptr::{self, NonNull};
 use core::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
 
+#[cfg(feature = "std")]
+mod local;
 mod outcome;
 mod pool;
 mod ready;
@@ -70,6 +72,8 @@ mod remote;
 pub(crate) mod state;
 pub(crate) mod sync;
 pub(crate) mod timers;
+#[cfg(feature = "std")]
+pub use local::Local;
 pub use outcome::TaskError;
 pub(crate) use pool::CellPool;
 pub(crate) use ready::{Entry, ReadyQueue};

@@ -3,6 +3,10 @@
 //! `Barrier`, `RingbufQueue`, `Message`, `Delay_ms` (`DelayMs`), `Broker`,
 //! `WaitAny`, `WaitAll` and `ELO` (`Elo`) of peterhinch's micropython-async
 //! primitives.
+//!
+//! They are single-threaded: share one between tasks through an `Rc`, or,
+//! as a MicroPython global, in a `static` wrapped in a [`Local`] (`static
+//! LOCK: Local<Lock> = Local::new(Lock::new);`, with `std`).
 
 mod barrier;
 mod broker;
@@ -20,6 +24,8 @@ mod semaphore;
 mod wait_any;
 mod waitlist;
 
+#[cfg(feature = "std")]
+pub use crate::raw::Local;
 pub use barrier::{Barrier, BarrierWait};
 pub use broker::{Agent, Broker, NotSubscribed, TopicPattern};
 pub use condition::{Condition, ConditionGuard};
