@@ -61,8 +61,10 @@ pub struct Local<T> {
 // thread for the whole life of the process, as thread numbers are never
 // reused. So `value` (and `T`, which may be `!Sync` and `!Send`) is only
 // ever touched by that thread, as with a `thread_local!`; the other threads
-// only read `owner`, an atomic. Dropping a `Local` needs it owned, which
-// moving it to another thread allows only if `T: Send` (the auto trait).
+// only read `owner`, an atomic. A `Local` (not a `static`) dropped on
+// another thread than its owner forgets its value rather than drop it
+// there (see `Drop`): a `T` made and used on one thread is never dropped on
+// another.
 unsafe impl<T> Sync for Local<T> {}
 
 impl<T> Local<T> {
@@ -113,6 +115,20 @@ impl<T> Local<T> {
     }
 }
 
+impl<T> Drop for Local<T> {
+    /// Drops the value on its owner thread; on any other thread (a `Local`
+    /// on a scope's stack that a scoped thread used first) the value is
+    /// leaked instead, since a `!Send` value (an `Rc` whose clones that
+    /// thread still holds) must not be dropped away from its thread.
+    fn drop(&mut self) {
+        let owner = *self.owner.get_mut();
+        let mine = owner == 0 || THREAD_NUMBER.try_with(|number| *number == owner).unwrap_or(false);
+        if !mine && let Some(value) = self.value.take() {
+            core::mem::forget(value);
+        }
+    }
+}
+
 impl<T> Deref for Local<T> {
     type Target = T;
 
@@ -129,12 +145,15 @@ impl<T> fmt::Debug for Local<T> {
 
 /// This thread's number: 1, 2, … in the order threads first ask; never
 /// reused, unlike an address or an OS thread id.
+/// The next thread number to hand out (0 is "no owner yet").
+static NEXT_THREAD: AtomicUsize = AtomicUsize::new(1);
+
+std::thread_local! {
+    static THREAD_NUMBER: usize = NEXT_THREAD.fetch_add(1, Ordering::Relaxed);
+}
+
 fn thread_number() -> usize {
-    static NEXT: AtomicUsize = AtomicUsize::new(1);
-    std::thread_local! {
-        static NUMBER: usize = NEXT.fetch_add(1, Ordering::Relaxed);
-    }
-    NUMBER.with(|number| *number)
+    THREAD_NUMBER.with(|number| *number)
 }
 
 #[cfg(test)]
@@ -151,5 +170,29 @@ mod tests {
         assert!(refused);
         assert_eq!(COUNT.get(), 8);
         assert!(Local::is_mine(&COUNT));
+    }
+
+    #[test]
+    fn a_local_dropped_away_from_its_owner_thread_leaks_its_value_there() {
+        use std::rc::Rc;
+        use std::sync::atomic::{AtomicBool, Ordering};
+        static DROPPED: AtomicBool = AtomicBool::new(false);
+        struct Flag(#[allow(dead_code)] Rc<()>);
+        impl Drop for Flag {
+            fn drop(&mut self) {
+                DROPPED.store(true, Ordering::SeqCst);
+            }
+        }
+        let local = Local::new(|| Flag(Rc::new(())));
+        std::thread::scope(|scope| {
+            scope.spawn(|| assert!(Rc::strong_count(&local.0) == 1));
+        });
+        assert!(!Local::is_mine(&local));
+        drop(local);
+        assert!(!DROPPED.load(Ordering::SeqCst), "the value was made on the scoped thread: not dropped here");
+        let owned = Local::new(|| Flag(Rc::new(())));
+        let _ = &owned.0;
+        drop(owned);
+        assert!(DROPPED.load(Ordering::SeqCst), "on its owner thread the value is dropped");
     }
 }
