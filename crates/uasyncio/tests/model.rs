@@ -50,7 +50,6 @@
 //! ones under Miri, where it needs `MIRIFLAGS=-Zmiri-env-forward=PROPTEST_CASES`).
 //! `MODEL_STATS=1` prints how often the cases did each notable thing.
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeSet;
@@ -58,7 +57,7 @@ use std::future::{Future, pending, poll_fn};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::rc::{Rc, Weak};
-use std::sync::atomic::{AtomicIsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Once, mpsc};
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -71,72 +70,10 @@ use uasyncio::{
     wait_for_ms,
 };
 
-// ---------------------------------------------------------------------------
-// A counting allocator: only the threads that ask (`count_this_thread`) are
-// counted, so the proptest runner's own allocations do not disturb a case.
-
-struct Counting;
-
-static LIVE: AtomicIsize = AtomicIsize::new(0);
-
-thread_local! {
-    static COUNTED: Cell<bool> = const { Cell::new(false) };
-}
-
-fn counted() -> bool {
-    COUNTED.try_with(Cell::get).unwrap_or(false)
-}
-
-fn count_this_thread() {
-    COUNTED.with(|c| c.set(true));
-}
-
-fn live_bytes() -> isize {
-    LIVE.load(Ordering::SeqCst)
-}
-
-fn delta(bytes: usize) -> isize {
-    isize::try_from(bytes).expect("an allocation fits in isize")
-}
-
-// SAFETY: every call is forwarded to `System` unchanged; the counting only
-// reads a const thread-local (no allocation) and updates an atomic.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        // SAFETY: forwarded with the caller's layout.
-        let p = unsafe { System.alloc(layout) };
-        if !p.is_null() && counted() {
-            LIVE.fetch_add(delta(layout.size()), Ordering::Relaxed);
-        }
-        p
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        // SAFETY: forwarded with the caller's layout.
-        let p = unsafe { System.alloc_zeroed(layout) };
-        if !p.is_null() && counted() {
-            LIVE.fetch_add(delta(layout.size()), Ordering::Relaxed);
-        }
-        p
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: forwarded; `ptr` came from this allocator with `layout`.
-        unsafe { System.dealloc(ptr, layout) };
-        if counted() {
-            LIVE.fetch_sub(delta(layout.size()), Ordering::Relaxed);
-        }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        // SAFETY: forwarded with the caller's arguments.
-        let p = unsafe { System.realloc(ptr, layout, new_size) };
-        if !p.is_null() && counted() {
-            LIVE.fetch_add(delta(new_size) - delta(layout.size()), Ordering::Relaxed);
-        }
-        p
-    }
-}
+// A counting allocator (only the threads that ask, not proptest's runner): `common/live_bytes.rs`.
+#[path = "common/live_bytes.rs"]
+mod live_bytes;
+use live_bytes::{Counting, count_this_thread, live_bytes};
 
 #[global_allocator]
 static ALLOCATOR: Counting = Counting;

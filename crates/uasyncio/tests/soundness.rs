@@ -12,14 +12,12 @@
 //! Every test runs on the virtual clock; times in the expected lines are
 //! virtual milliseconds.
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::future::{Future, pending, poll_fn};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicIsize, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 use std::task::{Poll, Waker};
 use std::time::Duration;
@@ -30,74 +28,10 @@ use uasyncio::{
     wait_for,
 };
 
-// ---------------------------------------------------------------------------
-// A counting allocator (finding 6). It counts only the threads that ask for
-// it (`count_this_thread`), so the tests running in parallel in this binary
-// do not disturb a measurement.
-
-struct Counting;
-
-/// Bytes allocated and not yet freed by the counted threads.
-static LIVE: AtomicIsize = AtomicIsize::new(0);
-
-thread_local! {
-    static COUNTED: Cell<bool> = const { Cell::new(false) };
-}
-
-fn counted() -> bool {
-    COUNTED.try_with(Cell::get).unwrap_or(false)
-}
-
-fn count_this_thread() {
-    COUNTED.with(|c| c.set(true));
-}
-
-fn live_bytes() -> isize {
-    LIVE.load(Ordering::SeqCst)
-}
-
-fn delta(bytes: usize) -> isize {
-    isize::try_from(bytes).expect("an allocation fits in isize")
-}
-
-// SAFETY: every call is forwarded to `System` unchanged; the counting only
-// reads a const thread-local (no allocation) and updates an atomic.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        // SAFETY: forwarded with the caller's layout.
-        let p = unsafe { System.alloc(layout) };
-        if !p.is_null() && counted() {
-            LIVE.fetch_add(delta(layout.size()), Ordering::Relaxed);
-        }
-        p
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        // SAFETY: forwarded with the caller's layout.
-        let p = unsafe { System.alloc_zeroed(layout) };
-        if !p.is_null() && counted() {
-            LIVE.fetch_add(delta(layout.size()), Ordering::Relaxed);
-        }
-        p
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: forwarded; `ptr` came from this allocator with `layout`.
-        unsafe { System.dealloc(ptr, layout) };
-        if counted() {
-            LIVE.fetch_sub(delta(layout.size()), Ordering::Relaxed);
-        }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        // SAFETY: forwarded with the caller's arguments.
-        let p = unsafe { System.realloc(ptr, layout, new_size) };
-        if !p.is_null() && counted() {
-            LIVE.fetch_add(delta(new_size) - delta(layout.size()), Ordering::Relaxed);
-        }
-        p
-    }
-}
+// A counting allocator (finding 6): `common/live_bytes.rs`.
+#[path = "common/live_bytes.rs"]
+mod live_bytes;
+use live_bytes::{Counting, count_this_thread, live_bytes};
 
 #[global_allocator]
 static ALLOCATOR: Counting = Counting;
