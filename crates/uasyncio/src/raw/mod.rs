@@ -77,7 +77,7 @@ pub use local::Local;
 pub use outcome::TaskError;
 pub(crate) use pool::CellPool;
 pub(crate) use ready::{Entry, ReadyQueue};
-pub(crate) use remote::{IO, LoopPtr, MAIN_DONE, Remote, Schedule};
+pub(crate) use remote::{INBOX, IO, LoopPtr, MAIN_DONE, Remote, Schedule};
 use state::State;
 use sync::{AtomicU32, Ordering};
 

@@ -286,7 +286,7 @@ impl crate::io_queue::IoWaiters for Remote {
 }
 
 /// `Remote::attention`: the inbox holds tasks.
-const INBOX: u8 = 1;
+pub(crate) const INBOX: u8 = 1;
 /// `Remote::attention`: the task `drive` runs for has finished (set on the
 /// loop's thread by `Core::complete`).
 pub(crate) const MAIN_DONE: u8 = 2;

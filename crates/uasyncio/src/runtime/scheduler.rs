@@ -20,7 +20,7 @@ use super::{EventLoop, ExceptionContext, ExceptionHandler};
 use crate::platform::Platform;
 use crate::raw::timers::{Fired, TimerKey, TimerQueue};
 use crate::raw::{
-    self, Entry, IO, JoinHandle, MAIN_DONE, QueueCell, RawTask, ReadyQueue, Remote, Schedule, TaskPtr, state,
+    self, Entry, INBOX, IO, JoinHandle, MAIN_DONE, QueueCell, RawTask, ReadyQueue, Remote, Schedule, TaskPtr, state,
 };
 
 /// Steps between two looks at the poller while tasks are parked on sockets
@@ -455,9 +455,13 @@ impl Core {
                     return RunEnd::MainDone;
                 }
                 if attention & IO != 0 {
+                    // Set all the while tasks wait on sockets: the inbox
+                    // is drained only when it holds tasks.
                     self.look_at_io_now_and_then();
                 }
-                self.drain_remote_slow();
+                if attention & INBOX != 0 {
+                    self.drain_remote_slow();
+                }
             }
             if let Some(deadline) = self.timers.peek() {
                 match self.ready.front_key() {
