@@ -9,7 +9,7 @@
 //! memory per task either.
 
 use alloc::boxed::Box;
-use alloc::collections::VecDeque;
+use alloc::vec::Vec;
 use core::cell::Cell;
 use core::ptr::{self, NonNull};
 
@@ -44,6 +44,73 @@ struct Run {
     count: usize,
 }
 
+/// The older runs, front first: a ring over a `Vec` whose length is its
+/// capacity (a power of two, or 0 before the first push).
+///
+/// `VecDeque` would do, but its growth moves the wrapped part with
+/// `ptr::copy`, which on a small chip links `memmove` (1.5 KB of Thumb-2)
+/// for this queue alone; here a growth copies the runs one by one.
+#[derive(Default)]
+struct Runs {
+    ring: Vec<Run>,
+    /// The index of the front run in `ring`.
+    head: usize,
+    len: usize,
+}
+
+impl Runs {
+    fn slot(&self, i: usize) -> usize {
+        (self.head + i) & (self.ring.len() - 1)
+    }
+
+    fn front(&self) -> Option<&Run> {
+        (self.len != 0).then(|| &self.ring[self.head])
+    }
+
+    fn front_mut(&mut self) -> Option<&mut Run> {
+        (self.len != 0).then(|| &mut self.ring[self.head])
+    }
+
+    fn push_back(&mut self, run: Run) {
+        self.grow_if_full();
+        let slot = self.slot(self.len);
+        self.ring[slot] = run;
+        self.len += 1;
+    }
+
+    fn push_front(&mut self, run: Run) {
+        self.grow_if_full();
+        self.head = (self.head + self.ring.len() - 1) & (self.ring.len() - 1);
+        self.ring[self.head] = run;
+        self.len += 1;
+    }
+
+    fn pop_front(&mut self) {
+        if self.len != 0 {
+            self.head = self.slot(1);
+            self.len -= 1;
+        }
+    }
+
+    fn clear(&mut self) {
+        self.head = 0;
+        self.len = 0;
+    }
+
+    /// Doubles the ring when it is full, the runs front first from index 0.
+    fn grow_if_full(&mut self) {
+        if self.len < self.ring.len() {
+            return;
+        }
+        let capacity = (self.ring.len() * 2).max(4);
+        let mut ring = Vec::with_capacity(capacity);
+        ring.extend((0..self.len).map(|i| self.ring[self.slot(i)]));
+        ring.resize(capacity, Run::default());
+        self.ring = ring;
+        self.head = 0;
+    }
+}
+
 /// FIFO of due tasks; a fired timer's task may also go to the front.
 ///
 /// Every queued task is registered in its loop, hence alive (I2), and is
@@ -61,7 +128,7 @@ pub(crate) struct ReadyQueue {
     /// The last run (where `push_back` extends); also the only one when `older` is empty.
     back: Run,
     /// The runs before `back`, front first.
-    older: VecDeque<Run>,
+    older: Runs,
     /// The entries in `older` (so the length costs nothing on the hot path).
     older_len: usize,
 }
@@ -73,7 +140,7 @@ impl Default for ReadyQueue {
             tail: ptr::null(),
             stop: NonNull::from(Box::leak(Box::new(Link::new()))),
             back: Run::default(),
-            older: VecDeque::new(),
+            older: Runs::default(),
             older_len: 0,
         }
     }
@@ -245,6 +312,7 @@ impl QueueCell<ReadyQueue> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::collections::VecDeque;
     use alloc::vec::Vec;
 
     /// The queue against a plain `VecDeque` of `(entry, key)`, over a long
