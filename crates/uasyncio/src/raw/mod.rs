@@ -89,8 +89,12 @@ pub(crate) struct VTable {
     /// Drop the future and record `Err(Cancelled)`.
     cancel: unsafe fn(NonNull<Header>),
     /// Drop the future after a panic escaped its poll, and record the panic.
+    /// Panics are caught with `std` only (without it they abort): without
+    /// it, neither this nor `error` is linked.
+    #[cfg(feature = "std")]
     fail: unsafe fn(NonNull<Header>, String),
     /// A copy of the failure, if the task failed and its outcome is still there.
+    #[cfg(feature = "std")]
     error: unsafe fn(NonNull<Header>) -> Option<TaskError>,
     /// Move the outcome into `*out` (a `Option<Result<T, TaskError>>`).
     take_output: unsafe fn(NonNull<Header>, *mut ()),
@@ -303,6 +307,7 @@ impl RawTask {
 
     /// Records that a panic escaped this task's poll: its future is
     /// dropped and the panic becomes its outcome.
+    #[cfg(feature = "std")]
     pub(crate) fn fail(self, message: String) {
         // SAFETY: as in `poll`; `fail` copes with any stage.
         unsafe { (self.header().vtable.fail)(self.0, message) }
@@ -315,6 +320,7 @@ impl RawTask {
     }
 
     /// The failure recorded for a finished task, if any.
+    #[cfg(feature = "std")]
     pub(crate) fn error(self) -> Option<TaskError> {
         // SAFETY: as in `poll`; `error` checks OUTPUT itself.
         unsafe { (self.header().vtable.error)(self.0) }
@@ -446,7 +452,9 @@ fn vtable_of<F: Future + 'static>() -> &'static VTable {
         const VTABLE: VTable = VTable {
             poll: poll_impl::<F>,
             cancel: cancel_impl::<F>,
+            #[cfg(feature = "std")]
             fail: fail_impl::<F>,
+            #[cfg(feature = "std")]
             error: error_impl::<F>,
             take_output: take_output_impl::<F>,
             drop_output: drop_output_impl::<F>,
@@ -516,6 +524,7 @@ unsafe fn poll_impl<F: Future>(ptr: NonNull<Header>, cx: &mut Context<'_>) -> bo
     }
 }
 
+#[cfg(feature = "std")]
 unsafe fn fail_impl<F: Future>(ptr: NonNull<Header>, message: String) {
     // The future's destructors may panic too; their message is lost.
     // SAFETY: vtable contract (for all three).
@@ -538,6 +547,7 @@ unsafe fn cancel_impl<F: Future>(ptr: NonNull<Header>) {
     }
 }
 
+#[cfg(feature = "std")]
 unsafe fn error_impl<F: Future>(ptr: NonNull<Header>) -> Option<TaskError> {
     if !hdr(ptr).has(state::OUTPUT) {
         return None;
@@ -642,14 +652,10 @@ pub(crate) fn panic_message(payload: &PanicPayload) -> String {
     match *payload {}
 }
 
-/// Continues a caught panic.
+/// Continues a caught panic (std; without it nothing is caught).
+#[cfg(feature = "std")]
 pub(crate) fn resume_panic(payload: PanicPayload) -> ! {
-    #[cfg(feature = "std")]
-    {
-        std::panic::resume_unwind(payload)
-    }
-    #[cfg(not(feature = "std"))]
-    match payload {}
+    std::panic::resume_unwind(payload)
 }
 
 /// Runs `f`, turning a panic into its message (std); without std panics abort.

@@ -148,6 +148,7 @@ impl State {
 
     /// A panic escaped a poll: `RUNNING` off. False if the task was not
     /// being polled (the panic came from elsewhere).
+    #[cfg(feature = "std")]
     pub(crate) fn end_poll_by_panic(&self) -> bool {
         if !self.has(RUNNING) {
             return false;
@@ -234,6 +235,7 @@ impl State {
     }
 
     /// The task ended by panicking.
+    #[cfg(feature = "std")]
     pub(super) fn panicked(&self) {
         self.set(PANICKED);
     }

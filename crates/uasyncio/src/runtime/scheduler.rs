@@ -14,9 +14,12 @@ use core::cell::{Cell, RefCell};
 use core::future::Future;
 use core::task::Waker;
 
+#[cfg(feature = "std")]
+use super::ExceptionContext;
 use super::context;
+#[cfg(feature = "std")]
 use super::task::TaskRef;
-use super::{EventLoop, ExceptionContext, ExceptionHandler};
+use super::{EventLoop, ExceptionHandler};
 use crate::platform::Platform;
 use crate::raw::timers::{Fired, TimerKey, TimerQueue};
 use crate::raw::{
@@ -428,6 +431,7 @@ impl Core {
 
     /// A panic escaped while `current` was being polled: that task fails
     /// (its future is dropped); a panic outside any task goes on unwinding.
+    #[cfg(feature = "std")]
     #[cold]
     fn task_panicked(&self, payload: raw::PanicPayload) {
         let Some(ptr) = self.current.take() else { raw::resume_panic(payload) };
@@ -438,6 +442,12 @@ impl Core {
         }
         ptr.fail(raw::panic_message(&payload));
         self.complete(ptr);
+    }
+
+    /// Without `std` a panic aborts: nothing is caught, nothing fails.
+    #[cfg(not(feature = "std"))]
+    fn task_panicked(&self, payload: raw::PanicPayload) {
+        match payload {}
     }
 
     /// The loop proper, for the task in `main` (none: `run_forever`).
@@ -612,9 +622,16 @@ impl Core {
     fn run_finished_or_cancelled(&self, ptr: RawTask) {
         let h = ptr.header();
         if h.has(state::DONE) {
+            // Queued again to report a failure nobody retrieved: a panic,
+            // caught with `std` only (without it a panic aborts, and the
+            // exception handler is never called for a task).
             let report = h.state.take_unretrieved();
+            #[cfg(feature = "std")]
             let failed = report.then(|| (ptr.error(), TaskRef::new(ptr.counted())));
+            #[cfg(not(feature = "std"))]
+            debug_assert!(!report, "a task failed without std");
             self.unregister(ptr);
+            #[cfg(feature = "std")]
             if let Some((Some(error), task)) = failed {
                 let context =
                     ExceptionContext { message: "Task exception wasn't retrieved".into(), error, task: Some(task) };
