@@ -103,9 +103,7 @@ impl Runs {
             return;
         }
         let capacity = (self.ring.len() * 2).max(4);
-        let mut ring = Vec::with_capacity(capacity);
-        ring.extend((0..self.len).map(|i| self.ring[self.slot(i)]));
-        ring.resize(capacity, Run::default());
+        let ring = (0..capacity).map(|i| if i < self.len { self.ring[self.slot(i)] } else { Run::default() }).collect();
         self.ring = ring;
         self.head = 0;
     }
