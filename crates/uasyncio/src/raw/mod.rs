@@ -172,7 +172,7 @@ impl TaskPtr {
 
     /// The uncounted name of this task, valid while this reference (or
     /// the task's registration) lasts.
-    #[inline]
+    #[cfg_attr(feature = "std", inline)]
     pub(crate) fn as_raw(&self) -> RawTask {
         RawTask(self.0)
     }
@@ -231,7 +231,7 @@ fn hdr<'a>(ptr: NonNull<Header>) -> &'a Header {
 
 impl Header {
     /// Whether any of `bits` (see [`state`]) is set.
-    #[inline]
+    #[cfg_attr(feature = "std", inline)]
     pub(crate) fn has(&self, bits: u32) -> bool {
         self.state.has(bits)
     }
@@ -265,19 +265,19 @@ impl RawTask {
     /// # Safety
     /// `ptr` is the header of a task cell (I1) that stays alive (I2) for as
     /// long as the result, or any copy of it, is used, on its loop's thread (I3).
-    #[inline]
+    #[cfg_attr(feature = "std", inline)]
     pub(crate) unsafe fn from_raw(ptr: NonNull<Header>) -> RawTask {
         RawTask(ptr)
     }
 
     /// The pointer, for this module's vtable functions and queues.
-    #[inline]
+    #[cfg_attr(feature = "std", inline)]
     pub(crate) fn as_ptr(self) -> NonNull<Header> {
         self.0
     }
 
     /// The task's header.
-    #[inline]
+    #[cfg_attr(feature = "std", inline)]
     pub(crate) fn header(&self) -> &Header {
         // SAFETY: the type's invariant: the task is alive while this name is used.
         unsafe { self.0.as_ref() }
@@ -294,7 +294,7 @@ impl RawTask {
     /// In debug builds, if the task is `DONE` or `CANCEL` (the loop polls
     /// neither, I7). A panic of the future itself unwinds to the caller,
     /// which then calls [`fail`](Self::fail).
-    #[inline]
+    #[cfg_attr(feature = "std", inline)]
     pub(crate) fn poll(self) -> bool {
         let waker = waker_ref(self.0);
         let mut cx = Context::from_waker(&waker);
@@ -333,7 +333,7 @@ impl RawTask {
     }
 
     /// Whether `waker` is this task's own waker.
-    #[inline]
+    #[cfg_attr(feature = "std", inline)]
     pub(crate) fn is_woken_by(self, waker: &Waker) -> bool {
         task_of(waker) == Some(self.0)
     }
@@ -430,7 +430,7 @@ impl<T> JoinHandle<T> {
 }
 
 /// The task `waker` wakes, if it is one of our wakers (of any loop).
-#[inline]
+#[cfg_attr(feature = "std", inline)]
 fn task_of(waker: &Waker) -> Option<NonNull<Header>> {
     if core::ptr::eq(waker.vtable(), &WAKER_VTABLE) { NonNull::new(waker.data() as *mut Header) } else { None }
 }
@@ -875,7 +875,7 @@ impl<T: Default> Default for QueueCell<T> {
 }
 
 impl<T> QueueCell<T> {
-    #[inline]
+    #[cfg_attr(feature = "std", inline)]
     fn with<R>(&self, f: impl FnOnce(&mut T) -> R) -> R {
         // SAFETY: see the type's documentation: closures are short, run no
         // user code and do not re-enter this cell; single thread (`!Sync`).

@@ -161,7 +161,7 @@ impl ReadyQueue {
     }
 
     /// Queues `entry` at the back, due since `key`.
-    #[inline]
+    #[cfg_attr(feature = "std", inline)]
     pub(crate) fn push_back(&mut self, entry: Entry, key: u64) {
         let link = self.link_of(entry);
         // SAFETY: `link` is a live task's header (see the type's doc) or
@@ -219,7 +219,7 @@ impl ReadyQueue {
     }
 
     /// The key of the front entry.
-    #[inline]
+    #[cfg_attr(feature = "std", inline)]
     pub(crate) fn front_key(&self) -> Option<u64> {
         if self.head.is_null() {
             return None;
@@ -227,7 +227,7 @@ impl ReadyQueue {
         Some(self.older.front().map_or(self.back.key, |run| run.key))
     }
 
-    #[inline]
+    #[cfg_attr(feature = "std", inline)]
     pub(crate) fn pop_front(&mut self) -> Option<Entry> {
         let link = NonNull::new(self.head.cast_mut())?;
         // SAFETY: the head is queued, so alive (see the type's doc).
@@ -277,27 +277,27 @@ impl ReadyQueue {
 /// and nothing else (see [`QueueCell`]).
 impl QueueCell<ReadyQueue> {
     /// See [`ReadyQueue::push_back`].
-    #[inline]
+    #[cfg_attr(feature = "std", inline)]
     pub(crate) fn push_back(&self, entry: Entry, key: u64) {
         self.with(|r| r.push_back(entry, key))
     }
     /// See [`ReadyQueue::push_front`].
-    #[inline]
+    #[cfg_attr(feature = "std", inline)]
     pub(crate) fn push_front(&self, entry: Entry, key: u64) {
         self.with(|r| r.push_front(entry, key))
     }
     /// See [`ReadyQueue::pop_front`].
-    #[inline]
+    #[cfg_attr(feature = "std", inline)]
     pub(crate) fn pop_front(&self) -> Option<Entry> {
         self.with(|r| r.pop_front())
     }
     /// See [`ReadyQueue::front_key`].
-    #[inline]
+    #[cfg_attr(feature = "std", inline)]
     pub(crate) fn front_key(&self) -> Option<u64> {
         self.with(|r| r.front_key())
     }
     /// See [`ReadyQueue::len`].
-    #[inline]
+    #[cfg_attr(feature = "std", inline)]
     pub(crate) fn len(&self) -> usize {
         self.with(|r| r.len())
     }

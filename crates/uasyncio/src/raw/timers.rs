@@ -52,13 +52,13 @@ impl TimerKey {
     }
 
     /// False for the [`marker`](Self::marker) keys.
-    #[inline]
+    #[cfg_attr(feature = "std", inline)]
     pub(crate) fn is_timer(self) -> bool {
         self.slot < u32::MAX - (MARKERS - 1)
     }
 
     /// True for the key of a task's own timer.
-    #[inline]
+    #[cfg_attr(feature = "std", inline)]
     pub(crate) fn is_own(self) -> bool {
         self.slot == OWN
     }
@@ -95,7 +95,7 @@ impl Who {
         Who(ptr::without_provenance((slot as usize) << 1 | 1))
     }
 
-    #[inline]
+    #[cfg_attr(feature = "std", inline)]
     fn as_task(self) -> Option<RawTask> {
         if self.0.addr() & 1 != 0 {
             return None;
@@ -105,7 +105,7 @@ impl Who {
         NonNull::new(self.0.cast_mut().cast()).map(|ptr| unsafe { RawTask::from_raw(ptr) })
     }
 
-    #[inline]
+    #[cfg_attr(feature = "std", inline)]
     fn slot_index(self) -> usize {
         self.0.addr() >> 1
     }
@@ -313,7 +313,7 @@ impl TimerQueue {
     }
 
     /// The insertion order of an entry.
-    #[inline]
+    #[cfg_attr(feature = "std", inline)]
     fn seq_of(&self, who: Who) -> u32 {
         match who.as_task() {
             Some(task) => task.header().timer_seq.get(),
@@ -322,14 +322,14 @@ impl TimerQueue {
     }
 
     /// Whether `a` fires before `b`.
-    #[inline]
+    #[cfg_attr(feature = "std", inline)]
     fn before(&self, a: &HeapEntry, b: &HeapEntry) -> bool {
         a.deadline < b.deadline
             || (a.deadline == b.deadline && (self.seq_of(a.who).wrapping_sub(self.seq_of(b.who)) as i32) < 0)
     }
 
     /// Puts `entry` at `pos` and records the position with its owner.
-    #[inline]
+    #[cfg_attr(feature = "std", inline)]
     fn place(&mut self, pos: usize, entry: HeapEntry) {
         self.heap[pos] = entry;
         match entry.who.as_task() {
@@ -376,12 +376,12 @@ impl TimerQueue {
 /// and nothing else (see [`QueueCell`]).
 impl QueueCell<TimerQueue> {
     /// See [`TimerQueue::is_empty`].
-    #[inline]
+    #[cfg_attr(feature = "std", inline)]
     pub(crate) fn is_empty(&self) -> bool {
         self.with(|t| t.is_empty())
     }
     /// See [`TimerQueue::peek`].
-    #[inline]
+    #[cfg_attr(feature = "std", inline)]
     pub(crate) fn peek(&self) -> Option<u64> {
         self.with(|t| t.peek())
     }

@@ -250,14 +250,14 @@ impl Core {
     }
 
     /// Wakes a task of this loop (loop thread): queue it unless already queued or done.
-    #[inline]
+    #[cfg_attr(feature = "std", inline)]
     pub(crate) fn schedule(&self, ptr: RawTask) {
         if ptr.header().state.schedule() {
             self.enqueue(ptr);
         }
     }
 
-    #[inline]
+    #[cfg_attr(feature = "std", inline)]
     fn enqueue(&self, ptr: RawTask) {
         // With timers pending the key must be the time of this wake (a long
         // step may have let a timer expire meanwhile, and that timer runs
@@ -597,7 +597,7 @@ impl Core {
 
     /// Runs one ready entry; returns true if the task only yielded (it
     /// re-queued itself during its poll).
-    #[inline]
+    #[cfg_attr(feature = "std", inline)]
     fn run_entry(&self, ptr: RawTask) -> bool {
         let h = ptr.header();
         if h.state.start_poll() {
@@ -761,7 +761,7 @@ impl Core {
 
 /// The one call `raw/` makes into the loop: a task of this loop was woken.
 impl Schedule for Core {
-    #[inline]
+    #[cfg_attr(feature = "std", inline)]
     fn schedule(&self, task: RawTask) {
         self.enqueue(task);
     }

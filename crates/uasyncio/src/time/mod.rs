@@ -51,14 +51,14 @@ pub trait IntoMillis {
 macro_rules! impl_ints {
     ($($t:ty),*) => {$(
         impl IntoDelay for $t {
-            #[inline]
+            #[cfg_attr(feature = "std", inline)]
             #[allow(clippy::cast_sign_loss, clippy::unnecessary_cast, unused_comparisons)]
             fn into_delay_us(self) -> u64 {
                 if self <= 0 { 0 } else { (self as u64).saturating_mul(1_000_000) }
             }
         }
         impl IntoMillis for $t {
-            #[inline]
+            #[cfg_attr(feature = "std", inline)]
             #[allow(clippy::cast_sign_loss, clippy::unnecessary_cast, unused_comparisons)]
             fn into_count(self) -> u64 {
                 if self <= 0 { 0 } else { self as u64 }
@@ -115,7 +115,7 @@ impl IntoDelay for Duration {
 ///     assert_eq!(uasyncio::time::ticks_ms(), 250);
 /// });
 /// ```
-#[inline]
+#[cfg_attr(feature = "std", inline)]
 pub fn sleep(secs: impl IntoDelay) -> Sleep {
     Sleep::new(secs.into_delay_us())
 }
@@ -128,7 +128,7 @@ pub fn sleep(secs: impl IntoDelay) -> Sleep {
 ///     assert_eq!(uasyncio::time::ticks_ms(), 1500);
 /// });
 /// ```
-#[inline]
+#[cfg_attr(feature = "std", inline)]
 pub fn sleep_ms(ms: impl IntoMillis) -> Sleep {
     Sleep::new(ms.into_count().saturating_mul(1000))
 }
@@ -141,7 +141,7 @@ pub fn sleep_ms(ms: impl IntoMillis) -> Sleep {
 ///     assert_eq!(uasyncio::time::now_us(), 30);
 /// });
 /// ```
-#[inline]
+#[cfg_attr(feature = "std", inline)]
 pub fn sleep_us(us: impl IntoMillis) -> Sleep {
     Sleep::new(us.into_count())
 }
@@ -170,7 +170,7 @@ const YIELDED: TimerKey = TimerKey::marker(1);
 const DONE: TimerKey = TimerKey::marker(2);
 
 impl Sleep {
-    #[inline]
+    #[cfg_attr(feature = "std", inline)]
     fn new(duration_us: u64) -> Sleep {
         Sleep { time_us: duration_us, key: NEW }
     }
@@ -209,7 +209,7 @@ fn with_core<R>(what: &str, f: impl FnOnce(&Core) -> R) -> R {
 impl Future for Sleep {
     type Output = ();
 
-    #[inline]
+    #[cfg_attr(feature = "std", inline)]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = self.get_mut();
         match this.key {
@@ -229,7 +229,7 @@ impl Future for Sleep {
 }
 
 impl Drop for Sleep {
-    #[inline]
+    #[cfg_attr(feature = "std", inline)]
     fn drop(&mut self) {
         if self.key.is_timer() {
             let key = self.key;
