@@ -578,8 +578,7 @@ unsafe fn dealloc_impl<F: Future>(ptr: NonNull<Header>) {
     // Nobody else can see the cell any more (I2), so reading `state` here,
     // on whatever thread, races with nothing.
     let h = hdr(ptr);
-    let st = h.state.bits();
-    if st & state::NAMED != 0 {
+    if h.has(state::NAMED) {
         h.remote.forget_name(ptr.as_ptr() as usize);
     }
     // The stage is empty by now (I4); were it not, this drops what is left.
@@ -588,30 +587,39 @@ unsafe fn dealloc_impl<F: Future>(ptr: NonNull<Header>) {
         drop_future::<F>(ptr);
         drop(take_outcome::<F>(ptr));
     }
-    let cell = ptr.cast::<TaskCell<F, F::Output>>().as_ptr();
+    // SAFETY: the cell is a `TaskCell<F, F::Output>`, ours alone, its stage empty.
+    unsafe { free_cell(ptr, Layout::new::<TaskCell<F, F::Output>>()) }
+}
+
+/// The part of `dealloc_impl` that does not depend on the future's type:
+/// drops the header and frees the cell's memory.
+///
+/// # Safety
+/// `ptr` is a cell of `layout` made by `allocate`, initialised, with an
+/// empty stage, that nobody else can see (I2); it is not used afterwards.
+unsafe fn free_cell(ptr: NonNull<Header>, layout: Layout) {
+    let pooled = hdr(ptr).has(state::POOLED);
     // SAFETY: the cell is ours alone; the header's drop never releases
     // `remote` (ManuallyDrop), so this is the one owner of that reference.
     // It is released last, so the pool outlives the cell's memory.
-    let remote = ManuallyDrop::into_inner(unsafe { ptr::read(ptr::addr_of!((*cell).header.remote)) });
-    if st & state::POOLED == 0 {
-        // SAFETY: the cell came from `Box::leak` in `allocate`.
-        drop(unsafe { Box::from_raw(cell) });
-    } else {
-        // SAFETY: the cell is initialised and dropped once, here.
-        unsafe { ptr::drop_in_place(cell) };
-        if let Some(class) = CellPool::class_of(Layout::new::<TaskCell<F, F::Output>>()) {
-            // SAFETY: not null (it was a live cell).
-            let memory = unsafe { NonNull::new_unchecked(cell) }.cast();
-            if remote.is_local() {
-                // SAFETY: `allocate` took the cell from this pool with this
-                // class (POOLED); its contents are dropped; loop thread.
-                unsafe { remote.pool.free(memory, class) };
-            } else {
-                // Released on another thread (a waker kept there): handed
-                // back for the loop's thread to recycle.
-                // SAFETY: as above, from any thread.
-                unsafe { remote.pool.give_back(memory, class) };
-            }
+    let remote = ManuallyDrop::into_inner(unsafe { ptr::read(ptr::addr_of!((*ptr.as_ptr()).remote)) });
+    // SAFETY: the header is initialised and dropped once, here; the stage
+    // (a union of `ManuallyDrop`s, empty) has nothing to drop.
+    unsafe { ptr::drop_in_place(ptr.as_ptr()) };
+    let memory = ptr.cast::<u8>();
+    if !pooled {
+        // SAFETY: the cell came from `Box::leak` of a `Box` of this layout in `allocate`.
+        unsafe { alloc::alloc::dealloc(memory.as_ptr(), layout) };
+    } else if let Some(class) = CellPool::class_of(layout) {
+        if remote.is_local() {
+            // SAFETY: `allocate` took the cell from this pool with this
+            // class (POOLED); its contents are dropped; loop thread.
+            unsafe { remote.pool.free(memory, class) };
+        } else {
+            // Released on another thread (a waker kept there): handed
+            // back for the loop's thread to recycle.
+            // SAFETY: as above, from any thread.
+            unsafe { remote.pool.give_back(memory, class) };
         }
     }
     drop(remote);

@@ -84,12 +84,6 @@ impl State {
         State(StateCell::new(st))
     }
 
-    /// All bits now.
-    #[inline]
-    pub(crate) fn bits(&self) -> u32 {
-        self.0.get()
-    }
-
     /// Whether any of `bits` is set.
     #[inline]
     pub(crate) fn has(&self, bits: u32) -> bool {

@@ -290,8 +290,12 @@ impl TimerQueue {
     fn remove_at(&mut self, pos: usize) -> Option<Waker> {
         // `swap_remove` without its `ptr::copy`: on a small chip that call
         // alone links `memmove` (1.5 KB of Thumb-2).
-        let last = self.heap.pop().expect("remove_at: the heap holds the entry at pos");
-        let entry = if pos < self.heap.len() { core::mem::replace(&mut self.heap[pos], last) } else { last };
+        let entry = self.heap[pos];
+        // Not empty: `pos` was in bounds.
+        let last = self.heap.pop().unwrap_or(entry);
+        if pos < self.heap.len() {
+            self.heap[pos] = last;
+        }
         let waker = match entry.who.as_task() {
             Some(task) => {
                 task.header().state.timer_disarmed();

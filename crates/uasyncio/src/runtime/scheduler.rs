@@ -208,6 +208,13 @@ impl Core {
         self.next_id.set(id.wrapping_add(1));
         let initial = state::HANDLE | state::REGISTERED | state::SCHEDULED;
         let (registered, handle) = JoinHandle::allocate(fut, self.remote.clone(), id, name, initial);
+        self.register(registered);
+        handle
+    }
+
+    /// The part of `spawn` that does not depend on the future's type:
+    /// registers the new task and queues it.
+    fn register(&self, registered: TaskPtr) {
         let ptr = registered.as_raw();
         {
             let mut tasks = self.tasks.borrow_mut();
@@ -215,7 +222,6 @@ impl Core {
             super::push_sparingly(&mut tasks, registered);
         }
         self.enqueue(ptr);
-        handle
     }
 
     /// Panics if the loop is running (or discarding its tasks): runs cannot nest.
