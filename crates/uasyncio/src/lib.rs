@@ -137,6 +137,18 @@
 
 extern crate alloc;
 
+/// `panic!` for misuse, with the whole message (what went wrong and what to
+/// do instead) with `std`, and a short one without it: on a small chip each
+/// message is flash, and the short one still says what went wrong.
+macro_rules! misuse {
+    ($full:literal, $short:literal $(,)?) => {{
+        #[cfg(feature = "std")]
+        panic!($full);
+        #[cfg(not(feature = "std"))]
+        panic!($short);
+    }};
+}
+
 pub mod funcs;
 #[cfg(feature = "std")]
 mod io_queue;

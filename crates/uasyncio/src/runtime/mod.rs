@@ -109,9 +109,10 @@ impl EventLoop {
         match self.core.drive(Some(main.raw().task().as_raw())) {
             RunEnd::MainDone => {}
             RunEnd::Stopped | RunEnd::Exhausted => {
-                panic!(
+                misuse!(
                     "uasyncio deadlock: the main task is waiting, but no task is ready, no timer is \
-                     pending and nothing outside the loop (a ThreadSafeFlag, I/O) can wake it"
+                     pending and nothing outside the loop (a ThreadSafeFlag, I/O) can wake it",
+                    "uasyncio deadlock: the main task waits and nothing can wake it",
                 )
             }
         }
@@ -279,10 +280,12 @@ impl EventLoop {
     }
 
     fn check_open(&self) {
-        assert!(
-            !self.core.is_closed(),
-            "this event loop is closed; get a new one with new_event_loop() or get_event_loop()"
-        );
+        if self.core.is_closed() {
+            misuse!(
+                "this event loop is closed; get a new one with new_event_loop() or get_event_loop()",
+                "this event loop is closed",
+            );
+        }
     }
 }
 
@@ -375,10 +378,12 @@ pub fn new_event_loop_with(platform: impl Platform) -> EventLoop {
 }
 
 fn new_event_loop_with_arc(platform: Arc<dyn Platform>) -> EventLoop {
-    assert!(
-        !context::is_any_running(),
-        "new_event_loop() called from inside a running event loop; call it before run*()"
-    );
+    if context::is_any_running() {
+        misuse!(
+            "new_event_loop() called from inside a running event loop; call it before run*()",
+            "new_event_loop() inside a running event loop",
+        );
+    }
     let event_loop = EventLoop { core: Core::new(platform) };
     let old = context::with_thread_loop(|slot| slot.replace(event_loop.clone()));
     if let Some(old) = old {

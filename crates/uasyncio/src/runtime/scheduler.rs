@@ -227,9 +227,10 @@ impl Core {
     /// Panics if the loop is running (or discarding its tasks): runs cannot nest.
     pub(crate) fn refuse_if_running(&self) {
         if self.running.get() {
-            panic!(
+            misuse!(
                 "the event loop is already running: run(), run_until_complete() and run_forever() \
-                 cannot be nested; await the future or use create_task() instead"
+                 cannot be nested; await the future or use create_task() instead",
+                "the event loop is already running: run*() cannot be nested",
             );
         }
     }
@@ -238,14 +239,16 @@ impl Core {
     #[inline(never)]
     fn refuse_spawn(&self) -> ! {
         if self.closed.get() {
-            panic!(
+            misuse!(
                 "create_task() on a closed event loop: the task would never run; get a new loop with \
-                 new_event_loop() or get_event_loop()"
+                 new_event_loop() or get_event_loop()",
+                "create_task() on a closed event loop",
             )
         }
-        panic!(
+        misuse!(
             "create_task() while the event loop is being closed or replaced (from a destructor run as \
-             its tasks are discarded): the task would never run"
+             its tasks are discarded): the task would never run",
+            "create_task() while the event loop discards its tasks",
         )
     }
 
@@ -317,7 +320,7 @@ impl Core {
         // The task that calls this is the running loop's current one (a
         // loop run inside a task of this loop has its own).
         if context::with_running(|running| running.current.get() == Some(ptr)) == Some(true) {
-            panic!("can't cancel self: a task cannot cancel itself (return from it instead)");
+            misuse!("can't cancel self: a task cannot cancel itself (return from it instead)", "can't cancel self");
         }
         self.request_cancel(ptr);
         true

@@ -202,7 +202,10 @@ impl Sleep {
 fn with_core<R>(what: &str, f: impl FnOnce(&Core) -> R) -> R {
     match context::with_running(f) {
         Some(r) => r,
-        None => panic!("{what} must be awaited inside a task run by a uasyncio event loop (uasyncio::run)"),
+        None => misuse!(
+            "{what} must be awaited inside a task run by a uasyncio event loop (uasyncio::run)",
+            "{what} must be awaited inside a uasyncio task",
+        ),
     }
 }
 
