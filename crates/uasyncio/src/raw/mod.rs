@@ -597,6 +597,11 @@ unsafe fn dealloc_impl<F: Future>(ptr: NonNull<Header>) {
 /// # Safety
 /// `ptr` is a cell of `layout` made by `allocate`, initialised, with an
 /// empty stage, that nobody else can see (I2); it is not used afterwards.
+///
+/// Inlined into each `dealloc_impl` with `std` (where the layout's size
+/// class is then a constant: spawn_join_seq's instruction budget), one copy
+/// without it (flash).
+#[cfg_attr(feature = "std", inline(always))]
 unsafe fn free_cell(ptr: NonNull<Header>, layout: Layout) {
     let pooled = hdr(ptr).has(state::POOLED);
     // SAFETY: the cell is ours alone; the header's drop never releases

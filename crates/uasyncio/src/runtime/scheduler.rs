@@ -213,7 +213,10 @@ impl Core {
     }
 
     /// The part of `spawn` that does not depend on the future's type:
-    /// registers the new task and queues it.
+    /// registers the new task and queues it. Inlined into each `spawn` with
+    /// `std` (a call costs spawn_join_seq's instruction budget), one copy
+    /// without it (flash).
+    #[cfg_attr(feature = "std", inline(always))]
     fn register(&self, registered: TaskPtr) {
         let ptr = registered.as_raw();
         {
