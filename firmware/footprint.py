@@ -19,8 +19,8 @@ import sys
 
 FLASH = (".vector_table", ".text", ".rodata", ".data")
 RAM = (".data", ".bss", ".uninit")
-# Today's flash is ~27.5 KB; a change that adds over a kilobyte shows here.
-FLASH_CEILING = 28 * 1024
+# Today's flash is ~23.8 KB; a change that adds over a kilobyte shows here.
+FLASH_CEILING = 24_800
 # Symbols of features two_leds does not use: none may be linked (the task
 # names' map, float formatting, Unicode tables, software floating point).
 UNUSED = re.compile(r"btree|flt2dec|float_to_decimal|unicode|escape_debug|__aeabi_d|df3\b")
