@@ -11,7 +11,7 @@ use crate::runtime::{Remote, context};
 
 /// One waiter's count on a loop; uncounted when dropped (on any thread).
 #[derive(Default)]
-pub(crate) struct ExternalWaiter {
+pub struct ExternalWaiter {
     /// The loop we were last polled in.
     counted_on: Option<Arc<Remote>>,
 }
@@ -48,5 +48,19 @@ impl ExternalWaiter {
 impl Drop for ExternalWaiter {
     fn drop(&mut self) {
         self.uncount();
+    }
+}
+
+impl crate::raw::mutex::sealed::Waiter for ExternalWaiter {
+    fn new() -> Self {
+        ExternalWaiter::new()
+    }
+
+    fn count_on_running_loop(&mut self) {
+        ExternalWaiter::count_on_running_loop(self);
+    }
+
+    fn uncount(&mut self) {
+        ExternalWaiter::uncount(self);
     }
 }

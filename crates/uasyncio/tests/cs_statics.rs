@@ -1,0 +1,128 @@
+//! The critical-section primitives (`uasyncio::sync::cs`) as `static`s fed
+//! from other OS threads while tasks await them, on the real clock (the
+//! threads run on their own): every item arrives, in order, and every set
+//! wakes its waiters. A loop whose only task waits on one idles for the
+//! other thread instead of reporting a deadlock.
+
+use std::sync::mpsc;
+
+use uasyncio::create_task;
+use uasyncio::sync::cs;
+
+const ITEMS: u32 = 200;
+
+static SAMPLES: cs::Queue<u32> = cs::Queue::const_new(4);
+
+/// A thread puts 200 numbers into a bounded static queue (retrying while
+/// it is full) while a task takes them with `get().await`: the task gets
+/// exactly 0..200, in order, and the queue ends empty.
+#[test]
+fn a_static_queue_fed_from_a_thread_delivers_every_item_in_order() {
+    let producer = std::thread::spawn(|| {
+        let mut full = 0u32;
+        for i in 0..ITEMS {
+            let mut item = i;
+            while let Err(uasyncio::QueueFull(back)) = SAMPLES.put_nowait(item) {
+                item = back;
+                full += 1;
+                std::thread::yield_now();
+            }
+        }
+        full
+    });
+    let got = uasyncio::new_event_loop().run_until_complete(async {
+        let mut got = Vec::new();
+        for _ in 0..ITEMS {
+            got.push(SAMPLES.get().await);
+        }
+        got
+    });
+    producer.join().unwrap();
+    assert_eq!(got, (0..ITEMS).collect::<Vec<_>>());
+    assert!(SAMPLES.empty());
+}
+
+static READY: cs::Event = cs::Event::new();
+
+/// Two tasks wait for a static event that a thread sets once the loop tells
+/// it they wait: both wake, in the order they started waiting, and the
+/// event stays set.
+#[test]
+fn a_static_event_set_from_a_thread_wakes_its_waiting_tasks() {
+    let (waiting_tx, waiting_rx) = mpsc::channel::<()>();
+    let setter = std::thread::spawn(move || {
+        waiting_rx.recv().unwrap();
+        READY.set();
+    });
+    let order = uasyncio::new_event_loop().run_until_complete(async move {
+        let order = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+        let tasks: Vec<_> = ["first", "second"]
+            .into_iter()
+            .map(|name| {
+                let order = order.clone();
+                create_task(async move {
+                    READY.wait().await;
+                    order.borrow_mut().push(name);
+                })
+            })
+            .collect();
+        uasyncio::sleep(0).await; // both are waiting now
+        assert!(!READY.is_set());
+        waiting_tx.send(()).unwrap();
+        for t in tasks {
+            t.await.unwrap();
+        }
+        order.take()
+    });
+    setter.join().unwrap();
+    assert_eq!(order, ["first", "second"]);
+    assert!(READY.is_set());
+}
+
+const ROUNDS: usize = 20;
+static ROUND: [cs::Event; ROUNDS] = [const { cs::Event::new() }; ROUNDS];
+static WAITING: cs::Queue<(usize, usize)> = cs::Queue::const_new(0);
+static DONE: cs::Queue<(usize, usize)> = cs::Queue::const_new(0);
+
+/// Takes `n` items from a static queue on this (non-loop) thread.
+fn take(queue: &cs::Queue<(usize, usize)>, n: usize) -> Vec<(usize, usize)> {
+    let mut items = Vec::new();
+    while items.len() < n {
+        match queue.get_nowait() {
+            Ok(item) => items.push(item),
+            Err(uasyncio::QueueEmpty) => std::thread::yield_now(),
+        }
+    }
+    items.sort();
+    items
+}
+
+/// Static events shared by two loops on two threads: round after round
+/// each loop's task says it is about to wait, a third thread sets that
+/// round's event, and both tasks report the round through a static queue.
+#[test]
+fn loops_on_two_threads_wait_for_one_static_event() {
+    let loops: Vec<_> = (0..2)
+        .map(|id| {
+            std::thread::spawn(move || {
+                uasyncio::new_event_loop().run_until_complete(async move {
+                    for (round, event) in ROUND.iter().enumerate() {
+                        WAITING.put_nowait((id, round)).unwrap();
+                        event.wait().await;
+                        DONE.put_nowait((id, round)).unwrap();
+                    }
+                })
+            })
+        })
+        .collect();
+    for (round, event) in ROUND.iter().enumerate() {
+        assert_eq!(take(&WAITING, 2), [(0, round), (1, round)]);
+        std::thread::sleep(std::time::Duration::from_millis(1)); // most likely parked by now
+        event.set();
+        assert_eq!(take(&DONE, 2), [(0, round), (1, round)]);
+    }
+    for l in loops {
+        l.join().unwrap();
+    }
+    assert!(WAITING.empty() && DONE.empty());
+}
