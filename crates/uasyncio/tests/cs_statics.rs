@@ -126,3 +126,105 @@ fn loops_on_two_threads_wait_for_one_static_event() {
     }
     assert!(WAITING.empty() && DONE.empty());
 }
+
+static PERMITS: cs::Semaphore = cs::Semaphore::new(0);
+static TAKEN: cs::Queue<u32> = cs::Queue::const_new(0);
+
+/// Two permits released from this thread before any loop exists are free;
+/// then a thread releases three more, each once the loop's task has taken
+/// the previous one (so each goes straight to the waiting task): the task
+/// gets five permits, in order, and none is left over.
+#[test]
+fn a_static_semaphore_released_from_a_thread_gives_the_task_every_permit() {
+    PERMITS.release();
+    PERMITS.release();
+    assert_eq!(PERMITS.available(), 2);
+    let releaser = std::thread::spawn(|| {
+        let mut seen = Vec::new();
+        for n in 3..=5 {
+            // Wait until the task reports permit n - 1, then give permit n.
+            loop {
+                match TAKEN.get_nowait() {
+                    Ok(got) => {
+                        seen.push(got);
+                        if got == n - 1 {
+                            break;
+                        }
+                    }
+                    Err(uasyncio::QueueEmpty) => std::thread::yield_now(),
+                }
+            }
+            PERMITS.release();
+        }
+        seen
+    });
+    uasyncio::new_event_loop().run_until_complete(async {
+        for n in 1..=5 {
+            PERMITS.acquire().await.forget();
+            TAKEN.put_nowait(n).unwrap();
+        }
+    });
+    assert_eq!(releaser.join().unwrap(), [1, 2, 3, 4]);
+    assert_eq!(TAKEN.get_nowait(), Ok(5));
+    assert_eq!(PERMITS.available(), 0);
+}
+
+static BUS: cs::Lock = cs::Lock::new();
+static HELD: cs::Event = cs::Event::new();
+static LOG: cs::Queue<&str> = cs::Queue::const_new(0);
+
+/// A task on one thread's loop takes a static lock and, holding it, sets a
+/// static event; a task on another thread's loop waits for that event and
+/// then for the lock, which it gets only once the first releases it (20 ms
+/// later): the log reads "a got", "a releases", "b got".
+#[test]
+fn a_static_lock_excludes_tasks_of_loops_on_two_threads() {
+    let a = std::thread::spawn(|| {
+        uasyncio::new_event_loop().run_until_complete(async {
+            let guard = BUS.acquire().await;
+            LOG.put_nowait("a got").unwrap();
+            HELD.set();
+            // Real time, for b to ask for the lock meanwhile; the order of
+            // the log does not depend on it.
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            LOG.put_nowait("a releases").unwrap();
+            drop(guard);
+        })
+    });
+    let b = std::thread::spawn(|| {
+        uasyncio::new_event_loop().run_until_complete(async {
+            HELD.wait().await;
+            let _guard = BUS.acquire().await;
+            LOG.put_nowait("b got").unwrap();
+        })
+    });
+    a.join().unwrap();
+    b.join().unwrap();
+    let log: Vec<&str> = std::iter::from_fn(|| LOG.get_nowait().ok()).collect();
+    assert_eq!(log, ["a got", "a releases", "b got"]);
+    assert!(!BUS.locked());
+}
+
+/// The `cs` primitives are `Sync` (a `Queue` of `Send` items), and the
+/// futures of their waits are `Send`: a task on a multi-threaded executor
+/// may hold one.
+#[test]
+fn the_cs_primitives_are_sync_and_their_waits_send() {
+    fn sync<T: Sync + Send>(_: &T) {}
+    fn send<T: Send>(_: &T) {}
+    static CONDITION: cs::Condition = cs::Condition::new();
+    static BOUNDED: cs::BoundedSemaphore = cs::BoundedSemaphore::new(1);
+    sync(&READY);
+    sync(&SAMPLES);
+    sync(&BUS);
+    sync(&PERMITS);
+    sync(&BOUNDED);
+    sync(&CONDITION);
+    send(&READY.wait());
+    send(&SAMPLES.get());
+    send(&SAMPLES.put(1));
+    send(&SAMPLES.join());
+    send(&BUS.acquire());
+    send(&PERMITS.acquire());
+    send(&CONDITION.acquire());
+}

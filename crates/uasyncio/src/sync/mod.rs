@@ -35,16 +35,16 @@ mod waitlist;
 pub use crate::raw::Local;
 pub use barrier::{Barrier, BarrierWait};
 pub use broker::{Agent, Broker, NotSubscribed, TopicPattern};
-pub use condition::{Condition, ConditionGuard};
+pub use condition::ConditionGuard;
 pub use delay_ms::{DelayError, DelayMs};
 pub use elo::Elo;
 pub use event::EventWait;
 pub use flag::{FlagWait, ThreadSafeFlag};
-pub use lock::{Acquire, Lock, LockGuard};
+pub use lock::{Acquire, LockGuard};
 pub use message::{Message, MessageWait};
 pub use queue::{Get, Join, Put, QueueEmpty, QueueFull};
 pub use ringbuf_queue::{RingbufGet, RingbufPut, RingbufQueue};
-pub use semaphore::{BoundedSemaphore, OverReleased, Semaphore, SemaphoreAcquire, SemaphoreGuard};
+pub use semaphore::{OverReleased, SemaphoreAcquire, SemaphoreGuard};
 pub use wait_any::{WaitAll, WaitAllFuture, WaitAny, WaitAnyFuture, WaitSet, Waitable};
 
 /// A flag tasks can wait for (MicroPython's `asyncio.Event`): the
@@ -67,6 +67,48 @@ pub type Event = generic::Event<raw_mutex::NoopRawMutex>;
 /// ```
 pub type Queue<T> = generic::Queue<T, raw_mutex::NoopRawMutex>;
 
+/// A lock held across `await` points (MicroPython's `asyncio.Lock`): the
+/// single-threaded [`generic::Lock`]. For a `static`, see [`cs::Lock`].
+///
+/// ```
+/// uasyncio::run_virtual(async {
+///     let lock = uasyncio::Lock::new();
+///     let _guard = lock.acquire().await;
+///     assert!(lock.locked());
+/// });
+/// ```
+pub type Lock = generic::Lock<raw_mutex::NoopRawMutex>;
+
+/// At most N holders at once (peterhinch's `Semaphore`): the
+/// single-threaded [`generic::Semaphore`]. For a `static`, see
+/// [`cs::Semaphore`].
+///
+/// ```
+/// let s = uasyncio::Semaphore::new(2);
+/// assert_eq!(s.available(), 2);
+/// ```
+pub type Semaphore = generic::Semaphore<raw_mutex::NoopRawMutex>;
+
+/// A [`Semaphore`] that refuses to be released past its initial value: the
+/// single-threaded [`generic::BoundedSemaphore`]. For a `static`, see
+/// [`cs::BoundedSemaphore`].
+///
+/// ```
+/// let s = uasyncio::BoundedSemaphore::new(1);
+/// assert!(s.release().is_err());
+/// ```
+pub type BoundedSemaphore = generic::BoundedSemaphore<raw_mutex::NoopRawMutex>;
+
+/// A condition variable with its own lock (peterhinch's `Condition`): the
+/// single-threaded [`generic::Condition`]. For a `static`, see
+/// [`cs::Condition`].
+///
+/// ```
+/// let c = uasyncio::Condition::new();
+/// assert!(!c.locked());
+/// ```
+pub type Condition = generic::Condition<raw_mutex::NoopRawMutex>;
+
 /// The primitives, generic over how they guard their state
 /// ([`raw_mutex`]). Users name them through the aliases: `uasyncio::Event`
 /// (no locking) or [`cs::Event`] (a critical section).
@@ -78,8 +120,11 @@ pub type Queue<T> = generic::Queue<T, raw_mutex::NoopRawMutex>;
 /// assert!(!e.is_set());
 /// ```
 pub mod generic {
+    pub use super::condition::Condition;
     pub use super::event::Event;
+    pub use super::lock::Lock;
     pub use super::queue::Queue;
+    pub use super::semaphore::{BoundedSemaphore, Semaphore};
 }
 
 /// How a primitive guards its state: [`NoopRawMutex`](raw_mutex::NoopRawMutex)
@@ -100,9 +145,16 @@ pub mod raw_mutex {
 /// `critical-section` crate; the board provides it on `no_std`, `std`
 /// provides a process-wide lock). They are `Sync` (a `Queue<T>` for `T:
 /// Send`); their non-async operations (`Event::set`, `Queue::put_nowait`
-/// and `get_nowait`, `Message::set`, `RingbufQueue::put_nowait`,
-/// `ThreadSafeFlag::set`) may be called from an interrupt handler or
-/// another thread, while tasks await them as usual. A task waiting on one
+/// and `get_nowait`, `Semaphore::release`, `Message::set`,
+/// `RingbufQueue::put_nowait`, `ThreadSafeFlag::set`; dropping a `Lock`'s
+/// guard) may be called from an interrupt handler or another thread, while
+/// tasks await them as usual. Here: [`Event`](cs::Event),
+/// [`Queue`](cs::Queue), [`Lock`](cs::Lock), [`Semaphore`](cs::Semaphore),
+/// [`BoundedSemaphore`](cs::BoundedSemaphore),
+/// [`Condition`](cs::Condition), and the always-`Sync`
+/// [`Message`], [`RingbufQueue`] and [`ThreadSafeFlag`] (MicroPython's
+/// way to signal a task from an interrupt: a self-clearing flag for one
+/// waiting task, the smallest of them). A task waiting on one
 /// counts as waiting on the outside world: a loop with nothing else to do
 /// idles for it instead of reporting a deadlock.
 ///
@@ -159,4 +211,53 @@ pub mod cs {
     /// assert_eq!(uasyncio::run_virtual(async { SAMPLES.get().await }), 512);
     /// ```
     pub type Queue<T> = super::generic::Queue<T, CriticalSectionRawMutex>;
+
+    /// A [`Lock`](super::generic::Lock) whose state is guarded by a
+    /// critical section: a `static` that tasks of loops on several threads
+    /// share.
+    ///
+    /// ```
+    /// static BUS: uasyncio::sync::cs::Lock = uasyncio::sync::cs::Lock::new();
+    /// uasyncio::run_virtual(async {
+    ///     let _guard = BUS.acquire().await;
+    ///     assert!(BUS.locked());
+    /// });
+    /// assert!(!BUS.locked());
+    /// ```
+    pub type Lock = super::generic::Lock<CriticalSectionRawMutex>;
+
+    /// A [`Semaphore`](super::generic::Semaphore) whose state is guarded by
+    /// a critical section: a `static` whose `release` may come from an
+    /// interrupt handler or another thread.
+    ///
+    /// ```
+    /// static SLOTS: uasyncio::sync::cs::Semaphore = uasyncio::sync::cs::Semaphore::new(0);
+    /// std::thread::spawn(|| SLOTS.release()).join().unwrap(); // one permit, from a thread
+    /// uasyncio::run_virtual(async { SLOTS.acquire().await.forget() });
+    /// assert_eq!(SLOTS.available(), 0);
+    /// ```
+    pub type Semaphore = super::generic::Semaphore<CriticalSectionRawMutex>;
+
+    /// A [`BoundedSemaphore`](super::generic::BoundedSemaphore) whose state
+    /// is guarded by a critical section.
+    ///
+    /// ```
+    /// static POOL: uasyncio::sync::cs::BoundedSemaphore = uasyncio::sync::cs::BoundedSemaphore::new(1);
+    /// assert!(POOL.release().is_err()); // all permits are free already
+    /// ```
+    pub type BoundedSemaphore = super::generic::BoundedSemaphore<CriticalSectionRawMutex>;
+
+    /// A [`Condition`](super::generic::Condition) whose state (its lock and
+    /// its waiters) is guarded by a critical section: a `static` shared by
+    /// tasks of loops on several threads.
+    ///
+    /// ```
+    /// static READY: uasyncio::sync::cs::Condition = uasyncio::sync::cs::Condition::new();
+    /// uasyncio::run_virtual(async {
+    ///     let guard = READY.acquire().await;
+    ///     guard.notify_all(); // nobody waits yet: nothing happens
+    ///     assert_eq!(READY.waiting(), 0);
+    /// });
+    /// ```
+    pub type Condition = super::generic::Condition<CriticalSectionRawMutex>;
 }
