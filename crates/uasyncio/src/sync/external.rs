@@ -2,8 +2,9 @@
 //!
 //! A task waiting on a primitive that another thread or an interrupt may set
 //! ([`ThreadSafeFlag`](crate::ThreadSafeFlag), [`Message`](crate::Message),
-//! [`RingbufQueue`](crate::RingbufQueue)) is counted on the loop it waits
-//! in, so a loop with nothing else to do idles for that wake-up instead of
+//! [`RingbufQueue`](crate::RingbufQueue), and the critical-section
+//! primitives of [`sync::cs`](crate::sync::cs), whose raw mutex picks this
+//! as their waiters' count) is counted on the loop it waits in, so a loop with nothing else to do idles for that wake-up instead of
 //! reporting a deadlock.
 
 use crate::raw::sync::Arc;
