@@ -146,6 +146,27 @@ early_flag() {
     echo "early flag: set by an interrupt before the loop existed, seen by the first wait"
 }
 
+# cs_statics LOG [GAP_MS]: the critical-section primitives as statics fed by
+# the timer interrupt: a cs::Queue's three items taken by a task in order,
+# one per interrupt (item n from interrupt n), then a cs::Event set by the
+# fourth interrupt woke it; with GAP_MS, each line GAP_MS after the last
+# (within 1 %, emulated time).
+cs_statics() {
+    awk -v gap="${2:-0}" -v file="$1" '
+        / us cs queue item [0-9]*: interrupt [0-9]*$/ { got = got sprintf("item %s from %s; ", substr($6, 1, length($6) - 1), $8); times[++n] = $1 }
+        / us cs event set by interrupt [0-9]*$/ { got = got sprintf("event by %s", $8); times[++n] = $1 }
+        END {
+            want = "item 1 from 1; item 2 from 2; item 3 from 3; event by 4"
+            if (got != want) { printf "baremetal: cs statics in %s: got \"%s\", expected \"%s\"\n", file, got, want; exit 1 }
+            for (i = 2; i <= n; i++) {
+                ms = (times[i] - times[i - 1]) / 1000
+                if (gap > 0 && (ms < gap * 0.99 || ms > gap * 1.01)) { printf "baremetal: cs statics in %s: %.1f ms between lines, expected %d\n", file, ms, gap; exit 1 }
+                if (ms <= 0) { printf "baremetal: cs statics in %s: time went back\n", file; exit 1 }
+            }
+            print "cs statics: 3 queue items put by the timer interrupt (1, 2, 3, in order), then the event it set, woke the task"
+        }' "$1"
+}
+
 # footprint ELF: flash (vectors, code, read-only data, initialised data) and
 # static RAM (initialised and zeroed data, including the 16 KiB heap), from
 # the section sizes (information only; no budget is enforced yet).
@@ -180,7 +201,7 @@ lm3s6965=(qemu-system-arm -cpu cortex-m3 -machine lm3s6965evb -nographic
 # clocks follow the instructions run, not the host, and jump over idle
 # time: the run takes a fraction of a second and its times do not depend on
 # the host's load, so the checks are tight.
-step "Cortex-M firmware (thumbv7m, thumbv6m) under qemu-system-arm -machine lm3s6965evb, emulated time (-icount): two_leds + timer interrupt flag + far deadline + lecture_lab, then brightness + button_queue + coroutine_basics"
+step "Cortex-M firmware (thumbv7m, thumbv6m) under qemu-system-arm -machine lm3s6965evb, emulated time (-icount): two_leds + timer interrupt flag + far deadline + cs statics + lecture_lab, then brightness + button_queue + coroutine_basics"
 # The GPTM's period in emulated time depends on QEMU's model of it: QEMU 7.2
 # (Debian bookworm) fires the 700 ms timer every 350 ms under -icount while
 # SysTick keeps the programmed rate; QEMU 10 (bookworm-backports) fires it
@@ -200,6 +221,7 @@ for target in thumbv7m-none-eabi thumbv6m-none-eabi; do
         --late-ms 10 --timer-ms "$icount_timer_ms" --timer-flags 5 --timer-tolerance 0.01
     far_deadline "$target_dir/lm3s6965-tutorials-icount-$target.log" "timer interrupt 6"
     early_flag "$target_dir/lm3s6965-tutorials-icount-$target.log"
+    cs_statics "$target_dir/lm3s6965-tutorials-icount-$target.log" "$icount_timer_ms"
     python3 firmware/compare_timeline.py firmware/expected/lecture_lab.txt \
         "$target_dir/lm3s6965-tutorials-icount-$target.log" $lecture_lab_checks --late-ms 50
     # Tutorials 2, 3 and 5 (emulated time only: real time adds nothing the
@@ -217,7 +239,7 @@ done
 
 # Real time: the firmware sleeps in WFI between deadlines (QEMU's CPU time
 # shows it), SysTick keeps the host's pace.
-step "Cortex-M firmware (thumbv7m) under qemu-system-arm -machine lm3s6965evb, real time: two_leds + timer interrupt flag + far deadline + lecture_lab"
+step "Cortex-M firmware (thumbv7m) under qemu-system-arm -machine lm3s6965evb, real time: two_leds + timer interrupt flag + far deadline + cs statics + lecture_lab"
 run_firmware lm3s6965-tutorials "${lm3s6965[@]}" \
     -kernel "$target_dir/thumbv7m-none-eabi/release/lm3s6965-tutorials" </dev/null
 # Real time on a shared host: wakes are later than in emulated time (the
@@ -226,6 +248,7 @@ python3 firmware/compare_timeline.py firmware/expected/two_leds.txt "$target_dir
     --late-ms 100 --timer-ms 700 --timer-flags 5
 far_deadline "$target_dir/lm3s6965-tutorials.log" "timer interrupt 6"
 early_flag "$target_dir/lm3s6965-tutorials.log"
+cs_statics "$target_dir/lm3s6965-tutorials.log"
 python3 firmware/compare_timeline.py firmware/expected/lecture_lab.txt "$target_dir/lm3s6965-tutorials.log" \
     $lecture_lab_checks --late-ms 100
 footprint "$target_dir/thumbv7m-none-eabi/release/lm3s6965-tutorials"

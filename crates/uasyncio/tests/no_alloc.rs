@@ -295,3 +295,52 @@ fn broker_publishing_to_a_queue_and_an_event_allocates_nothing() {
     });
     assert_eq!(counted, 0);
 }
+
+static CS_EVENT: uasyncio::sync::cs::Event = uasyncio::sync::cs::Event::new();
+
+#[test]
+fn cs_event_waits_allocate_nothing() {
+    // As `event_waits_allocate_nothing`, on a static critical-section event
+    // (its waiters also count themselves on the loop: no allocation either).
+    let counted = allocations_in_steady_state(rounds(500), |id| async move {
+        if id == 0 {
+            uasyncio::sleep_ms(1).await;
+            CS_EVENT.set();
+            CS_EVENT.clear();
+        } else {
+            CS_EVENT.wait().await;
+        }
+    });
+    assert_eq!(counted, 0);
+}
+
+static CS_QUEUE: uasyncio::sync::cs::Queue<u32> = uasyncio::sync::cs::Queue::const_new(2);
+
+#[test]
+fn cs_queue_traffic_allocates_nothing() {
+    let counted = allocations_in_steady_state(rounds(500), |id| async move {
+        if id % 2 == 0 {
+            CS_QUEUE.put(id).await;
+        } else {
+            let _ = CS_QUEUE.get().await;
+        }
+    });
+    assert_eq!(counted, 0);
+}
+
+static CS_LOCK: uasyncio::sync::cs::Lock = uasyncio::sync::cs::Lock::new();
+static CS_SEMAPHORE: uasyncio::sync::cs::Semaphore = uasyncio::sync::cs::Semaphore::new(2);
+
+#[test]
+fn cs_lock_and_semaphore_hand_offs_allocate_nothing() {
+    let counted = allocations_in_steady_state(rounds(500), |id| async move {
+        if id % 2 == 0 {
+            let _guard = CS_LOCK.acquire().await;
+            uasyncio::sleep(0).await;
+        } else {
+            let _permit = CS_SEMAPHORE.acquire().await;
+            uasyncio::sleep(0).await;
+        }
+    });
+    assert_eq!(counted, 0);
+}

@@ -17,6 +17,12 @@
 //! - Then, on a fresh loop, a `sleep(u64::MAX)` as the only timer while a
 //!   task waits for one more timer interrupt: it prints
 //!   `<µs> us far deadline pending, woken by timer interrupt 6`.
+//! - Then, on a fresh loop, the critical-section primitives as `static`s
+//!   fed by the same timer interrupt: its handler puts its count into a
+//!   `cs::Queue` (`put_nowait`) for the first three and sets a `cs::Event`
+//!   at the fourth; a task awaits the three items and then the event,
+//!   printing `<µs> us cs queue item <n>: interrupt <k>` (k = n: one item
+//!   per interrupt, none lost) and `<µs> us cs event set by interrupt 4`.
 //! - Then `uasyncio_tutorials::lecture_lab` on a fresh loop, its times
 //!   printed from its start: red on GPIO 25, green on GPIO 26, and a
 //!   [`ScriptedButton`] pressed at 12.01 s for 0.2 s (as in the simulated
@@ -29,12 +35,14 @@
 
 use core::cell::Cell;
 use core::ptr::{read_volatile, write_volatile};
+use core::sync::atomic::{AtomicBool, Ordering};
 
 use cortex_m_rt::{entry, exception};
 use cortex_m_semihosting::hprintln;
 use firmware_common::{Console, CountingHeap, LoggedPin, ScriptedButton, program_time_us};
 use lm3s6965::interrupt;
 use lm3s6965_board::CORE_HZ;
+use uasyncio::sync::cs;
 use uasyncio::{ThreadSafeFlag, create_task, sleep};
 
 /// How long the program runs: every LED edge up to 5 s, none after.
@@ -54,6 +62,18 @@ static TIMER_FLAG: ThreadSafeFlag = ThreadSafeFlag::new();
 /// Timer 0A interrupts so far: the task's n-th wake should follow the n-th.
 /// (A critical section, not an atomic add: thumbv6m has none.)
 static TIMER_INTERRUPTS: critical_section::Mutex<Cell<u32>> = critical_section::Mutex::new(Cell::new(0));
+
+/// While set, the Timer 0A interrupt also feeds `CS_TICKS` and `CS_EVENT`.
+/// (A load and a store only: thumbv6m has those atomics.)
+static CS_FEED: AtomicBool = AtomicBool::new(false);
+/// Timer 0A interrupts since `CS_FEED` was set.
+static CS_COUNT: critical_section::Mutex<Cell<u32>> = critical_section::Mutex::new(Cell::new(0));
+/// The interrupt's count, put by its handler, taken by `cs_statics`' task.
+static CS_TICKS: cs::Queue<u32> = cs::Queue::const_new(4);
+/// Set by the interrupt handler at the interrupt after the last item.
+static CS_EVENT: cs::Event = cs::Event::new();
+/// How many items `cs_statics`' task takes.
+const CS_ITEMS: u32 = 3;
 
 /// The pins print the program's time over semihosting.
 const CONSOLE: Console = Console { now_us: program_time_us, print_line: lm3s6965_board::print_line };
@@ -116,6 +136,20 @@ fn TIMER_0A() {
         count.set(count.get() + 1);
     });
     TIMER_FLAG.set();
+    if CS_FEED.load(Ordering::Relaxed) {
+        let count = critical_section::with(|cs| {
+            let count = CS_COUNT.borrow(cs);
+            count.set(count.get() + 1);
+            count.get()
+        });
+        // From the interrupt handler: the non-waiting operations.
+        if count <= CS_ITEMS && CS_TICKS.put_nowait(count).is_err() {
+            panic!("the cs queue was full at interrupt {count}: the task fell behind");
+        }
+        if count == CS_ITEMS + 1 {
+            CS_EVENT.set();
+        }
+    }
 }
 
 #[interrupt]
@@ -172,6 +206,29 @@ fn far_deadline_and_an_interrupt(platform: &uasyncio_cortex_m::SysTickPlatform) 
     });
 }
 
+/// The critical-section primitives as `static`s shared with an interrupt
+/// handler, on a fresh loop whose only task waits on them (no timer: the
+/// loop idles in WFI for the interrupt rather than reporting a deadlock).
+fn cs_statics(platform: &uasyncio_cortex_m::SysTickPlatform) {
+    let event_loop = uasyncio::new_event_loop_with(platform.clone());
+    event_loop.run_until_complete(async {
+        // Allocate the queue's buffer here, not in the interrupt handler.
+        CS_TICKS.put_nowait(0).expect("an empty queue takes an item");
+        assert_eq!(CS_TICKS.get_nowait(), Ok(0));
+        CS_FEED.store(true, Ordering::Relaxed);
+        start_timer0(TIMER_MS);
+        for n in 1..=CS_ITEMS {
+            let k = CS_TICKS.get().await;
+            hprintln!("{} us cs queue item {}: interrupt {}", uasyncio::time::now_us(), n, k);
+        }
+        CS_EVENT.wait().await;
+        stop_timer0();
+        CS_FEED.store(false, Ordering::Relaxed);
+        let count = critical_section::with(|cs| CS_COUNT.borrow(cs).get());
+        hprintln!("{} us cs event set by interrupt {}", uasyncio::time::now_us(), count);
+    });
+}
+
 #[entry]
 fn main() -> ! {
     HEAP.init();
@@ -188,6 +245,7 @@ fn main() -> ! {
     });
     clock_never_steps_back(&platform);
     far_deadline_and_an_interrupt(&platform);
+    cs_statics(&platform);
     lecture_lab(&platform);
     hprintln!("done at {} us", uasyncio::get_event_loop().time_us());
     lm3s6965_board::exit_success()

@@ -18,9 +18,15 @@ use core::sync::atomic::{AtomicUsize, Ordering};
 /// thread reach the value: any other thread that tries panics, saying so.
 /// Nothing changes for the primitives themselves (no atomics or locking on
 /// their path); the check on each access is one thread-local read and one
-/// atomic load. Across threads, use [`ThreadSafeFlag`](crate::ThreadSafeFlag)
-/// (itself `Sync`, a `static` as it is) or a channel. Needs the `std`
-/// feature (it tells threads apart).
+/// atomic load. Needs the `std` feature (it tells threads apart).
+///
+/// `Local` is for the common case, a global used by one loop's tasks. For a
+/// `static` on `no_std` (no threads to tell apart), or one that interrupt
+/// handlers or other threads also use, take the critical-section
+/// primitives of [`sync::cs`](crate::sync::cs) instead: `static READY:
+/// cs::Event = cs::Event::new();` is `Sync`, and its `set` (a `cs::Queue`'s
+/// `put_nowait`, a `cs::Semaphore`'s `release`...) may be called from
+/// anywhere, at the cost of a critical section per operation.
 ///
 /// ```
 /// use uasyncio::{Event, Local, Lock, Queue, create_task, sleep_ms};

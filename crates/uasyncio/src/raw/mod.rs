@@ -65,6 +65,7 @@ use core::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
 
 #[cfg(feature = "std")]
 mod local;
+pub(crate) mod mutex;
 mod outcome;
 mod pool;
 mod ready;

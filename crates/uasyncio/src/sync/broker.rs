@@ -8,6 +8,7 @@ use core::fmt;
 use super::event::Event;
 use super::queue::Queue;
 use super::ringbuf_queue::RingbufQueue;
+use crate::raw::mutex::RawMutex;
 
 /// What a [`Broker`] delivers a published message to (peterhinch's agents:
 /// an `Event`, a `Queue`, a `RingbufQueue`, a function, or a user class with
@@ -42,14 +43,14 @@ pub trait Agent<T, M> {
     fn put(&self, topic: &T, message: &M) -> bool;
 }
 
-impl<T, M> Agent<T, M> for Event {
+impl<T, M, R: RawMutex> Agent<T, M> for Event<R> {
     fn put(&self, _topic: &T, _message: &M) -> bool {
         self.set();
         true
     }
 }
 
-impl<T: Clone, M: Clone> Agent<T, M> for Queue<(T, M)> {
+impl<T: Clone, M: Clone, R: RawMutex> Agent<T, M> for Queue<(T, M), R> {
     fn put(&self, topic: &T, message: &M) -> bool {
         self.put_nowait((topic.clone(), message.clone())).is_ok()
     }

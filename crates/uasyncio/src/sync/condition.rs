@@ -8,6 +8,8 @@ use core::task::Poll;
 
 use super::lock::{Lock, LockGuard};
 use super::waitlist::{WaitKey, WaitList};
+use crate::raw::mutex::sealed::Waiter;
+use crate::raw::mutex::{Mutex, NoopRawMutex, RawMutex};
 
 /// A condition variable with its own [`Lock`] (peterhinch's `Condition`).
 ///
@@ -20,6 +22,10 @@ use super::waitlist::{WaitKey, WaitList};
 /// Wake-up order is peterhinch's: `notify(n)` wakes the `n` most recent
 /// waiters, newest first (CPython's `Condition` wakes the oldest first).
 /// Woken waiters then take the lock one after the other, in that order.
+///
+/// `uasyncio::Condition` is this type with [`NoopRawMutex`] (single-threaded);
+/// [`cs::Condition`](crate::sync::cs::Condition) is `Sync` and can be a
+/// `static` shared by tasks of loops on several threads.
 ///
 /// ```
 /// use std::cell::Cell;
@@ -43,20 +49,25 @@ use super::waitlist::{WaitKey, WaitList};
 ///     assert_eq!(waiter.await, Ok(30));
 /// });
 /// ```
-#[derive(Default)]
-pub struct Condition {
-    lock: Lock,
-    waiters: RefCell<WaitList>,
+pub struct Condition<M: RawMutex = NoopRawMutex> {
+    lock: Lock<M>,
+    waiters: Mutex<M, RefCell<WaitList>>,
 }
 
-impl Condition {
+impl<M: RawMutex> Default for Condition<M> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<M: RawMutex> Condition<M> {
     /// A condition with a new, unlocked lock.
     ///
     /// ```
     /// assert!(!uasyncio::Condition::new().locked());
     /// ```
     pub const fn new() -> Self {
-        Condition { lock: Lock::new(), waiters: RefCell::new(WaitList::new()) }
+        Condition { lock: Lock::new(), waiters: Mutex::new(RefCell::new(WaitList::new())) }
     }
 
     /// True while some task holds the condition's lock.
@@ -80,7 +91,7 @@ impl Condition {
     /// assert_eq!(uasyncio::Condition::new().waiting(), 0);
     /// ```
     pub fn waiting(&self) -> usize {
-        self.waiters.borrow().len()
+        self.waiters.lock(|w| w.borrow().len())
     }
 
     /// Waits for the lock (Python's `with await cond:`).
@@ -92,12 +103,12 @@ impl Condition {
     ///     guard.notify(1); // nobody waits: nothing happens
     /// });
     /// ```
-    pub async fn acquire(&self) -> ConditionGuard<'_> {
+    pub async fn acquire(&self) -> ConditionGuard<'_, M> {
         ConditionGuard { cond: self, lock: self.lock.acquire().await }
     }
 }
 
-impl fmt::Debug for Condition {
+impl<M: RawMutex> fmt::Debug for Condition<M> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Condition").field("locked", &self.locked()).field("waiting", &self.waiting()).finish()
     }
@@ -105,12 +116,12 @@ impl fmt::Debug for Condition {
 
 /// Holds a [`Condition`]'s lock; dropping it releases the lock.
 #[must_use = "the lock is released as soon as the guard is dropped"]
-pub struct ConditionGuard<'a> {
-    cond: &'a Condition,
-    lock: LockGuard<'a>,
+pub struct ConditionGuard<'a, M: RawMutex = NoopRawMutex> {
+    cond: &'a Condition<M>,
+    lock: LockGuard<'a, M>,
 }
 
-impl<'a> ConditionGuard<'a> {
+impl<'a, M: RawMutex> ConditionGuard<'a, M> {
     /// Wakes up to `n` waiting tasks, the most recent first. They run once
     /// this task releases the lock (each takes it in turn).
     ///
@@ -121,12 +132,14 @@ impl<'a> ConditionGuard<'a> {
     /// });
     /// ```
     pub fn notify(&self, n: usize) {
-        let mut waiters = self.cond.waiters.borrow_mut();
-        for _ in 0..n {
-            if !waiters.notify_newest() {
-                break;
+        self.cond.waiters.lock(|w| {
+            let mut waiters = w.borrow_mut();
+            for _ in 0..n {
+                if !waiters.notify_newest() {
+                    break;
+                }
             }
-        }
+        })
     }
 
     /// Wakes every waiting task (most recent first).
@@ -164,22 +177,26 @@ impl<'a> ConditionGuard<'a> {
     ///     drop(guard);
     /// });
     /// ```
-    pub async fn wait(self) -> ConditionGuard<'a> {
+    pub async fn wait(self) -> ConditionGuard<'a, M> {
         let ConditionGuard { cond, lock } = self;
         let mut registration = Registration { list: &cond.waiters, key: None };
+        let mut counted = M::Waiter::new();
         let mut lock = Some(lock);
         poll_fn(|cx| match registration.key {
             None => {
-                registration.key = Some(cond.waiters.borrow_mut().push(cx.waker()));
+                registration.key = Some(cond.waiters.lock(|w| w.borrow_mut().push(cx.waker())));
                 // Registered before the lock goes: no notification is missed.
                 drop(lock.take());
+                counted.count_on_running_loop();
                 Poll::Pending
             }
             Some(key) => {
-                if cond.waiters.borrow_mut().take_notified(key, cx.waker()) {
+                if cond.waiters.lock(|w| w.borrow_mut().take_notified(key, cx.waker())) {
                     registration.key = None;
+                    counted.uncount();
                     Poll::Ready(())
                 } else {
+                    counted.count_on_running_loop();
                     Poll::Pending
                 }
             }
@@ -198,7 +215,7 @@ impl<'a> ConditionGuard<'a> {
     ///     let _guard = guard.wait_for(|| true).await; // no wait
     /// });
     /// ```
-    pub async fn wait_for(self, mut predicate: impl FnMut() -> bool) -> ConditionGuard<'a> {
+    pub async fn wait_for(self, mut predicate: impl FnMut() -> bool) -> ConditionGuard<'a, M> {
         let mut guard = self;
         while !predicate() {
             guard = guard.wait().await;
@@ -207,25 +224,27 @@ impl<'a> ConditionGuard<'a> {
     }
 }
 
-impl fmt::Debug for ConditionGuard<'_> {
+impl<M: RawMutex> fmt::Debug for ConditionGuard<'_, M> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("ConditionGuard")
     }
 }
 
 /// A place in a condition's wait list, left when dropped.
-struct Registration<'a> {
-    list: &'a RefCell<WaitList>,
+struct Registration<'a, M: RawMutex> {
+    list: &'a Mutex<M, RefCell<WaitList>>,
     key: Option<WaitKey>,
 }
 
-impl Drop for Registration<'_> {
+impl<M: RawMutex> Drop for Registration<'_, M> {
     fn drop(&mut self) {
         if let Some(key) = self.key {
-            let mut waiters = self.list.borrow_mut();
-            if waiters.remove(key) {
-                waiters.notify_newest();
-            }
+            self.list.lock(|w| {
+                let mut waiters = w.borrow_mut();
+                if waiters.remove(key) {
+                    waiters.notify_newest();
+                }
+            })
         }
     }
 }

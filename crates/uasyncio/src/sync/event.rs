@@ -6,13 +6,21 @@ use core::pin::Pin;
 use core::task::{Context, Poll};
 
 use super::waitlist::{WaitKey, WaitList};
+use crate::raw::mutex::sealed::Waiter;
+use crate::raw::mutex::{Mutex, NoopRawMutex, RawMutex};
 
 /// A flag tasks can wait for (MicroPython's `asyncio.Event`).
 ///
 /// [`set`](Event::set) wakes every waiter, in the order they started
 /// waiting; [`wait`](Event::wait) returns at once while the event is set;
-/// [`clear`](Event::clear) resets it. Not for interrupts or other threads:
-/// that is [`ThreadSafeFlag`](crate::ThreadSafeFlag)'s job.
+/// [`clear`](Event::clear) resets it.
+///
+/// `uasyncio::Event` is this type with [`NoopRawMutex`]: single-threaded,
+/// not `Sync`. [`cs::Event`](crate::sync::cs::Event) (with a
+/// [`CriticalSectionRawMutex`](crate::sync::raw_mutex::CriticalSectionRawMutex))
+/// is `Sync`, can be a `static`, and may be set from an interrupt handler
+/// or another thread; a task waiting for it counts as waiting on the
+/// outside world (its loop idles rather than reporting a deadlock).
 ///
 /// ```
 /// use std::rc::Rc;
@@ -28,20 +36,31 @@ use super::waitlist::{WaitKey, WaitList};
 ///     assert_eq!(waiter.await, Ok("woken"));
 /// });
 /// ```
-#[derive(Default)]
-pub struct Event {
+pub struct Event<M: RawMutex = NoopRawMutex> {
+    state: Mutex<M, State>,
+}
+
+struct State {
     is_set: Cell<bool>,
     waiters: RefCell<WaitList>,
 }
 
-impl Event {
+impl<M: RawMutex> Default for Event<M> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<M: RawMutex> Event<M> {
     /// A new, clear event.
     ///
     /// ```
     /// assert!(!uasyncio::Event::new().is_set());
+    /// static READY: uasyncio::sync::cs::Event = uasyncio::sync::cs::Event::new();
+    /// assert!(!READY.is_set());
     /// ```
     pub const fn new() -> Self {
-        Event { is_set: Cell::new(false), waiters: RefCell::new(WaitList::new()) }
+        Event { state: Mutex::new(State { is_set: Cell::new(false), waiters: RefCell::new(WaitList::new()) }) }
     }
 
     /// True while the event is set.
@@ -52,11 +71,13 @@ impl Event {
     /// assert!(e.is_set());
     /// ```
     pub fn is_set(&self) -> bool {
-        self.is_set.get()
+        self.state.lock(|s| s.is_set.get())
     }
 
     /// Sets the event and wakes every waiting task (they run in the order
-    /// they started waiting, after the current task yields).
+    /// they started waiting, after the current task yields). On a
+    /// [`cs::Event`](crate::sync::cs::Event), safe from an interrupt
+    /// handler or another thread.
     ///
     /// ```
     /// let e = uasyncio::Event::new();
@@ -65,8 +86,10 @@ impl Event {
     /// assert!(e.is_set());
     /// ```
     pub fn set(&self) {
-        self.is_set.set(true);
-        self.waiters.borrow_mut().notify_all();
+        self.state.lock(|s| {
+            s.is_set.set(true);
+            s.waiters.borrow_mut().notify_all();
+        })
     }
 
     /// Clears the event; later `wait`s block until the next `set`.
@@ -78,7 +101,7 @@ impl Event {
     /// assert!(!e.is_set());
     /// ```
     pub fn clear(&self) {
-        self.is_set.set(false);
+        self.state.lock(|s| s.is_set.set(false))
     }
 
     /// Waits until the event is set. A waiter woken by `set` returns even if
@@ -91,57 +114,66 @@ impl Event {
     ///     e.wait().await; // already set: returns at once
     /// });
     /// ```
-    pub fn wait(&self) -> EventWait<'_> {
-        EventWait { event: self, key: None }
+    pub fn wait(&self) -> EventWait<'_, M> {
+        EventWait { event: self, key: None, counted: M::Waiter::new() }
     }
 }
 
-impl core::fmt::Debug for Event {
+impl<M: RawMutex> core::fmt::Debug for Event<M> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("Event")
-            .field("is_set", &self.is_set.get())
-            .field("waiters", &self.waiters.borrow().len())
-            .finish()
+        let (is_set, waiters) = self.state.lock(|s| (s.is_set.get(), s.waiters.borrow().len()));
+        f.debug_struct("Event").field("is_set", &is_set).field("waiters", &waiters).finish()
     }
 }
 
 /// The future of [`Event::wait`].
 #[must_use = "futures do nothing unless awaited"]
-pub struct EventWait<'a> {
-    event: &'a Event,
+pub struct EventWait<'a, M: RawMutex = NoopRawMutex> {
+    event: &'a Event<M>,
     key: Option<WaitKey>,
+    counted: M::Waiter,
 }
 
-impl Future for EventWait<'_> {
+impl<M: RawMutex> Unpin for EventWait<'_, M> {}
+
+impl<M: RawMutex> Future for EventWait<'_, M> {
     type Output = ();
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let mut waiters = self.event.waiters.borrow_mut();
-        match self.key {
-            None if self.event.is_set.get() => Poll::Ready(()),
-            None => {
-                let key = waiters.push(cx.waker());
-                drop(waiters);
-                self.key = Some(key);
-                Poll::Pending
-            }
-            Some(key) => {
-                if waiters.take_notified(key, cx.waker()) {
-                    drop(waiters);
-                    self.key = None;
-                    Poll::Ready(())
-                } else {
-                    Poll::Pending
+        let this = &mut *self;
+        let key = &mut this.key;
+        let ready = this.event.state.lock(|s| {
+            let mut waiters = s.waiters.borrow_mut();
+            match *key {
+                None if s.is_set.get() => true,
+                None => {
+                    *key = Some(waiters.push(cx.waker()));
+                    false
+                }
+                Some(k) => {
+                    if waiters.take_notified(k, cx.waker()) {
+                        *key = None;
+                        true
+                    } else {
+                        false
+                    }
                 }
             }
+        });
+        if ready {
+            this.counted.uncount();
+            Poll::Ready(())
+        } else {
+            this.counted.count_on_running_loop();
+            Poll::Pending
         }
     }
 }
 
-impl Drop for EventWait<'_> {
+impl<M: RawMutex> Drop for EventWait<'_, M> {
     fn drop(&mut self) {
         if let Some(key) = self.key {
-            self.event.waiters.borrow_mut().remove(key);
+            self.event.state.lock(|s| s.waiters.borrow_mut().remove(key));
         }
     }
 }

@@ -2,8 +2,9 @@
 //!
 //! A task waiting on a primitive that another thread or an interrupt may set
 //! ([`ThreadSafeFlag`](crate::ThreadSafeFlag), [`Message`](crate::Message),
-//! [`RingbufQueue`](crate::RingbufQueue)) is counted on the loop it waits
-//! in, so a loop with nothing else to do idles for that wake-up instead of
+//! [`RingbufQueue`](crate::RingbufQueue), and the critical-section
+//! primitives of [`sync::cs`](crate::sync::cs), whose raw mutex picks this
+//! as their waiters' count) is counted on the loop it waits in, so a loop with nothing else to do idles for that wake-up instead of
 //! reporting a deadlock.
 
 use crate::raw::sync::Arc;
@@ -11,7 +12,7 @@ use crate::runtime::{Remote, context};
 
 /// One waiter's count on a loop; uncounted when dropped (on any thread).
 #[derive(Default)]
-pub(crate) struct ExternalWaiter {
+pub struct ExternalWaiter {
     /// The loop we were last polled in.
     counted_on: Option<Arc<Remote>>,
 }
@@ -48,5 +49,19 @@ impl ExternalWaiter {
 impl Drop for ExternalWaiter {
     fn drop(&mut self) {
         self.uncount();
+    }
+}
+
+impl crate::raw::mutex::sealed::Waiter for ExternalWaiter {
+    fn new() -> Self {
+        ExternalWaiter::new()
+    }
+
+    fn count_on_running_loop(&mut self) {
+        ExternalWaiter::count_on_running_loop(self);
+    }
+
+    fn uncount(&mut self) {
+        ExternalWaiter::uncount(self);
     }
 }

@@ -14,7 +14,17 @@ use crate::raw::sync::{AtomicBool, Lock, Ordering};
 /// One task at a time may [`wait`](Self::wait); `wait` returns once the flag
 /// is set and clears it. A `set` before the `wait` makes the `wait` return at
 /// once. Setting it from another thread wakes the loop out of its idle wait.
-/// `new` is `const`, so a flag can be a `static` shared with an interrupt.
+/// `new` is `const`, so a flag can be a `static` shared with an interrupt:
+/// it is `Sync` as it is (listed with the other primitives for that in
+/// [`sync::cs`](crate::sync::cs)). For several waiters, a value or a
+/// queue of them, use [`cs::Event`](crate::sync::cs::Event),
+/// [`Message`](crate::Message) or [`cs::Queue`](crate::sync::cs::Queue).
+///
+/// ```
+/// static BUTTON: uasyncio::ThreadSafeFlag = uasyncio::ThreadSafeFlag::new();
+/// BUTTON.set(); // in the interrupt handler
+/// uasyncio::run_virtual(async { BUTTON.wait().await });
+/// ```
 ///
 /// ```
 /// use std::sync::Arc;

@@ -6,6 +6,8 @@ use core::pin::Pin;
 use core::task::{Context, Poll};
 
 use super::waitlist::{WaitKey, WaitList};
+use crate::raw::mutex::sealed::Waiter;
+use crate::raw::mutex::{Mutex, NoopRawMutex, RawMutex};
 
 /// A lock held across `await` points (MicroPython's `asyncio.Lock`).
 ///
@@ -15,6 +17,12 @@ use super::waitlist::{WaitKey, WaitList};
 /// that hand-over, until the next holder runs.
 /// Release happens when the [`LockGuard`] drops, so releasing an unheld lock
 /// (an error in MicroPython) cannot happen.
+///
+/// `uasyncio::Lock` is this type with [`NoopRawMutex`]: single-threaded,
+/// not `Sync`. [`cs::Lock`](crate::sync::cs::Lock) (with a
+/// [`CriticalSectionRawMutex`](crate::sync::raw_mutex::CriticalSectionRawMutex))
+/// is `Sync` and can be a `static` shared by tasks of loops on several
+/// threads; a task waiting for it counts as waiting on the outside world.
 ///
 /// ```
 /// use std::cell::Cell;
@@ -38,10 +46,27 @@ use super::waitlist::{WaitKey, WaitList};
 ///     assert_eq!(counter.get(), 3);
 /// });
 /// ```
-#[derive(Default)]
-pub struct Lock {
+pub struct Lock<M: RawMutex = NoopRawMutex> {
+    inner: Mutex<M, Inner>,
+}
+
+struct Inner {
     state: Cell<LockState>,
     waiters: RefCell<WaitList>,
+}
+
+impl Inner {
+    /// Gives the lock to the next waiter, or frees it.
+    fn release(&self) {
+        let handed_over = self.waiters.borrow_mut().notify_one();
+        self.state.set(if handed_over { LockState::HandedOver } else { LockState::Unlocked });
+    }
+}
+
+impl<M: RawMutex> Default for Lock<M> {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -53,14 +78,18 @@ enum LockState {
     HandedOver,
 }
 
-impl Lock {
+impl<M: RawMutex> Lock<M> {
     /// A new, unlocked lock.
     ///
     /// ```
     /// assert!(!uasyncio::Lock::new().locked());
+    /// static SHARED: uasyncio::sync::cs::Lock = uasyncio::sync::cs::Lock::new();
+    /// assert!(!SHARED.locked());
     /// ```
     pub const fn new() -> Self {
-        Lock { state: Cell::new(LockState::Unlocked), waiters: RefCell::new(WaitList::new()) }
+        Lock {
+            inner: Mutex::new(Inner { state: Cell::new(LockState::Unlocked), waiters: RefCell::new(WaitList::new()) }),
+        }
     }
 
     /// True while some task holds the lock.
@@ -75,7 +104,7 @@ impl Lock {
     /// });
     /// ```
     pub fn locked(&self) -> bool {
-        self.state.get() == LockState::Locked
+        self.inner.lock(|l| l.state.get() == LockState::Locked)
     }
 
     /// Waits for the lock; it is released when the guard drops.
@@ -89,85 +118,96 @@ impl Lock {
     ///     let _again = lock.acquire().await;
     /// });
     /// ```
-    pub fn acquire(&self) -> Acquire<'_> {
-        Acquire { lock: self, key: None }
+    pub fn acquire(&self) -> Acquire<'_, M> {
+        Acquire { lock: self, key: None, counted: M::Waiter::new() }
     }
 
     /// Gives the lock to the next waiter, or frees it.
     fn release(&self) {
-        let handed_over = self.waiters.borrow_mut().notify_one();
-        self.state.set(if handed_over { LockState::HandedOver } else { LockState::Unlocked });
+        self.inner.lock(Inner::release)
     }
 }
 
-impl core::fmt::Debug for Lock {
+impl<M: RawMutex> core::fmt::Debug for Lock<M> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("Lock").field("state", &self.state.get()).field("waiters", &self.waiters.borrow().len()).finish()
+        let (state, waiters) = self.inner.lock(|l| (l.state.get(), l.waiters.borrow().len()));
+        f.debug_struct("Lock").field("state", &state).field("waiters", &waiters).finish()
     }
 }
 
 /// The future of [`Lock::acquire`].
 #[must_use = "futures do nothing unless awaited"]
-pub struct Acquire<'a> {
-    lock: &'a Lock,
+pub struct Acquire<'a, M: RawMutex = NoopRawMutex> {
+    lock: &'a Lock<M>,
     key: Option<WaitKey>,
+    counted: M::Waiter,
 }
 
-impl<'a> Future for Acquire<'a> {
-    type Output = LockGuard<'a>;
+impl<M: RawMutex> Unpin for Acquire<'_, M> {}
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<LockGuard<'a>> {
-        let lock = self.lock;
-        match self.key {
-            None if lock.state.get() == LockState::Unlocked => {
-                lock.state.set(LockState::Locked);
+impl<'a, M: RawMutex> Future for Acquire<'a, M> {
+    type Output = LockGuard<'a, M>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<LockGuard<'a, M>> {
+        let this = self.get_mut();
+        let lock = this.lock;
+        let (key, counted) = (&mut this.key, &mut this.counted);
+        lock.inner.lock(|l| match *key {
+            None if l.state.get() == LockState::Unlocked => {
+                l.state.set(LockState::Locked);
+                counted.uncount();
                 Poll::Ready(LockGuard { lock })
             }
             None => {
-                self.key = Some(lock.waiters.borrow_mut().push(cx.waker()));
+                *key = Some(l.waiters.borrow_mut().push(cx.waker()));
+                counted.count_on_running_loop();
                 Poll::Pending
             }
-            Some(key) => {
-                let mut waiters = lock.waiters.borrow_mut();
-                if waiters.take_notified(key, cx.waker()) {
+            Some(k) => {
+                let mut waiters = l.waiters.borrow_mut();
+                if waiters.take_notified(k, cx.waker()) {
                     drop(waiters);
-                    self.key = None;
+                    *key = None;
                     // Handed over: nobody could take it meanwhile.
-                    lock.state.set(LockState::Locked);
+                    l.state.set(LockState::Locked);
+                    counted.uncount();
                     Poll::Ready(LockGuard { lock })
                 } else {
+                    counted.count_on_running_loop();
                     Poll::Pending
                 }
             }
-        }
+        })
     }
 }
 
-impl Drop for Acquire<'_> {
+impl<M: RawMutex> Drop for Acquire<'_, M> {
     fn drop(&mut self) {
         if let Some(key) = self.key {
-            let handed_over = self.lock.waiters.borrow_mut().remove(key);
-            if handed_over {
-                // Cancelled after being handed the lock: pass it on.
-                self.lock.release();
-            }
+            self.lock.inner.lock(|l| {
+                let handed_over = l.waiters.borrow_mut().remove(key);
+                if handed_over {
+                    // Cancelled after being handed the lock: pass it on.
+                    l.release();
+                }
+            })
         }
     }
 }
 
 /// Holds a [`Lock`]; dropping it releases the lock.
 #[must_use = "the lock is released as soon as the guard is dropped"]
-pub struct LockGuard<'a> {
-    lock: &'a Lock,
+pub struct LockGuard<'a, M: RawMutex = NoopRawMutex> {
+    lock: &'a Lock<M>,
 }
 
-impl Drop for LockGuard<'_> {
+impl<M: RawMutex> Drop for LockGuard<'_, M> {
     fn drop(&mut self) {
         self.lock.release();
     }
 }
 
-impl core::fmt::Debug for LockGuard<'_> {
+impl<M: RawMutex> core::fmt::Debug for LockGuard<'_, M> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.write_str("LockGuard")
     }

@@ -4,9 +4,15 @@
 //! `WaitAny`, `WaitAll` and `ELO` (`Elo`) of peterhinch's micropython-async
 //! primitives.
 //!
-//! They are single-threaded: share one between tasks through an `Rc`, or,
-//! as a MicroPython global, in a `static` wrapped in a [`Local`] (`static
-//! LOCK: Local<Lock> = Local::new(Lock::new);`, with `std`).
+//! The plain ones are single-threaded: share one between tasks through an
+//! `Rc`, or, as a MicroPython global, in a `static` wrapped in a `Local`
+//! (`static LOCK: Local<Lock> = Local::new(Lock::new);`, with `std`).
+//! For a `static` on `no_std`, or one shared with interrupt handlers or
+//! other threads, use the critical-section ones in [`cs`]: `static READY:
+//! cs::Event = cs::Event::new();`. Both are the same [`generic`] types
+//! with another [`raw_mutex`]; the plain path is unchanged by it (no
+//! locking, not one instruction added). [`ThreadSafeFlag`], [`Message`]
+//! and [`RingbufQueue`] are `Sync` as they are (and also listed in `cs`).
 
 mod barrier;
 mod broker;
@@ -15,6 +21,7 @@ mod delay_ms;
 mod elo;
 mod event;
 mod external;
+pub(crate) use external::ExternalWaiter;
 mod flag;
 mod lock;
 mod message;
@@ -28,14 +35,229 @@ mod waitlist;
 pub use crate::raw::Local;
 pub use barrier::{Barrier, BarrierWait};
 pub use broker::{Agent, Broker, NotSubscribed, TopicPattern};
-pub use condition::{Condition, ConditionGuard};
+pub use condition::ConditionGuard;
 pub use delay_ms::{DelayError, DelayMs};
 pub use elo::Elo;
-pub use event::{Event, EventWait};
+pub use event::EventWait;
 pub use flag::{FlagWait, ThreadSafeFlag};
-pub use lock::{Acquire, Lock, LockGuard};
+pub use lock::{Acquire, LockGuard};
 pub use message::{Message, MessageWait};
-pub use queue::{Get, Join, Put, Queue, QueueEmpty, QueueFull};
+pub use queue::{Get, Join, Put, QueueEmpty, QueueFull};
 pub use ringbuf_queue::{RingbufGet, RingbufPut, RingbufQueue};
-pub use semaphore::{BoundedSemaphore, OverReleased, Semaphore, SemaphoreAcquire, SemaphoreGuard};
+pub use semaphore::{OverReleased, SemaphoreAcquire, SemaphoreGuard};
 pub use wait_any::{WaitAll, WaitAllFuture, WaitAny, WaitAnyFuture, WaitSet, Waitable};
+
+/// A flag tasks can wait for (MicroPython's `asyncio.Event`): the
+/// single-threaded [`generic::Event`]. For a `static`, see [`cs::Event`].
+///
+/// ```
+/// let ready = uasyncio::Event::new();
+/// ready.set();
+/// assert!(ready.is_set());
+/// ```
+pub type Event = generic::Event<raw_mutex::NoopRawMutex>;
+
+/// A first-in first-out queue between tasks: the single-threaded
+/// [`generic::Queue`]. For one fed from an interrupt, see [`cs::Queue`].
+///
+/// ```
+/// let q = uasyncio::Queue::new(4);
+/// q.put_nowait(1).unwrap();
+/// assert_eq!(q.get_nowait(), Ok(1));
+/// ```
+pub type Queue<T> = generic::Queue<T, raw_mutex::NoopRawMutex>;
+
+/// A lock held across `await` points (MicroPython's `asyncio.Lock`): the
+/// single-threaded [`generic::Lock`]. For a `static`, see [`cs::Lock`].
+///
+/// ```
+/// uasyncio::run_virtual(async {
+///     let lock = uasyncio::Lock::new();
+///     let _guard = lock.acquire().await;
+///     assert!(lock.locked());
+/// });
+/// ```
+pub type Lock = generic::Lock<raw_mutex::NoopRawMutex>;
+
+/// At most N holders at once (peterhinch's `Semaphore`): the
+/// single-threaded [`generic::Semaphore`]. For a `static`, see
+/// [`cs::Semaphore`].
+///
+/// ```
+/// let s = uasyncio::Semaphore::new(2);
+/// assert_eq!(s.available(), 2);
+/// ```
+pub type Semaphore = generic::Semaphore<raw_mutex::NoopRawMutex>;
+
+/// A [`Semaphore`] that refuses to be released past its initial value: the
+/// single-threaded [`generic::BoundedSemaphore`]. For a `static`, see
+/// [`cs::BoundedSemaphore`].
+///
+/// ```
+/// let s = uasyncio::BoundedSemaphore::new(1);
+/// assert!(s.release().is_err());
+/// ```
+pub type BoundedSemaphore = generic::BoundedSemaphore<raw_mutex::NoopRawMutex>;
+
+/// A condition variable with its own lock (peterhinch's `Condition`): the
+/// single-threaded [`generic::Condition`]. For a `static`, see
+/// [`cs::Condition`].
+///
+/// ```
+/// let c = uasyncio::Condition::new();
+/// assert!(!c.locked());
+/// ```
+pub type Condition = generic::Condition<raw_mutex::NoopRawMutex>;
+
+/// The primitives, generic over how they guard their state
+/// ([`raw_mutex`]). Users name them through the aliases: `uasyncio::Event`
+/// (no locking) or [`cs::Event`] (a critical section).
+///
+/// ```
+/// use uasyncio::sync::generic::Event;
+/// use uasyncio::sync::raw_mutex::NoopRawMutex;
+/// let e: Event<NoopRawMutex> = Event::new();
+/// assert!(!e.is_set());
+/// ```
+pub mod generic {
+    pub use super::condition::Condition;
+    pub use super::event::Event;
+    pub use super::lock::Lock;
+    pub use super::queue::Queue;
+    pub use super::semaphore::{BoundedSemaphore, Semaphore};
+}
+
+/// How a primitive guards its state: [`NoopRawMutex`](raw_mutex::NoopRawMutex)
+/// (single-threaded) or [`CriticalSectionRawMutex`](raw_mutex::CriticalSectionRawMutex)
+/// (interrupts and threads).
+///
+/// ```
+/// use uasyncio::sync::raw_mutex::CriticalSectionRawMutex;
+/// let e = uasyncio::sync::generic::Event::<CriticalSectionRawMutex>::new();
+/// e.set();
+/// ```
+pub mod raw_mutex {
+    pub use crate::raw::mutex::{CriticalSectionRawMutex, NoopRawMutex, RawMutex};
+}
+
+/// The primitives for a `static` shared with interrupt handlers or other
+/// threads: their state is guarded by a critical section (the
+/// `critical-section` crate; the board provides it on `no_std`, `std`
+/// provides a process-wide lock). They are `Sync` (a `Queue<T>` for `T:
+/// Send`); their non-async operations (`Event::set`, `Queue::put_nowait`
+/// and `get_nowait`, `Semaphore::release`, `Message::set`,
+/// `RingbufQueue::put_nowait`, `ThreadSafeFlag::set`; dropping a `Lock`'s
+/// guard) may be called from an interrupt handler or another thread, while
+/// tasks await them as usual. Here: [`Event`](cs::Event),
+/// [`Queue`](cs::Queue), [`Lock`](cs::Lock), [`Semaphore`](cs::Semaphore),
+/// [`BoundedSemaphore`](cs::BoundedSemaphore),
+/// [`Condition`](cs::Condition), and the always-`Sync`
+/// [`Message`], [`RingbufQueue`] and [`ThreadSafeFlag`] (MicroPython's
+/// way to signal a task from an interrupt: a self-clearing flag for one
+/// waiting task, the smallest of them). A task waiting on one
+/// counts as waiting on the outside world: a loop with nothing else to do
+/// idles for it instead of reporting a deadlock.
+///
+/// ```
+/// use uasyncio::sync::cs;
+///
+/// static READY: cs::Event = cs::Event::new();
+///
+/// let setter = std::thread::spawn(|| {
+///     std::thread::sleep(std::time::Duration::from_millis(10));
+///     READY.set(); // from another thread
+/// });
+/// uasyncio::new_event_loop().run_until_complete(async { READY.wait().await });
+/// setter.join().unwrap();
+/// assert!(READY.is_set());
+/// ```
+///
+/// The plain primitives have no lock, so they cannot be a `static`:
+///
+/// ```compile_fail,E0277
+/// static READY: uasyncio::Event = uasyncio::Event::new(); // `Event` is not `Sync`
+/// ```
+///
+/// and a `cs::Queue` of items that are not `Send` is not `Sync` either:
+///
+/// ```compile_fail,E0277
+/// fn shared<T: Sync>(_: &T) {}
+/// let q: uasyncio::sync::cs::Queue<std::rc::Rc<u8>> = uasyncio::sync::cs::Queue::new(1);
+/// shared(&q); // `Rc<u8>` cannot be sent between threads safely
+/// ```
+pub mod cs {
+    use super::raw_mutex::CriticalSectionRawMutex;
+    pub use super::{Message, RingbufQueue, ThreadSafeFlag};
+
+    /// An [`Event`](super::generic::Event) whose state is guarded by a
+    /// critical section: a `static`, set from anywhere.
+    ///
+    /// ```
+    /// static BUTTON: uasyncio::sync::cs::Event = uasyncio::sync::cs::Event::new();
+    /// BUTTON.set(); // e.g. in the GPIO interrupt handler
+    /// uasyncio::run_virtual(async { BUTTON.wait().await });
+    /// ```
+    pub type Event = super::generic::Event<CriticalSectionRawMutex>;
+
+    /// A [`Queue`](super::generic::Queue) whose state is guarded by a
+    /// critical section: `Sync` for `T: Send`; `put_nowait`/`get_nowait`
+    /// from anywhere. A `static` one is made with the `const`
+    /// [`const_new`](super::generic::Queue::const_new).
+    ///
+    /// ```
+    /// use uasyncio::sync::cs;
+    /// static SAMPLES: cs::Queue<u16> = cs::Queue::const_new(8);
+    /// SAMPLES.put_nowait(512).unwrap(); // e.g. in the ADC interrupt handler
+    /// assert_eq!(uasyncio::run_virtual(async { SAMPLES.get().await }), 512);
+    /// ```
+    pub type Queue<T> = super::generic::Queue<T, CriticalSectionRawMutex>;
+
+    /// A [`Lock`](super::generic::Lock) whose state is guarded by a
+    /// critical section: a `static` that tasks of loops on several threads
+    /// share.
+    ///
+    /// ```
+    /// static BUS: uasyncio::sync::cs::Lock = uasyncio::sync::cs::Lock::new();
+    /// uasyncio::run_virtual(async {
+    ///     let _guard = BUS.acquire().await;
+    ///     assert!(BUS.locked());
+    /// });
+    /// assert!(!BUS.locked());
+    /// ```
+    pub type Lock = super::generic::Lock<CriticalSectionRawMutex>;
+
+    /// A [`Semaphore`](super::generic::Semaphore) whose state is guarded by
+    /// a critical section: a `static` whose `release` may come from an
+    /// interrupt handler or another thread.
+    ///
+    /// ```
+    /// static SLOTS: uasyncio::sync::cs::Semaphore = uasyncio::sync::cs::Semaphore::new(0);
+    /// std::thread::spawn(|| SLOTS.release()).join().unwrap(); // one permit, from a thread
+    /// uasyncio::run_virtual(async { SLOTS.acquire().await.forget() });
+    /// assert_eq!(SLOTS.available(), 0);
+    /// ```
+    pub type Semaphore = super::generic::Semaphore<CriticalSectionRawMutex>;
+
+    /// A [`BoundedSemaphore`](super::generic::BoundedSemaphore) whose state
+    /// is guarded by a critical section.
+    ///
+    /// ```
+    /// static POOL: uasyncio::sync::cs::BoundedSemaphore = uasyncio::sync::cs::BoundedSemaphore::new(1);
+    /// assert!(POOL.release().is_err()); // all permits are free already
+    /// ```
+    pub type BoundedSemaphore = super::generic::BoundedSemaphore<CriticalSectionRawMutex>;
+
+    /// A [`Condition`](super::generic::Condition) whose state (its lock and
+    /// its waiters) is guarded by a critical section: a `static` shared by
+    /// tasks of loops on several threads.
+    ///
+    /// ```
+    /// static READY: uasyncio::sync::cs::Condition = uasyncio::sync::cs::Condition::new();
+    /// uasyncio::run_virtual(async {
+    ///     let guard = READY.acquire().await;
+    ///     guard.notify_all(); // nobody waits yet: nothing happens
+    ///     assert_eq!(READY.waiting(), 0);
+    /// });
+    /// ```
+    pub type Condition = super::generic::Condition<CriticalSectionRawMutex>;
+}

@@ -8,6 +8,8 @@ use core::pin::Pin;
 use core::task::{Context, Poll};
 
 use super::waitlist::{WaitKey, WaitList};
+use crate::raw::mutex::sealed::Waiter;
+use crate::raw::mutex::{Mutex, NoopRawMutex, RawMutex};
 
 /// [`BoundedSemaphore::release`] with every permit already free (MicroPython
 /// raises `ValueError("Semaphore released more than acquired")`).
@@ -31,16 +33,16 @@ impl fmt::Display for OverReleased {
 impl core::error::Error for OverReleased {}
 
 /// What the two semaphores share: free permits and the waiters' FIFO.
-struct Permits {
+struct Permits<M: RawMutex> {
+    state: Mutex<M, PermitState>,
+}
+
+struct PermitState {
     free: Cell<usize>,
     waiters: RefCell<WaitList>,
 }
 
-impl Permits {
-    const fn new(value: usize) -> Self {
-        Permits { free: Cell::new(value), waiters: RefCell::new(WaitList::new()) }
-    }
-
+impl PermitState {
     /// Hands the permit to the first waiter, or frees it.
     fn release(&self) {
         if !self.waiters.borrow_mut().notify_one() {
@@ -48,6 +50,7 @@ impl Permits {
         }
     }
 
+    /// Takes a free permit, if any.
     fn try_take(&self) -> bool {
         let free = self.free.get();
         if free == 0 {
@@ -55,6 +58,24 @@ impl Permits {
         }
         self.free.set(free - 1);
         true
+    }
+}
+
+impl<M: RawMutex> Permits<M> {
+    const fn new(value: usize) -> Self {
+        Permits { state: Mutex::new(PermitState { free: Cell::new(value), waiters: RefCell::new(WaitList::new()) }) }
+    }
+
+    fn release(&self) {
+        self.state.lock(PermitState::release)
+    }
+
+    fn free(&self) -> usize {
+        self.state.lock(|p| p.free.get())
+    }
+
+    fn waiting(&self) -> usize {
+        self.state.lock(|p| p.waiters.borrow().len())
     }
 }
 
@@ -66,6 +87,11 @@ impl Permits {
 /// goes straight to the first waiter. [`release`](Self::release) adds a
 /// permit without a guard; a plain `Semaphore` may so go past its initial
 /// value (use [`BoundedSemaphore`] to make that an error).
+///
+/// `uasyncio::Semaphore` is this type with [`NoopRawMutex`] (single-threaded);
+/// [`cs::Semaphore`](crate::sync::cs::Semaphore) is `Sync`, can be a
+/// `static`, and its `release` may be called from an interrupt handler or
+/// another thread (a permit per event, say).
 ///
 /// ```
 /// use std::cell::Cell;
@@ -90,11 +116,11 @@ impl Permits {
 ///     assert_eq!(uasyncio::time::ticks_ms(), 300); // 2 + 2 + 1 at a time
 /// });
 /// ```
-pub struct Semaphore {
-    permits: Permits,
+pub struct Semaphore<M: RawMutex = NoopRawMutex> {
+    permits: Permits<M>,
 }
 
-impl Semaphore {
+impl<M: RawMutex> Semaphore<M> {
     /// A semaphore with `value` free permits (peterhinch's default is 1).
     ///
     /// ```
@@ -114,7 +140,7 @@ impl Semaphore {
     /// });
     /// ```
     pub fn available(&self) -> usize {
-        self.permits.free.get()
+        self.permits.free()
     }
 
     /// Waits for a permit; it goes back when the guard drops.
@@ -126,8 +152,8 @@ impl Semaphore {
     ///     let _again = s.acquire().await;
     /// });
     /// ```
-    pub fn acquire(&self) -> SemaphoreAcquire<'_> {
-        SemaphoreAcquire { permits: &self.permits, key: None }
+    pub fn acquire(&self) -> SemaphoreAcquire<'_, M> {
+        SemaphoreAcquire { permits: &self.permits, key: None, counted: M::Waiter::new() }
     }
 
     /// Adds a permit (to the first waiter, if any). Unbounded: releasing
@@ -145,17 +171,19 @@ impl Semaphore {
     }
 }
 
-impl fmt::Debug for Semaphore {
+impl<M: RawMutex> fmt::Debug for Semaphore<M> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Semaphore")
             .field("available", &self.available())
-            .field("waiters", &self.permits.waiters.borrow().len())
+            .field("waiters", &self.permits.waiting())
             .finish()
     }
 }
 
 /// A [`Semaphore`] that refuses to be released past its initial value
-/// (peterhinch's `BoundedSemaphore`).
+/// (peterhinch's `BoundedSemaphore`). `uasyncio::BoundedSemaphore` is the
+/// single-threaded one; [`cs::BoundedSemaphore`](crate::sync::cs::BoundedSemaphore)
+/// may be released from an interrupt handler or another thread.
 ///
 /// ```
 /// uasyncio::run_virtual(async {
@@ -167,12 +195,12 @@ impl fmt::Debug for Semaphore {
 ///     assert_eq!(s.available(), 1, "the refused release changed nothing");
 /// });
 /// ```
-pub struct BoundedSemaphore {
-    permits: Permits,
+pub struct BoundedSemaphore<M: RawMutex = NoopRawMutex> {
+    permits: Permits<M>,
     bound: usize,
 }
 
-impl BoundedSemaphore {
+impl<M: RawMutex> BoundedSemaphore<M> {
     /// A semaphore with `value` permits, never more.
     ///
     /// ```
@@ -188,7 +216,7 @@ impl BoundedSemaphore {
     /// assert_eq!(uasyncio::BoundedSemaphore::new(2).available(), 2);
     /// ```
     pub fn available(&self) -> usize {
-        self.permits.free.get()
+        self.permits.free()
     }
 
     /// Waits for a permit; it goes back when the guard drops.
@@ -200,8 +228,8 @@ impl BoundedSemaphore {
     ///     assert_eq!(s.available(), 0);
     /// });
     /// ```
-    pub fn acquire(&self) -> SemaphoreAcquire<'_> {
-        SemaphoreAcquire { permits: &self.permits, key: None }
+    pub fn acquire(&self) -> SemaphoreAcquire<'_, M> {
+        SemaphoreAcquire { permits: &self.permits, key: None, counted: M::Waiter::new() }
     }
 
     /// Returns a permit taken with `acquire` and then
@@ -217,77 +245,90 @@ impl BoundedSemaphore {
     pub fn release(&self) -> Result<(), OverReleased> {
         // Permits handed to a waiter that has not run yet are not free: they
         // are held, so `free < bound` still holds and the release is valid.
-        if self.permits.free.get() >= self.bound {
-            return Err(OverReleased { bound: self.bound });
-        }
-        self.permits.release();
-        Ok(())
+        self.permits.state.lock(|p| {
+            if p.free.get() >= self.bound {
+                return Err(OverReleased { bound: self.bound });
+            }
+            p.release();
+            Ok(())
+        })
     }
 }
 
-impl fmt::Debug for BoundedSemaphore {
+impl<M: RawMutex> fmt::Debug for BoundedSemaphore<M> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("BoundedSemaphore")
             .field("available", &self.available())
             .field("bound", &self.bound)
-            .field("waiters", &self.permits.waiters.borrow().len())
+            .field("waiters", &self.permits.waiting())
             .finish()
     }
 }
 
 /// The future of [`Semaphore::acquire`] and [`BoundedSemaphore::acquire`].
 #[must_use = "futures do nothing unless awaited"]
-pub struct SemaphoreAcquire<'a> {
-    permits: &'a Permits,
+pub struct SemaphoreAcquire<'a, M: RawMutex = NoopRawMutex> {
+    permits: &'a Permits<M>,
     key: Option<WaitKey>,
+    counted: M::Waiter,
 }
 
-impl<'a> Future for SemaphoreAcquire<'a> {
-    type Output = SemaphoreGuard<'a>;
+impl<M: RawMutex> Unpin for SemaphoreAcquire<'_, M> {}
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<SemaphoreGuard<'a>> {
-        let permits = self.permits;
-        match self.key {
+impl<'a, M: RawMutex> Future for SemaphoreAcquire<'a, M> {
+    type Output = SemaphoreGuard<'a, M>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<SemaphoreGuard<'a, M>> {
+        let this = self.get_mut();
+        let permits = this.permits;
+        let (key, counted) = (&mut this.key, &mut this.counted);
+        permits.state.lock(|p| match *key {
             // Waiters first: a new arrival does not overtake them.
-            None if permits.waiters.borrow().len() == 0 && permits.try_take() => {
+            None if p.waiters.borrow().len() == 0 && p.try_take() => {
+                counted.uncount();
                 Poll::Ready(SemaphoreGuard { permits: Some(permits) })
             }
             None => {
-                self.key = Some(permits.waiters.borrow_mut().push(cx.waker()));
+                *key = Some(p.waiters.borrow_mut().push(cx.waker()));
+                counted.count_on_running_loop();
                 Poll::Pending
             }
-            Some(key) => {
-                if permits.waiters.borrow_mut().take_notified(key, cx.waker()) {
-                    self.key = None;
+            Some(k) => {
+                if p.waiters.borrow_mut().take_notified(k, cx.waker()) {
+                    *key = None;
                     // Handed over by `release`: the permit is ours.
+                    counted.uncount();
                     Poll::Ready(SemaphoreGuard { permits: Some(permits) })
                 } else {
+                    counted.count_on_running_loop();
                     Poll::Pending
                 }
             }
-        }
+        })
     }
 }
 
-impl Drop for SemaphoreAcquire<'_> {
+impl<M: RawMutex> Drop for SemaphoreAcquire<'_, M> {
     fn drop(&mut self) {
         if let Some(key) = self.key {
-            let handed_over = self.permits.waiters.borrow_mut().remove(key);
-            if handed_over {
-                // Cancelled after being handed a permit: pass it on.
-                self.permits.release();
-            }
+            self.permits.state.lock(|p| {
+                let handed_over = p.waiters.borrow_mut().remove(key);
+                if handed_over {
+                    // Cancelled after being handed a permit: pass it on.
+                    p.release();
+                }
+            })
         }
     }
 }
 
 /// Holds one permit of a semaphore; dropping it returns the permit.
 #[must_use = "the permit is returned as soon as the guard is dropped"]
-pub struct SemaphoreGuard<'a> {
-    permits: Option<&'a Permits>,
+pub struct SemaphoreGuard<'a, M: RawMutex = NoopRawMutex> {
+    permits: Option<&'a Permits<M>>,
 }
 
-impl SemaphoreGuard<'_> {
+impl<M: RawMutex> SemaphoreGuard<'_, M> {
     /// Keeps the permit without a guard; give it back later with
     /// `release()` (peterhinch's `acquire()` without `async with`).
     ///
@@ -305,7 +346,7 @@ impl SemaphoreGuard<'_> {
     }
 }
 
-impl Drop for SemaphoreGuard<'_> {
+impl<M: RawMutex> Drop for SemaphoreGuard<'_, M> {
     fn drop(&mut self) {
         if let Some(permits) = self.permits {
             permits.release();
@@ -313,7 +354,7 @@ impl Drop for SemaphoreGuard<'_> {
     }
 }
 
-impl fmt::Debug for SemaphoreGuard<'_> {
+impl<M: RawMutex> fmt::Debug for SemaphoreGuard<'_, M> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("SemaphoreGuard")
     }

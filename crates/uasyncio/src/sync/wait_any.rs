@@ -10,6 +10,7 @@ use super::delay_ms::DelayMs;
 use super::event::{Event, EventWait};
 use super::flag::{FlagWait, ThreadSafeFlag};
 use super::message::{Message, MessageWait};
+use crate::raw::mutex::RawMutex;
 
 /// Something a task can wait on repeatedly, like an [`Event`]: what
 /// [`WaitAny`] and [`WaitAll`] combine (peterhinch's "event-like objects":
@@ -81,10 +82,13 @@ impl<W: Waitable + ?Sized> Waitable for alloc::rc::Rc<W> {
     }
 }
 
-impl Waitable for Event {
-    type Wait<'a> = EventWait<'a>;
+impl<R: RawMutex> Waitable for Event<R> {
+    type Wait<'a>
+        = EventWait<'a, R>
+    where
+        R: 'a;
 
-    fn wait(&self) -> EventWait<'_> {
+    fn wait(&self) -> EventWait<'_, R> {
         Event::wait(self)
     }
 

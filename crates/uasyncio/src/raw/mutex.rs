@@ -1,0 +1,163 @@
+//! How a primitive guards its state: not at all (the single-threaded
+//! primitives) or with a critical section (the `cs::` ones, for `static`s
+//! shared with interrupt handlers and other threads).
+//!
+//! A primitive keeps its interior-mutable state (`Cell`s, `RefCell`s) in a
+//! [`Mutex`] and reaches it only through [`Mutex::lock`]. With
+//! [`NoopRawMutex`] `lock` is a plain call (the state is reached exactly as
+//! it was before the primitives were generic: no code added), and the
+//! primitive is `!Sync`. With [`CriticalSectionRawMutex`] `lock` runs the
+//! closure inside `critical_section::with`, and the primitive is `Sync`.
+
+use core::cell::Cell;
+use core::marker::PhantomData;
+
+/// The hidden half of [`RawMutex`]: what the primitives need from it. In a
+/// private module, so nothing outside this crate can implement `RawMutex`
+/// (the `unsafe impl Sync` below relies on knowing every implementation).
+pub(crate) mod sealed {
+    /// How a primitive's state is locked, and how its waiters are counted.
+    pub trait Sealed: Sized {
+        /// The mutex's initial value (for `const fn new`).
+        const INIT: Self;
+        /// What a waiting future keeps to count itself as waiting on the
+        /// outside world (see `sync::external`); nothing when only tasks of
+        /// the loop can wake it.
+        type Waiter: Waiter;
+        /// Runs `f` with the state locked.
+        fn lock<R>(&self, f: impl FnOnce() -> R) -> R;
+    }
+
+    /// A waiter's count on the loop it waits in.
+    pub trait Waiter {
+        /// Not counted anywhere.
+        fn new() -> Self;
+        /// Counts the waiter on the loop polling it now.
+        fn count_on_running_loop(&mut self);
+        /// Stops counting it.
+        fn uncount(&mut self);
+    }
+}
+
+/// How a primitive guards its state; implemented by [`NoopRawMutex`] (the
+/// default: single-threaded, `!Sync`) and [`CriticalSectionRawMutex`] (the
+/// [`cs`](crate::sync::cs) primitives: `Sync`, usable from interrupts and
+/// other threads). Sealed: the primitives' soundness rests on knowing both.
+///
+/// ```
+/// use uasyncio::sync::generic;
+/// use uasyncio::sync::raw_mutex::{CriticalSectionRawMutex, NoopRawMutex};
+/// // The names users write are aliases of the generic types:
+/// let _plain: generic::Event<NoopRawMutex> = uasyncio::Event::new();
+/// let _shared: generic::Event<CriticalSectionRawMutex> = uasyncio::sync::cs::Event::new();
+/// ```
+pub trait RawMutex: sealed::Sealed {}
+
+/// No locking: the primitive stays on one thread and is never touched by
+/// an interrupt handler. `!Sync` (so a primitive using it cannot be a plain
+/// `static`), `Send`.
+///
+/// ```
+/// use uasyncio::sync::raw_mutex::NoopRawMutex;
+/// let q: uasyncio::sync::generic::Queue<u8, NoopRawMutex> = uasyncio::Queue::new(2);
+/// q.put_nowait(1).unwrap();
+/// ```
+pub struct NoopRawMutex(PhantomData<Cell<()>>);
+
+/// Locking with a critical section (the `critical-section` crate: interrupts
+/// masked on a single-core chip, a process-wide reentrant mutex with `std`):
+/// the primitive is `Sync`, may be a `static`, and its non-async operations
+/// may be called from interrupt handlers and other threads.
+///
+/// ```
+/// use uasyncio::sync::raw_mutex::CriticalSectionRawMutex;
+/// static READY: uasyncio::sync::generic::Event<CriticalSectionRawMutex> = uasyncio::sync::cs::Event::new();
+/// READY.set();
+/// assert!(READY.is_set());
+/// ```
+pub struct CriticalSectionRawMutex(());
+
+impl core::fmt::Debug for NoopRawMutex {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("NoopRawMutex")
+    }
+}
+
+impl core::fmt::Debug for CriticalSectionRawMutex {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("CriticalSectionRawMutex")
+    }
+}
+
+/// A waiter nobody outside the loop can wake: counts nothing.
+pub struct NotCounted;
+
+impl sealed::Waiter for NotCounted {
+    #[inline(always)]
+    fn new() -> Self {
+        NotCounted
+    }
+    #[inline(always)]
+    fn count_on_running_loop(&mut self) {}
+    #[inline(always)]
+    fn uncount(&mut self) {}
+}
+
+impl sealed::Sealed for NoopRawMutex {
+    const INIT: Self = NoopRawMutex(PhantomData);
+    type Waiter = NotCounted;
+
+    #[inline(always)]
+    fn lock<R>(&self, f: impl FnOnce() -> R) -> R {
+        f()
+    }
+}
+impl RawMutex for NoopRawMutex {}
+
+impl sealed::Sealed for CriticalSectionRawMutex {
+    const INIT: Self = CriticalSectionRawMutex(());
+    type Waiter = crate::sync::ExternalWaiter;
+
+    #[inline]
+    fn lock<R>(&self, f: impl FnOnce() -> R) -> R {
+        critical_section::with(|_| f())
+    }
+}
+impl RawMutex for CriticalSectionRawMutex {}
+
+/// A primitive's state `T` (its `Cell`s and `RefCell`s), reachable only
+/// inside [`lock`](Mutex::lock).
+pub(crate) struct Mutex<M, T> {
+    raw: M,
+    data: T,
+}
+
+impl<M: RawMutex, T> Mutex<M, T> {
+    pub(crate) const fn new(data: T) -> Self {
+        Mutex { raw: M::INIT, data }
+    }
+
+    /// Runs `f` on the state with `M` locked. `f` cannot keep the reference
+    /// (its result does not borrow from it). Reentrant: a nested `lock` of
+    /// the same state (a waker woken inside that touches the primitive
+    /// again) gets a second shared reference, and the state's `RefCell`s
+    /// turn any overlapping mutable borrow into a panic, as before.
+    #[inline(always)]
+    pub(crate) fn lock<R>(&self, f: impl FnOnce(&T) -> R) -> R {
+        self.raw.lock(|| f(&self.data))
+    }
+}
+
+// SAFETY: the state is reached only through `lock` (the field is private to
+// this module and `lock` hands out a reference that cannot outlive the
+// closure), and `CriticalSectionRawMutex::lock` runs the closure inside a
+// critical section: on a single-core chip with interrupts masked, with
+// `std` holding the process-wide mutex of critical-section's `std`
+// implementation. So at most one context (thread or interrupt handler) at
+// a time uses the `!Sync` cells inside, as with `critical_section::Mutex`.
+// A nested `lock` within that context only gives another shared reference
+// (the cells' own borrow checks cover it). Each context may be another
+// thread, and the state is dropped on whichever thread drops the
+// primitive: hence `T: Send` (a `Queue<Rc<_>>` is not made `Sync`).
+// `NoopRawMutex` is `!Sync`, so no `Mutex<NoopRawMutex, _>` is ever shared.
+unsafe impl<T: Send> Sync for Mutex<CriticalSectionRawMutex, T> {}

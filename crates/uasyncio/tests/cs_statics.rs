@@ -1,0 +1,230 @@
+//! The critical-section primitives (`uasyncio::sync::cs`) as `static`s fed
+//! from other OS threads while tasks await them, on the real clock (the
+//! threads run on their own): every item arrives, in order, and every set
+//! wakes its waiters. A loop whose only task waits on one idles for the
+//! other thread instead of reporting a deadlock.
+
+use std::sync::mpsc;
+
+use uasyncio::create_task;
+use uasyncio::sync::cs;
+
+const ITEMS: u32 = 200;
+
+static SAMPLES: cs::Queue<u32> = cs::Queue::const_new(4);
+
+/// A thread puts 200 numbers into a bounded static queue (retrying while
+/// it is full) while a task takes them with `get().await`: the task gets
+/// exactly 0..200, in order, and the queue ends empty.
+#[test]
+fn a_static_queue_fed_from_a_thread_delivers_every_item_in_order() {
+    let producer = std::thread::spawn(|| {
+        let mut full = 0u32;
+        for i in 0..ITEMS {
+            let mut item = i;
+            while let Err(uasyncio::QueueFull(back)) = SAMPLES.put_nowait(item) {
+                item = back;
+                full += 1;
+                std::thread::yield_now();
+            }
+        }
+        full
+    });
+    let got = uasyncio::new_event_loop().run_until_complete(async {
+        let mut got = Vec::new();
+        for _ in 0..ITEMS {
+            got.push(SAMPLES.get().await);
+        }
+        got
+    });
+    producer.join().unwrap();
+    assert_eq!(got, (0..ITEMS).collect::<Vec<_>>());
+    assert!(SAMPLES.empty());
+}
+
+static READY: cs::Event = cs::Event::new();
+
+/// Two tasks wait for a static event that a thread sets once the loop tells
+/// it they wait: both wake, in the order they started waiting, and the
+/// event stays set.
+#[test]
+fn a_static_event_set_from_a_thread_wakes_its_waiting_tasks() {
+    let (waiting_tx, waiting_rx) = mpsc::channel::<()>();
+    let setter = std::thread::spawn(move || {
+        waiting_rx.recv().unwrap();
+        READY.set();
+    });
+    let order = uasyncio::new_event_loop().run_until_complete(async move {
+        let order = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+        let tasks: Vec<_> = ["first", "second"]
+            .into_iter()
+            .map(|name| {
+                let order = order.clone();
+                create_task(async move {
+                    READY.wait().await;
+                    order.borrow_mut().push(name);
+                })
+            })
+            .collect();
+        uasyncio::sleep(0).await; // both are waiting now
+        assert!(!READY.is_set());
+        waiting_tx.send(()).unwrap();
+        for t in tasks {
+            t.await.unwrap();
+        }
+        order.take()
+    });
+    setter.join().unwrap();
+    assert_eq!(order, ["first", "second"]);
+    assert!(READY.is_set());
+}
+
+const ROUNDS: usize = 20;
+static ROUND: [cs::Event; ROUNDS] = [const { cs::Event::new() }; ROUNDS];
+static WAITING: cs::Queue<(usize, usize)> = cs::Queue::const_new(0);
+static DONE: cs::Queue<(usize, usize)> = cs::Queue::const_new(0);
+
+/// Takes `n` items from a static queue on this (non-loop) thread.
+fn take(queue: &cs::Queue<(usize, usize)>, n: usize) -> Vec<(usize, usize)> {
+    let mut items = Vec::new();
+    while items.len() < n {
+        match queue.get_nowait() {
+            Ok(item) => items.push(item),
+            Err(uasyncio::QueueEmpty) => std::thread::yield_now(),
+        }
+    }
+    items.sort();
+    items
+}
+
+/// Static events shared by two loops on two threads: round after round
+/// each loop's task says it is about to wait, a third thread sets that
+/// round's event, and both tasks report the round through a static queue.
+#[test]
+fn loops_on_two_threads_wait_for_one_static_event() {
+    let loops: Vec<_> = (0..2)
+        .map(|id| {
+            std::thread::spawn(move || {
+                uasyncio::new_event_loop().run_until_complete(async move {
+                    for (round, event) in ROUND.iter().enumerate() {
+                        WAITING.put_nowait((id, round)).unwrap();
+                        event.wait().await;
+                        DONE.put_nowait((id, round)).unwrap();
+                    }
+                })
+            })
+        })
+        .collect();
+    for (round, event) in ROUND.iter().enumerate() {
+        assert_eq!(take(&WAITING, 2), [(0, round), (1, round)]);
+        std::thread::sleep(std::time::Duration::from_millis(1)); // most likely parked by now
+        event.set();
+        assert_eq!(take(&DONE, 2), [(0, round), (1, round)]);
+    }
+    for l in loops {
+        l.join().unwrap();
+    }
+    assert!(WAITING.empty() && DONE.empty());
+}
+
+static PERMITS: cs::Semaphore = cs::Semaphore::new(0);
+static TAKEN: cs::Queue<u32> = cs::Queue::const_new(0);
+
+/// Two permits released from this thread before any loop exists are free;
+/// then a thread releases three more, each once the loop's task has taken
+/// the previous one (so each goes straight to the waiting task): the task
+/// gets five permits, in order, and none is left over.
+#[test]
+fn a_static_semaphore_released_from_a_thread_gives_the_task_every_permit() {
+    PERMITS.release();
+    PERMITS.release();
+    assert_eq!(PERMITS.available(), 2);
+    let releaser = std::thread::spawn(|| {
+        let mut seen = Vec::new();
+        for n in 3..=5 {
+            // Wait until the task reports permit n - 1, then give permit n.
+            loop {
+                match TAKEN.get_nowait() {
+                    Ok(got) => {
+                        seen.push(got);
+                        if got == n - 1 {
+                            break;
+                        }
+                    }
+                    Err(uasyncio::QueueEmpty) => std::thread::yield_now(),
+                }
+            }
+            PERMITS.release();
+        }
+        seen
+    });
+    uasyncio::new_event_loop().run_until_complete(async {
+        for n in 1..=5 {
+            PERMITS.acquire().await.forget();
+            TAKEN.put_nowait(n).unwrap();
+        }
+    });
+    assert_eq!(releaser.join().unwrap(), [1, 2, 3, 4]);
+    assert_eq!(TAKEN.get_nowait(), Ok(5));
+    assert_eq!(PERMITS.available(), 0);
+}
+
+static BUS: cs::Lock = cs::Lock::new();
+static HELD: cs::Event = cs::Event::new();
+static LOG: cs::Queue<&str> = cs::Queue::const_new(0);
+
+/// A task on one thread's loop takes a static lock and, holding it, sets a
+/// static event; a task on another thread's loop waits for that event and
+/// then for the lock, which it gets only once the first releases it (20 ms
+/// later): the log reads "a got", "a releases", "b got".
+#[test]
+fn a_static_lock_excludes_tasks_of_loops_on_two_threads() {
+    let a = std::thread::spawn(|| {
+        uasyncio::new_event_loop().run_until_complete(async {
+            let guard = BUS.acquire().await;
+            LOG.put_nowait("a got").unwrap();
+            HELD.set();
+            // Real time, for b to ask for the lock meanwhile; the order of
+            // the log does not depend on it.
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            LOG.put_nowait("a releases").unwrap();
+            drop(guard);
+        })
+    });
+    let b = std::thread::spawn(|| {
+        uasyncio::new_event_loop().run_until_complete(async {
+            HELD.wait().await;
+            let _guard = BUS.acquire().await;
+            LOG.put_nowait("b got").unwrap();
+        })
+    });
+    a.join().unwrap();
+    b.join().unwrap();
+    let log: Vec<&str> = std::iter::from_fn(|| LOG.get_nowait().ok()).collect();
+    assert_eq!(log, ["a got", "a releases", "b got"]);
+    assert!(!BUS.locked());
+}
+
+/// The `cs` primitives are `Sync` (a `Queue` of `Send` items), and the
+/// futures of their waits are `Send`: a task on a multi-threaded executor
+/// may hold one.
+#[test]
+fn the_cs_primitives_are_sync_and_their_waits_send() {
+    fn sync<T: Sync + Send>(_: &T) {}
+    fn send<T: Send>(_: &T) {}
+    static CONDITION: cs::Condition = cs::Condition::new();
+    static BOUNDED: cs::BoundedSemaphore = cs::BoundedSemaphore::new(1);
+    sync(&READY);
+    sync(&SAMPLES);
+    sync(&BUS);
+    sync(&PERMITS);
+    sync(&BOUNDED);
+    sync(&CONDITION);
+    send(&READY.wait());
+    send(&SAMPLES.get());
+    send(&SAMPLES.put(1));
+    send(&SAMPLES.join());
+    send(&BUS.acquire());
+    send(&PERMITS.acquire());
+    send(&CONDITION.acquire());
+}
