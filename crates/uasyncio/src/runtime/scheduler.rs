@@ -258,13 +258,14 @@ impl Core {
     fn enqueue(&self, ptr: RawTask) {
         // With timers pending the key must be the time of this wake (a long
         // step may have let a timer expire meanwhile, and that timer runs
-        // first); without timers, order alone matters. A firing timer stays
+        // first); without timers, order alone matters: no key (every timer
+        // armed later has a deadline after now, so this entry runs before
+        // it, as its key would have said). A firing timer stays
         // in the heap while it wakes its task, so while `urgent` is set this
         // test fails (unless that very wake disarmed the timer: its task
         // then goes to the back).
         if self.timers.is_empty() {
-            let key = self.now.get();
-            self.ready.push_back(Entry::Task(ptr), key);
+            self.ready.push_back(Entry::Task(ptr));
         } else {
             self.enqueue_timed(ptr);
         }
@@ -279,7 +280,7 @@ impl Core {
             }
             None => {
                 let key = self.refresh_now();
-                self.ready.push_back(Entry::Task(ptr), key);
+                self.ready.push_back_keyed(Entry::Task(ptr), key);
             }
         }
     }
@@ -288,7 +289,7 @@ impl Core {
     pub(crate) fn queue_stop(&self) {
         if !self.stop_queued.replace(true) {
             let key = self.now.get();
-            self.ready.push_back(Entry::Stop, key);
+            self.ready.push_back_keyed(Entry::Stop, key);
         }
     }
 
@@ -410,7 +411,7 @@ impl Core {
             // A stop() from before (see `stop_kept`): this run ends once the
             // tasks due now have run.
             let key = self.now.get();
-            self.ready.push_back(Entry::Stop, key);
+            self.ready.push_back_keyed(Entry::Stop, key);
         }
         if main.is_some_and(|m| m.header().has(state::DONE)) {
             return RunEnd::MainDone;
