@@ -18,6 +18,7 @@ use super::context;
 use super::task::TaskRef;
 use super::{EventLoop, ExceptionContext, ExceptionHandler};
 use crate::platform::Platform;
+use crate::raw::state::Polled;
 use crate::raw::timers::{Fired, TimerKey, TimerQueue};
 use crate::raw::{
     self, Entry, INBOX, IO, JoinHandle, MAIN_DONE, QueueCell, RawTask, ReadyQueue, Remote, Schedule, TaskPtr, state,
@@ -596,14 +597,16 @@ impl Core {
             // task) is over; awaiting a task again links it again.
             h.awaiting.set(None);
             self.current.set(Some(ptr));
-            let finished = ptr.poll();
+            ptr.poll();
             self.current.set(None);
-            let yielded = h.state.end_poll();
-            if finished {
-                self.complete(ptr);
-                return false;
-            }
-            return yielded;
+            return match h.state.end_poll() {
+                Polled::Yielded => true,
+                Polled::Waiting => false,
+                Polled::Finished => {
+                    self.complete(ptr);
+                    false
+                }
+            };
         }
         self.run_finished_or_cancelled(ptr);
         false
