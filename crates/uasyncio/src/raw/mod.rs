@@ -77,7 +77,7 @@ pub use local::Local;
 pub use outcome::TaskError;
 pub(crate) use pool::CellPool;
 pub(crate) use ready::{Entry, ReadyQueue};
-pub(crate) use remote::{INBOX, IO, LoopPtr, MAIN_DONE, Remote, Schedule};
+pub(crate) use remote::{INBOX, IO, MAIN_DONE, Remote, Schedule};
 use state::State;
 use sync::{AtomicU32, Ordering};
 
@@ -689,9 +689,10 @@ unsafe fn waker_wake_by_ref(data: *const ()) {
         // Loop thread: the loop-only fields are ours to touch (I3). Nothing
         // to do for a task that is queued already or finished.
         if header.state.schedule() {
-            // SAFETY: the task is not DONE (`schedule` said so), so its loop
-            // is alive (I5).
-            unsafe { &*header.remote.core.0 }.schedule(RawTask(ptr));
+            // SAFETY: loop thread (`is_local`); the task is not DONE
+            // (`schedule` said so, and marked it SCHEDULED), so its loop is
+            // alive (I5).
+            unsafe { header.remote.schedule_local(RawTask(ptr)) };
         }
     } else {
         wake_from_afar(ptr);

@@ -100,7 +100,7 @@ impl Core {
             dropping: Cell::new(false),
             drop_later: RefCell::default(),
             handler: RefCell::new(None),
-            remote: Arc::new(Remote::new(raw::LoopPtr(this.as_ptr()), platform.clone())),
+            remote: Arc::new(Remote::new(this.as_ptr(), platform.clone())),
             platform,
             next_id: Cell::new(1),
             inbox_buf: RefCell::default(),
