@@ -126,6 +126,84 @@ fn an_expired_timer_runs_before_a_task_woken_later() {
     assert_eq!(lines(&out), ["timer (due at 10 ms)", "setter sets the event", "event waiter"]);
 }
 
+/// A clock the test moves by hand (a slow step on a real clock); the
+/// loop's waits jump it to their deadline.
+struct HandClock(std::sync::atomic::AtomicU64);
+
+impl uasyncio::Platform for HandClock {
+    fn now_us(&self) -> u64 {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
+    }
+    fn wait(&self, deadline_us: Option<u64>) {
+        let deadline = deadline_us.expect("the test waits only for timers");
+        self.0.fetch_max(deadline, std::sync::atomic::Ordering::Relaxed);
+    }
+    fn notify(&self) {}
+}
+
+/// One order by due time, the other way round: a task queued while no
+/// timer was pending became due before any timer armed later, so it runs
+/// first even when the step that armed the timer took longer than the
+/// timer's delay (MicroPython's queue: the task's key is older).
+#[test]
+fn a_task_queued_before_a_timer_was_armed_runs_before_it_after_a_slow_step() {
+    use std::future::{Future, poll_fn};
+    use std::sync::Arc;
+    use std::task::Poll;
+
+    let clock = Arc::new(HandClock(std::sync::atomic::AtomicU64::new(0)));
+    let event_loop = new_event_loop_with(ArcPlatform(clock.clone()));
+    let out = log();
+    let l = out.clone();
+    event_loop.run_until_complete(async move {
+        let (l1, clock) = (l.clone(), clock.clone());
+        let slow = create_task(async move {
+            // Arms a 1 ms timer, then takes 5 ms before its step ends.
+            let mut nap = std::pin::pin!(sleep_ms(1));
+            poll_fn(|cx| {
+                assert!(nap.as_mut().poll(cx).is_pending());
+                Poll::Ready(())
+            })
+            .await;
+            clock.0.fetch_add(5_000, std::sync::atomic::Ordering::Relaxed);
+            push(&l1, "slow: timer armed, step over at 5 ms");
+            // Suspended until the timer wakes it.
+            let mut first = true;
+            poll_fn(|_| if std::mem::take(&mut first) { Poll::Pending } else { Poll::Ready(()) }).await;
+            push(&l1, format!("slow: woken by its timer at {} ms", time::ticks_ms()));
+            nap.await;
+        });
+        let l2 = l.clone();
+        let queued =
+            create_task(async move { push(&l2, format!("queued before the timer: runs at {} ms", time::ticks_ms())) });
+        slow.await.unwrap();
+        queued.await.unwrap();
+    });
+    assert_eq!(
+        lines(&out),
+        [
+            "slow: timer armed, step over at 5 ms",
+            "queued before the timer: runs at 5 ms",
+            "slow: woken by its timer at 5 ms",
+        ]
+    );
+}
+
+/// A platform shared with the test.
+struct ArcPlatform<P>(std::sync::Arc<P>);
+
+impl<P: uasyncio::Platform> uasyncio::Platform for ArcPlatform<P> {
+    fn now_us(&self) -> u64 {
+        self.0.now_us()
+    }
+    fn wait(&self, deadline_us: Option<u64>) {
+        self.0.wait(deadline_us)
+    }
+    fn notify(&self) {
+        self.0.notify()
+    }
+}
+
 /// `run(main)` returns when main finishes; other tasks stay queued and
 /// resume on the next run of the same loop.
 #[test]

@@ -78,15 +78,15 @@ pub use local::Local;
 pub use outcome::TaskError;
 pub(crate) use pool::CellPool;
 pub(crate) use ready::{Entry, ReadyQueue};
-pub(crate) use remote::{INBOX, IO, LoopPtr, MAIN_DONE, Remote, Schedule};
+pub(crate) use remote::{INBOX, IO, MAIN_DONE, Remote, Schedule};
 use state::State;
 use sync::{AtomicU32, Ordering};
 
 /// Type-erased operations on a `TaskCell<F, T>`.
 pub(crate) struct VTable {
-    /// Poll the future once (the stage holds it, I7); returns true when the
-    /// task has finished.
-    poll: unsafe fn(NonNull<Header>, &mut Context<'_>) -> bool,
+    /// Poll the future once (the stage holds it, I7); a future that
+    /// finishes leaves its outcome in its place (`FUTURE` off, `OUTPUT` on).
+    poll: unsafe fn(NonNull<Header>, &mut Context<'_>),
     /// Drop the future and record `Err(Cancelled)`.
     cancel: unsafe fn(NonNull<Header>),
     /// Drop the future after a panic escaped its poll, and record the panic.
@@ -289,14 +289,14 @@ impl RawTask {
         TaskPtr::from_raw_ref(self.0)
     }
 
-    /// Polls the task once; returns true when it finished.
+    /// Polls the task once (how it ended: [`State::end_poll`](state::State::end_poll)).
     ///
     /// # Panics
     /// In debug builds, if the task is `DONE` or `CANCEL` (the loop polls
     /// neither, I7). A panic of the future itself unwinds to the caller,
     /// which then calls [`fail`](Self::fail).
     #[cfg_attr(feature = "std", inline)]
-    pub(crate) fn poll(self) -> bool {
+    pub(crate) fn poll(self) {
         let waker = waker_ref(self.0);
         let mut cx = Context::from_waker(&waker);
         debug_assert!(!self.header().has(state::DONE | state::CANCEL), "poll of a finished or cancelled task");
@@ -506,21 +506,17 @@ unsafe fn take_outcome<F: Future>(ptr: NonNull<Header>) -> Option<Result<F::Outp
 /// Polls without a per-poll `catch_unwind` (that costs on every poll): a
 /// panic unwinds to the loop's own catch, which calls `fail_impl` for the
 /// task that was running (`Core::current`).
-unsafe fn poll_impl<F: Future>(ptr: NonNull<Header>, cx: &mut Context<'_>) -> bool {
+unsafe fn poll_impl<F: Future>(ptr: NonNull<Header>, cx: &mut Context<'_>) {
     // A polled task holds its future (I7).
     debug_assert!(hdr(ptr).has(state::FUTURE), "poll of a task whose future is gone");
     // SAFETY: vtable contract; FUTURE says the stage holds the future, which
     // lives in the task's cell and is never moved (it is dropped in place).
     let fut = unsafe { Pin::new_unchecked(&mut *stage::<F>(ptr).future) };
-    match fut.poll(cx) {
-        Poll::Pending => false,
-        Poll::Ready(value) => {
-            // SAFETY: vtable contract (for both).
-            unsafe {
-                drop_future::<F>(ptr);
-                put_output::<F>(ptr, Ok(value));
-            }
-            true
+    if let Poll::Ready(value) = fut.poll(cx) {
+        // SAFETY: vtable contract (for both).
+        unsafe {
+            drop_future::<F>(ptr);
+            put_output::<F>(ptr, Ok(value));
         }
     }
 }
@@ -713,9 +709,10 @@ unsafe fn waker_wake_by_ref(data: *const ()) {
         // Loop thread: the loop-only fields are ours to touch (I3). Nothing
         // to do for a task that is queued already or finished.
         if header.state.schedule() {
-            // SAFETY: the task is not DONE (`schedule` said so), so its loop
-            // is alive (I5).
-            unsafe { &*header.remote.core.0 }.schedule(RawTask(ptr));
+            // SAFETY: loop thread (`is_local`); the task is not DONE
+            // (`schedule` said so, and marked it SCHEDULED), so its loop is
+            // alive (I5).
+            unsafe { header.remote.schedule_local(RawTask(ptr)) };
         }
     } else {
         wake_from_afar(ptr);

@@ -2,11 +2,14 @@
 //!
 //! Intrusive: the link lives in each task's [`Header`](super::Header), so queueing a task
 //! allocates nothing, needs no capacity of its own and touches only the task
-//! and the queue's two ends. The time each entry became due (its key, which
-//! the loop compares with the timers) is kept beside the list run-length
-//! encoded: consecutive entries nearly always share it (one run per loop step
-//! in virtual time, per clock tick with a real clock), so the key costs no
-//! memory per task either.
+//! and the queue's two ends. The time an entry became due (its key, which
+//! the loop compares with the timers) matters only while a timer is pending:
+//! an entry queued while none is pending is due before every timer armed
+//! later (a timer's deadline is later than the time it is armed), so it is
+//! queued without a key, and costs the queue one count. Keys are kept beside
+//! the list run-length encoded: consecutive entries nearly always share one
+//! (one run per loop step in virtual time, per clock tick with a real
+//! clock), so a key costs no memory per task either.
 
 use alloc::boxed::Box;
 use alloc::vec::Vec;
@@ -37,14 +40,23 @@ pub(crate) enum Entry {
     Stop,
 }
 
-/// `count` consecutive entries that became due at `key` (µs).
-#[derive(Clone, Copy, Default)]
+/// The entries at positions `start..end` became due at `key` (µs).
+#[derive(Clone, Copy)]
 struct Run {
+    start: u64,
+    end: u64,
     key: u64,
-    count: usize,
 }
 
-/// The older runs, front first: a ring over a `Vec` whose length is its
+/// The key [`ReadyQueue::front_key`] gives an entry queued without one:
+/// earlier than any timer's deadline.
+pub(crate) const UNKEYED: u64 = 0;
+
+/// Where the front and back positions start: far from both ends of `u64`,
+/// so neither ever wraps (2^63 pushes at either end would take centuries).
+const ORIGIN: u64 = 1 << 63;
+
+/// The runs, front first: a ring over a `Vec` whose length is its
 /// capacity (a power of two, or 0 before the first push).
 ///
 /// `VecDeque` would do, but its growth moves the wrapped part with
@@ -69,6 +81,14 @@ impl Runs {
 
     fn front_mut(&mut self) -> Option<&mut Run> {
         (self.len != 0).then(|| &mut self.ring[self.head])
+    }
+
+    fn back_mut(&mut self) -> Option<&mut Run> {
+        if self.len == 0 {
+            return None;
+        }
+        let slot = self.slot(self.len - 1);
+        Some(&mut self.ring[slot])
     }
 
     fn push_back(&mut self, run: Run) {
@@ -103,7 +123,7 @@ impl Runs {
             return;
         }
         let capacity = (self.ring.len() * 2).max(4);
-        let ring = (0..capacity).map(|i| if i < self.len { self.ring[self.slot(i)] } else { Run::default() }).collect();
+        let ring = (0..capacity).map(|i| if i < self.len { self.ring[self.slot(i)] } else { Run { start: 0, end: 0, key: 0 } }).collect();
         self.ring = ring;
         self.head = 0;
     }
@@ -123,12 +143,15 @@ pub(crate) struct ReadyQueue {
     /// heap: a link inside the queue itself would be invalidated as a
     /// pointee by every `&mut self`.
     stop: NonNull<Link>,
-    /// The last run (where `push_back` extends); also the only one when `older` is empty.
-    back: Run,
-    /// The runs before `back`, front first.
-    older: Runs,
-    /// The entries in `older` (so the length costs nothing on the hot path).
-    older_len: usize,
+    /// The position of the front entry: entries are numbered in queue
+    /// order, `push_back` takes `back`, `push_front` the one before `front`.
+    front: u64,
+    /// The position after the last entry.
+    back: u64,
+    /// The keys of the entries queued with one, front first, as runs of
+    /// positions. A run that ends at or before `front` is stale (its entries
+    /// have left) and is dropped when next looked at.
+    runs: Runs,
 }
 
 impl Default for ReadyQueue {
@@ -137,9 +160,9 @@ impl Default for ReadyQueue {
             head: ptr::null(),
             tail: ptr::null(),
             stop: NonNull::from(Box::leak(Box::new(Link::new()))),
-            back: Run::default(),
-            older: Runs::default(),
-            older_len: 0,
+            front: ORIGIN,
+            back: ORIGIN,
+            runs: Runs::default(),
         }
     }
 }
@@ -160,9 +183,9 @@ impl ReadyQueue {
         }
     }
 
-    /// Queues `entry` at the back, due since `key`.
+    /// Links `entry` in at the back.
     #[cfg_attr(feature = "std", inline)]
-    pub(crate) fn push_back(&mut self, entry: Entry, key: u64) {
+    fn link_back(&mut self, entry: Entry) {
         let link = self.link_of(entry);
         // SAFETY: `link` is a live task's header (see the type's doc) or
         // `self.stop`; loop thread only (I3).
@@ -174,22 +197,27 @@ impl ReadyQueue {
             unsafe { (*self.tail).next.set(link) };
         }
         self.tail = link;
-        if self.back.key == key {
-            self.back.count += 1;
-        } else {
-            self.start_run(key);
-        }
     }
 
-    /// `push_back` of an entry whose key differs from the back run's.
-    #[cold]
-    #[inline(never)]
-    fn start_run(&mut self, key: u64) {
-        if self.back.count != 0 {
-            self.older.push_back(self.back);
-            self.older_len += self.back.count;
+    /// Queues `entry` at the back without a key (no timer is pending: it
+    /// is due before any timer armed later).
+    #[cfg_attr(feature = "std", inline)]
+    pub(crate) fn push_back(&mut self, entry: Entry) {
+        self.link_back(entry);
+        self.back += 1;
+    }
+
+    /// Queues `entry` at the back, due since `key`.
+    pub(crate) fn push_back_keyed(&mut self, entry: Entry, key: u64) {
+        self.link_back(entry);
+        let at = self.back;
+        self.back += 1;
+        match self.runs.back_mut() {
+            // A stale run that ends here is extended harmlessly: its
+            // positions before `front` mean nothing any more.
+            Some(run) if run.end == at && run.key == key => run.end += 1,
+            _ => self.runs.push_back(Run { start: at, end: at + 1, key }),
         }
-        self.back = Run { key, count: 1 };
     }
 
     /// Queues `entry` at the front (it runs next), due since `key`.
@@ -201,30 +229,33 @@ impl ReadyQueue {
             self.tail = link;
         }
         self.head = link;
-        let front = match self.older.front_mut() {
-            Some(front) => Some(front),
-            // The queue was one run (or empty): `back` is also the front.
-            None if self.back.key == key || self.back.count == 0 => {
-                self.back.key = key;
-                self.back.count += 1;
-                return;
-            }
-            None => None,
-        };
-        match front {
-            Some(front) if front.key == key => front.count += 1,
-            _ => self.older.push_front(Run { key, count: 1 }),
+        self.drop_stale_runs();
+        self.front -= 1;
+        let at = self.front;
+        match self.runs.front_mut() {
+            // The run of the old front entry, with the same key.
+            Some(run) if run.start <= at + 1 && run.key == key => run.start = at,
+            _ => self.runs.push_front(Run { start: at, end: at + 1, key }),
         }
-        self.older_len += 1;
     }
 
-    /// The key of the front entry.
-    #[cfg_attr(feature = "std", inline)]
-    pub(crate) fn front_key(&self) -> Option<u64> {
+    /// Drops the runs whose entries have all left.
+    fn drop_stale_runs(&mut self) {
+        while self.runs.front().is_some_and(|run| run.end <= self.front) {
+            self.runs.pop_front();
+        }
+    }
+
+    /// The key of the front entry ([`UNKEYED`] if it was queued without one).
+    pub(crate) fn front_key(&mut self) -> Option<u64> {
         if self.head.is_null() {
             return None;
         }
-        Some(self.older.front().map_or(self.back.key, |run| run.key))
+        self.drop_stale_runs();
+        Some(match self.runs.front() {
+            Some(run) if run.start <= self.front => run.key,
+            _ => UNKEYED,
+        })
     }
 
     #[cfg_attr(feature = "std", inline)]
@@ -232,11 +263,7 @@ impl ReadyQueue {
         let link = NonNull::new(self.head.cast_mut())?;
         // SAFETY: the head is queued, so alive (see the type's doc).
         self.head = unsafe { link.as_ref() }.next.get();
-        if self.older_len == 0 {
-            self.back.count -= 1;
-        } else {
-            self.pop_older();
-        }
+        self.front += 1;
         Some(if link == self.stop {
             Entry::Stop
         } else {
@@ -246,30 +273,16 @@ impl ReadyQueue {
         })
     }
 
-    /// `pop_front`'s bookkeeping when the front entry belongs to an older run.
-    #[cold]
-    #[inline(never)]
-    fn pop_older(&mut self) {
-        self.older_len -= 1;
-        if let Some(front) = self.older.front_mut() {
-            front.count -= 1;
-            if front.count == 0 {
-                self.older.pop_front();
-            }
-        }
-    }
-
     pub(crate) fn len(&self) -> usize {
-        self.back.count + self.older_len
+        (self.back - self.front) as usize
     }
 
     /// Forgets every entry (the loop is discarding its tasks).
     pub(crate) fn clear(&mut self) {
         self.head = ptr::null();
         self.tail = ptr::null();
-        self.back = Run::default();
-        self.older.clear();
-        self.older_len = 0;
+        self.front = self.back;
+        self.runs.clear();
     }
 }
 
@@ -278,8 +291,12 @@ impl ReadyQueue {
 impl QueueCell<ReadyQueue> {
     /// See [`ReadyQueue::push_back`].
     #[cfg_attr(feature = "std", inline)]
-    pub(crate) fn push_back(&self, entry: Entry, key: u64) {
-        self.with(|r| r.push_back(entry, key))
+    pub(crate) fn push_back(&self, entry: Entry) {
+        self.with(|r| r.push_back(entry))
+    }
+    /// See [`ReadyQueue::push_back_keyed`].
+    pub(crate) fn push_back_keyed(&self, entry: Entry, key: u64) {
+        self.with(|r| r.push_back_keyed(entry, key))
     }
     /// See [`ReadyQueue::push_front`].
     #[cfg_attr(feature = "std", inline)]
@@ -311,11 +328,11 @@ impl QueueCell<ReadyQueue> {
 mod tests {
     use super::*;
     use alloc::collections::VecDeque;
-    use alloc::vec::Vec;
 
     /// The queue against a plain `VecDeque` of `(entry, key)`, over a long
-    /// pseudo-random mix of pushes at both ends and pops (bare links stand in
-    /// for task headers: the queue only ever touches the link).
+    /// pseudo-random mix of pushes at both ends, with and without a key, and
+    /// pops (bare links stand in for task headers: the queue only ever
+    /// touches the link).
     #[test]
     fn matches_a_deque_of_keyed_entries() {
         let links: Vec<Link> = (0..64).map(|_| Link::new()).collect();
@@ -325,6 +342,7 @@ mod tests {
         let mut model: VecDeque<(Entry, u64)> = VecDeque::new();
         let mut queued = [false; 64];
         let mut stop_queued = false;
+        let mut unkeyed = false;
         let mut seed = 0x2545_f491_4f6c_dd1du64;
         let mut rand = move |n: u64| {
             seed ^= seed << 13;
@@ -334,7 +352,13 @@ mod tests {
         };
         // Fewer steps under Miri, which checks the link handling, not the sheer count.
         for _ in 0..if cfg!(miri) { 2_000 } else { 20_000 } {
-            let key = rand(4);
+            // Keyed pushes use keys other than UNKEYED, so a wrong
+            // unkeyed-or-keyed answer shows; long stretches of unkeyed
+            // pushes (no timer pending) leave stale runs behind.
+            let key = 1 + rand(3);
+            if rand(500) == 0 {
+                unkeyed = !unkeyed;
+            }
             match rand(6) {
                 0..=2 => {
                     let i = rand(65) as usize;
@@ -354,8 +378,11 @@ mod tests {
                     if front {
                         queue.push_front(e, key);
                         model.push_front((e, key));
+                    } else if unkeyed {
+                        queue.push_back(e);
+                        model.push_back((e, UNKEYED));
                     } else {
-                        queue.push_back(e, key);
+                        queue.push_back_keyed(e, key);
                         model.push_back((e, key));
                     }
                 }

@@ -38,6 +38,15 @@ unsafe impl Send for LoopPtr {}
 // SAFETY: as above.
 unsafe impl Sync for LoopPtr {}
 
+/// [`Remote::schedule`] for a loop of type `S`.
+///
+/// # Safety
+/// `core` points at a live `S`, on its thread.
+unsafe fn schedule_on<S: Schedule>(core: *const (), task: RawTask) {
+    // SAFETY: the caller's contract.
+    unsafe { &*core.cast::<S>() }.schedule(task)
+}
+
 #[cfg(feature = "std")]
 super::sync::thread_local! {
     /// A process-unique id for this thread (cheaper than `thread::current()`).
@@ -77,6 +86,10 @@ pub(crate) fn thread_id() -> u64 {
 pub(crate) struct Remote {
     /// The loop; valid while any of its tasks is not done (I5).
     pub(crate) core: LoopPtr,
+    /// `Schedule::schedule` of the loop's type, called directly by the
+    /// local wake (one load and a jump, where the `dyn` call reads the
+    /// vtable first).
+    schedule: unsafe fn(*const (), RawTask),
     #[cfg(feature = "std")]
     owner: u64,
     /// Why the loop must look up from its steps ([`INBOX`], [`MAIN_DONE`],
@@ -138,9 +151,10 @@ struct Inbox {
 
 impl Remote {
     /// The inbox of the loop at `core`, which idles and is notified through `platform`.
-    pub(crate) fn new(core: LoopPtr, platform: Arc<dyn Platform>) -> Remote {
+    pub(crate) fn new<S: Schedule>(core: *const S, platform: Arc<dyn Platform>) -> Remote {
         Remote {
-            core,
+            core: LoopPtr(core),
+            schedule: schedule_on::<S>,
             #[cfg(feature = "std")]
             owner: thread_id(),
             attention: AtomicU8::new(0),
@@ -151,6 +165,18 @@ impl Remote {
             names: Lock::new(RefCell::new(None)),
             pool: CellPool::new(),
         }
+    }
+
+    /// Puts `task`, one of this loop's, in its ready queue ([`Schedule::schedule`]).
+    ///
+    /// # Safety
+    /// On the loop's thread (`is_local`), for a task that is not `DONE`
+    /// (so the loop is alive, I5) and was just marked `SCHEDULED`.
+    #[inline]
+    pub(crate) unsafe fn schedule_local(&self, task: RawTask) {
+        // SAFETY: the caller's contract; `schedule` was made for the type
+        // `core` points at (`new`).
+        unsafe { (self.schedule)(self.core.0.cast::<()>(), task) }
     }
 
     /// Says that the task the loop runs for has finished (loop thread).

@@ -67,6 +67,17 @@ pub(crate) mod bits {
 
 pub(crate) use bits::*;
 
+/// How a poll ended ([`State::end_poll`]).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Polled {
+    /// The future returned `Ready`: it is gone, its outcome is in the stage.
+    Finished,
+    /// Pending, and the task queued itself again during the poll.
+    Yielded,
+    /// Pending, waiting for a wake.
+    Waiting,
+}
+
 /// A task's state bits; written only through the transitions below.
 pub(crate) struct State(StateCell);
 
@@ -130,14 +141,22 @@ impl State {
         }
     }
 
-    /// Its poll returned: `RUNNING` off. Returns whether the task queued
-    /// itself again meanwhile (it only yielded).
+    /// Its poll returned: `RUNNING` off. Says how the poll ended, from the
+    /// bits alone: a future that finished is gone (`FUTURE` off), one that
+    /// only yielded queued its task again (`SCHEDULED`).
     #[inline]
-    pub(crate) fn end_poll(&self) -> bool {
+    pub(crate) fn end_poll(&self) -> Polled {
         // Only `end_poll_by_panic` clears RUNNING otherwise, and not on this path.
         let st = self.0.get() ^ RUNNING;
         self.0.set(st);
-        st & SCHEDULED != 0
+        // The common case first, in one test.
+        if st & (FUTURE | SCHEDULED) == FUTURE | SCHEDULED {
+            Polled::Yielded
+        } else if st & FUTURE == 0 {
+            Polled::Finished
+        } else {
+            Polled::Waiting
+        }
     }
 
     /// A panic escaped a poll: `RUNNING` off. False if the task was not

@@ -57,6 +57,14 @@ impl TimerKey {
         self.slot < u32::MAX - (MARKERS - 1)
     }
 
+    /// `n` for the key `marker(n)`; `MARKERS` or more for a timer's key.
+    /// Only the slot is looked at (a timer's slot is never a marker's), so
+    /// the test is one compare.
+    #[inline]
+    pub(crate) fn marker_index(self) -> u32 {
+        u32::MAX - self.slot
+    }
+
     /// True for the key of a task's own timer.
     #[cfg_attr(feature = "std", inline)]
     pub(crate) fn is_own(self) -> bool {

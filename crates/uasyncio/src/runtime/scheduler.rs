@@ -21,6 +21,7 @@ use super::context;
 use super::task::TaskRef;
 use super::{EventLoop, ExceptionHandler};
 use crate::platform::Platform;
+use crate::raw::state::Polled;
 use crate::raw::timers::{Fired, TimerKey, TimerQueue};
 use crate::raw::{
     self, Entry, INBOX, IO, JoinHandle, MAIN_DONE, QueueCell, RawTask, ReadyQueue, Remote, Schedule, TaskPtr, state,
@@ -102,7 +103,7 @@ impl Core {
             dropping: Cell::new(false),
             drop_later: RefCell::default(),
             handler: RefCell::new(None),
-            remote: Arc::new(Remote::new(raw::LoopPtr(this.as_ptr()), platform.clone())),
+            remote: Arc::new(Remote::new(this.as_ptr(), platform.clone())),
             platform,
             next_id: Cell::new(1),
             inbox_buf: RefCell::default(),
@@ -273,13 +274,14 @@ impl Core {
     fn enqueue(&self, ptr: RawTask) {
         // With timers pending the key must be the time of this wake (a long
         // step may have let a timer expire meanwhile, and that timer runs
-        // first); without timers, order alone matters. A firing timer stays
+        // first); without timers, order alone matters: no key (every timer
+        // armed later has a deadline after now, so this entry runs before
+        // it, as its key would have said). A firing timer stays
         // in the heap while it wakes its task, so while `urgent` is set this
         // test fails (unless that very wake disarmed the timer: its task
         // then goes to the back).
         if self.timers.is_empty() {
-            let key = self.now.get();
-            self.ready.push_back(Entry::Task(ptr), key);
+            self.ready.push_back(Entry::Task(ptr));
         } else {
             self.enqueue_timed(ptr);
         }
@@ -294,7 +296,7 @@ impl Core {
             }
             None => {
                 let key = self.refresh_now();
-                self.ready.push_back(Entry::Task(ptr), key);
+                self.ready.push_back_keyed(Entry::Task(ptr), key);
             }
         }
     }
@@ -303,7 +305,7 @@ impl Core {
     pub(crate) fn queue_stop(&self) {
         if !self.stop_queued.replace(true) {
             let key = self.now.get();
-            self.ready.push_back(Entry::Stop, key);
+            self.ready.push_back_keyed(Entry::Stop, key);
         }
     }
 
@@ -425,7 +427,7 @@ impl Core {
             // A stop() from before (see `stop_kept`): this run ends once the
             // tasks due now have run.
             let key = self.now.get();
-            self.ready.push_back(Entry::Stop, key);
+            self.ready.push_back_keyed(Entry::Stop, key);
         }
         if main.is_some_and(|m| m.header().has(state::DONE)) {
             return RunEnd::MainDone;
@@ -617,14 +619,16 @@ impl Core {
             // task) is over; awaiting a task again links it again.
             h.awaiting.set(None);
             self.current.set(Some(ptr));
-            let finished = ptr.poll();
+            ptr.poll();
             self.current.set(None);
-            let yielded = h.state.end_poll();
-            if finished {
-                self.complete(ptr);
-                return false;
-            }
-            return yielded;
+            return match h.state.end_poll() {
+                Polled::Yielded => true,
+                Polled::Waiting => false,
+                Polled::Finished => {
+                    self.complete(ptr);
+                    false
+                }
+            };
         }
         self.run_finished_or_cancelled(ptr);
         false

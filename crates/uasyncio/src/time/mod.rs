@@ -163,11 +163,15 @@ pub struct Sleep {
 }
 
 /// Not polled yet.
-const NEW: TimerKey = TimerKey::marker(0);
+const NEW: TimerKey = TimerKey::marker(NEW_INDEX);
 /// A zero delay that has queued its task once.
-const YIELDED: TimerKey = TimerKey::marker(1);
+const YIELDED: TimerKey = TimerKey::marker(YIELDED_INDEX);
 /// Finished.
-const DONE: TimerKey = TimerKey::marker(2);
+const DONE: TimerKey = TimerKey::marker(DONE_INDEX);
+// Their marker indices, which `poll` matches on.
+const NEW_INDEX: u32 = 0;
+const YIELDED_INDEX: u32 = 1;
+const DONE_INDEX: u32 = 2;
 
 impl Sleep {
     #[cfg_attr(feature = "std", inline)]
@@ -215,13 +219,13 @@ impl Future for Sleep {
     #[cfg_attr(feature = "std", inline)]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = self.get_mut();
-        match this.key {
-            DONE => Poll::Ready(()),
-            YIELDED => {
-                this.key = DONE;
-                Poll::Ready(())
-            }
-            NEW if this.time_us == 0 => {
+        // The phase markers by their index alone (one compare for both
+        // finished phases).
+        match this.key.marker_index() {
+            // A yield is over once its task runs again (it stays over: no
+            // store needed), a timed sleep once `poll_timer` said so.
+            YIELDED_INDEX | DONE_INDEX => Poll::Ready(()),
+            NEW_INDEX if this.time_us == 0 => {
                 this.key = YIELDED;
                 cx.waker().wake_by_ref();
                 Poll::Pending
