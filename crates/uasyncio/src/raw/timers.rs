@@ -150,6 +150,15 @@ impl TimerQueue {
         self.heap.first().map(|e| e.deadline)
     }
 
+    /// The deadline of the timer that fires after the earliest one (one of
+    /// the root's children).
+    pub(crate) fn second_deadline(&self) -> Option<u64> {
+        match self.heap.get(1..3) {
+            Some([left, right]) => Some(left.deadline.min(right.deadline)),
+            _ => self.heap.get(1).map(|e| e.deadline),
+        }
+    }
+
     /// Arms a slot timer that wakes `waker`.
     pub(crate) fn insert(&mut self, deadline: u64, seq: u32, waker: Waker) -> TimerKey {
         let slot = match self.free.pop() {
@@ -382,6 +391,10 @@ impl QueueCell<TimerQueue> {
     pub(crate) fn peek(&self) -> Option<u64> {
         self.with(|t| t.peek())
     }
+    /// See [`TimerQueue::second_deadline`].
+    pub(crate) fn second_deadline(&self) -> Option<u64> {
+        self.with(|t| t.second_deadline())
+    }
     /// See [`TimerQueue::insert`].
     pub(crate) fn insert(&self, deadline: u64, seq: u32, waker: Waker) -> TimerKey {
         self.with(|t| t.insert(deadline, seq, waker))
@@ -540,6 +553,25 @@ mod tests {
             q.insert(d, s, tagged(s));
         }
         assert_eq!(pop_all(&mut q), vec![(5, 5), (10, 1), (10, 3), (20, 2), (30, 0), (30, 4)]);
+    }
+
+    #[test]
+    fn second_deadline_is_the_next_to_fire_after_the_earliest() {
+        let mut q = TimerQueue::default();
+        assert_eq!(q.second_deadline(), None);
+        q.insert(40, 0, noop());
+        assert_eq!(q.second_deadline(), None, "one timer: no second");
+        q.insert(30, 1, noop());
+        assert_eq!(q.second_deadline(), Some(40));
+        for (d, s) in [(50, 2), (35, 3), (20, 4), (30, 5)] {
+            q.insert(d, s, noop());
+        }
+        // Firing order: 20, 30, 30, 35, 40, 50.
+        assert_eq!(q.second_deadline(), Some(30));
+        q.pop();
+        assert_eq!(q.second_deadline(), Some(30), "the equal deadline of the next timer");
+        q.pop();
+        assert_eq!(q.second_deadline(), Some(35));
     }
 
     #[test]

@@ -469,7 +469,7 @@ impl Core {
                         if deadline <= self.refresh_now() {
                             self.fire_timer(&mut yield_streak);
                         } else {
-                            self.platform.wait(Some(deadline));
+                            self.platform.wait(Some(self.idle_until(deadline)));
                             self.refresh_now();
                         }
                         continue;
@@ -528,6 +528,22 @@ impl Core {
                     self.stop_kept.set(true);
                 }
             }
+        }
+    }
+
+    /// The end of the idle wait for the earliest timer, due at `earliest`:
+    /// the end of its tick (`Platform::tick_us`) when another timer falls
+    /// due by then too, so that one wake-up fires both (and any others due
+    /// by then); else `earliest` itself. Never earlier than `earliest`.
+    fn idle_until(&self, earliest: u64) -> u64 {
+        let tick = self.platform.tick_us();
+        if tick <= 1 {
+            return earliest;
+        }
+        let tick_end = earliest.div_ceil(tick).saturating_mul(tick);
+        match self.timers.second_deadline() {
+            Some(next) if next <= tick_end => tick_end,
+            _ => earliest,
         }
     }
 
