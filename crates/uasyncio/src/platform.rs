@@ -50,20 +50,22 @@ pub trait Platform: Send + Sync + 'static {
     /// other threads and interrupt handlers.
     fn notify(&self);
 
-    /// The clock's tick in µs: how late the loop may end an idle wait to
-    /// let timers due within one tick share it. 1 (the default): every
-    /// idle wait ends at the earliest deadline exactly.
+    /// The clock's tick in µs: timers due within one tick may share one
+    /// idle wait. 1 (the default): every idle wait ends at the earliest
+    /// deadline exactly.
     ///
-    /// With a tick `t > 1`, when the loop has nothing to run and at least
-    /// two timers fall due by the end of the earliest one's tick (the next
-    /// multiple of `t`, counting from 0 on [`now_us`](Self::now_us)), it asks
-    /// [`wait`](Self::wait) for that end: one wake-up fires them all, in
-    /// deadline order, equal deadlines in the order they were armed.
-    /// A timer alone in its tick is waited for exactly. No timer ever
-    /// fires before its deadline, and none is made later than the end of
-    /// its tick, i.e. by less than `t` (on top of the platform's own
-    /// wake-up latency). Only idle waits are affected: while tasks run, the
-    /// loop fires every timer as soon as it is due, as before.
+    /// With a tick `t > 1`, when the loop has nothing to run it asks
+    /// [`wait`](Self::wait) for the latest deadline that falls in the same
+    /// tick as the earliest one (ticks end at the multiples of `t`, counting
+    /// from 0 on [`now_us`](Self::now_us)): one wake-up then fires every
+    /// timer due in that tick, in deadline order, equal deadlines in the
+    /// order they were armed. (With more than 64 timers due in the tick the
+    /// loop does not look for the latest: the wait ends at the tick's end.)
+    /// A timer alone in its tick is waited for exactly. No timer ever fires
+    /// before its deadline, and none is made later than the end of its
+    /// tick, i.e. by less than `t` (on top of the platform's own wake-up
+    /// latency). Only idle waits are affected: while tasks run, the loop
+    /// fires every timer as soon as it is due, as before.
     ///
     /// [`SystemClock`] has a 1 ms tick (MicroPython's `ticks_ms`: its
     /// `sleep_ms` deadlines are whole ticks anyway), [`VirtualClock`] the
@@ -220,12 +222,14 @@ impl Platform for VirtualClock {
 /// thread) interrupts.
 ///
 /// Its [tick](Platform::tick_us) is 1 ms: when the loop idles, timers due
-/// within the same millisecond share one wake-up at its end, so a timer
-/// fires up to 1 ms late (never early) when another one falls due in its
-/// millisecond; each wake-up is a system call and a context switch, which
-/// cost more than the timers they serve. [`with_tick_us`](Self::with_tick_us)
-/// picks another tick (1: every idle wait ends at its deadline, as a
-/// `sleep_us` that must not be late by a tick needs).
+/// within the same millisecond share one wake-up, at the latest of their
+/// deadlines, so a timer fires up to 1 ms late (never early) when a later
+/// one falls due in its millisecond (a wake-up is a system call and a
+/// context switch, which cost more than the timers it serves). A timer
+/// alone in its millisecond is waited for exactly.
+/// [`with_tick_us`](Self::with_tick_us) picks another tick (1: every idle
+/// wait ends at its deadline, for `sleep_us` deadlines that must not wait
+/// for one another).
 ///
 /// ```
 /// use uasyncio::Platform;
@@ -259,9 +263,10 @@ impl SystemClock {
     /// The default tick: 1 ms.
     pub const TICK_US: u64 = 1_000;
 
-    /// A clock reading 0 now, whose idle waits coalesce timers due within
-    /// `tick_us` µs of each other (see [`Platform::tick_us`]); 0 and 1 both
-    /// mean none: every idle wait ends at its deadline.
+    /// A clock reading 0 now with a tick of `tick_us` µs: idle waits
+    /// coalesce timers due within the same tick (see
+    /// [`Platform::tick_us`]); 0 and 1 both mean no coalescing: every idle
+    /// wait ends at its deadline.
     ///
     /// ```
     /// use uasyncio::{Platform, SystemClock};

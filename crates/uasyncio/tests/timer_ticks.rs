@@ -1,8 +1,8 @@
 //! Idle waits and the platform's tick (`Platform::tick_us`): timers due
-//! within one tick share one wake-up at the tick's end, none fires early,
-//! equal deadlines fire in the order they were armed, a timer alone in its
-//! tick is waited for exactly, and a tick of 1 (`VirtualClock`) changes
-//! nothing.
+//! within one tick share one wake-up at the latest of their deadlines, none
+//! fires early, equal deadlines fire in the order they were armed, a timer
+//! alone in its tick is waited for exactly, and a tick of 1
+//! (`VirtualClock`) changes nothing.
 //!
 //! The clock here is virtual (it jumps to whatever deadline the loop waits
 //! for) and records those deadlines, so every wait the loop asks for is
@@ -93,26 +93,37 @@ async fn sleepers(sleeps: &[(&'static str, u64)]) -> Vec<(&'static str, u64, u64
     Rc::try_unwrap(log).unwrap().into_inner()
 }
 
-const SCENARIO: [(&str, u64); 7] =
-    [("a", 900), ("b", 250), ("c", 100), ("d", 250), ("e", 1_000), ("f", 1_500), ("g", 2_300)];
+const SCENARIO: [(&str, u64); 9] = [
+    ("a", 900),
+    ("b", 250),
+    ("c", 100),
+    ("d", 250),
+    ("e", 1_500),
+    ("f", 2_999),
+    ("g", 2_300),
+    ("h", 2_600),
+    ("i", 3_000),
+];
 
 #[test]
-fn timers_within_one_tick_share_one_wait_at_its_end_in_deadline_then_fifo_order() {
+fn timers_within_one_tick_share_one_wait_until_the_latest_in_deadline_then_fifo_order() {
     let (woke, waits) = run_with_tick(1_000, async || sleepers(&SCENARIO).await);
-    // c, b, d, a, e all fall due in the first tick (up to 1 000 included):
-    // one wait, to its end; f is alone in its tick: waited for exactly; so
-    // is g.
-    assert_eq!(waits, [1_000, 1_500, 2_300]);
+    // c, b, d, a fall due in the first tick (up to 1 000 included): one
+    // wait, to the latest of them; e is alone in its tick: waited for
+    // exactly; g, h, f, i share the third (2 001 to 3 000).
+    assert_eq!(waits, [900, 1_500, 3_000]);
     assert_eq!(
         woke,
         [
-            ("c", 100, 1_000),
-            ("b", 250, 1_000),
-            ("d", 250, 1_000), // equal deadlines: in the order they were armed
-            ("a", 900, 1_000),
-            ("e", 1_000, 1_000),
-            ("f", 1_500, 1_500),
-            ("g", 2_300, 2_300),
+            ("c", 100, 900),
+            ("b", 250, 900),
+            ("d", 250, 900), // equal deadlines: in the order they were armed
+            ("a", 900, 900),
+            ("e", 1_500, 1_500),
+            ("g", 2_300, 3_000),
+            ("h", 2_600, 3_000),
+            ("f", 2_999, 3_000),
+            ("i", 3_000, 3_000),
         ]
     );
 }
@@ -120,19 +131,11 @@ fn timers_within_one_tick_share_one_wait_at_its_end_in_deadline_then_fifo_order(
 #[test]
 fn a_tick_of_one_waits_for_every_deadline_exactly() {
     let (woke, waits) = run_with_tick(1, async || sleepers(&SCENARIO).await);
-    assert_eq!(waits, [100, 250, 900, 1_000, 1_500, 2_300]);
-    assert_eq!(
-        woke,
-        [
-            ("c", 100, 100),
-            ("b", 250, 250),
-            ("d", 250, 250),
-            ("a", 900, 900),
-            ("e", 1_000, 1_000),
-            ("f", 1_500, 1_500),
-            ("g", 2_300, 2_300),
-        ]
-    );
+    assert_eq!(waits, [100, 250, 900, 1_500, 2_300, 2_600, 2_999, 3_000]);
+    let exact: Vec<_> = woke.iter().map(|&(name, deadline, _)| (name, deadline, deadline)).collect();
+    assert_eq!(woke, exact);
+    let order: String = woke.iter().map(|w| w.0).collect();
+    assert_eq!(order, "cbdaeghfi");
 }
 
 #[test]
@@ -142,10 +145,10 @@ fn virtual_clock_timelines_stay_exact() {
     assert_eq!(woke, exact);
 }
 
-/// The bench's workload in miniature: 1 000 sleepers of pseudo-random
-/// 1-50 ms, distinct µs deadlines. One wait per millisecond tick that
-/// holds a deadline, none before a due timer, each timer fired in its own
-/// tick, in deadline order.
+/// The bench's workload: 1 000 sleepers of pseudo-random 1-50 ms,
+/// distinct µs deadlines. One wait per millisecond tick that holds a
+/// deadline (to the latest in it), none before a due timer, each timer
+/// fired within its own tick.
 #[test]
 fn a_thousand_distinct_deadlines_take_one_wait_per_tick() {
     let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
@@ -180,9 +183,11 @@ fn a_thousand_distinct_deadlines_take_one_wait_per_tick() {
     ticks.sort_unstable();
     ticks.dedup();
     assert_eq!(ticks.len(), 49, "the deadlines fill every tick from 1 to 50 ms");
-    assert_eq!(waits, ticks.iter().map(|t| t * 1_000).collect::<Vec<_>>());
+    // The latest deadline of each tick.
+    let latest = |tick: u64| delays.iter().copied().filter(|us| us.div_ceil(1_000) == tick).max().unwrap();
+    assert_eq!(waits, ticks.iter().map(|&t| latest(t)).collect::<Vec<_>>());
     for (us, at) in woke {
-        assert_eq!(at, us.div_ceil(1_000) * 1_000, "a timer due at {us} fires at the end of its tick");
+        assert_eq!(at, latest(us.div_ceil(1_000)), "a timer due at {us} fires with the latest of its tick");
     }
 }
 
@@ -194,4 +199,20 @@ fn a_wait_never_ends_before_the_earliest_deadline() {
         run_with_tick(1_000, async || sleepers(&[("a", 2_000), ("b", 2_001), ("c", 2_999), ("d", 3_000)]).await);
     assert_eq!(waits, [2_000, 3_000]);
     assert_eq!(woke, [("a", 2_000, 2_000), ("b", 2_001, 3_000), ("c", 2_999, 3_000), ("d", 3_000, 3_000)]);
+}
+
+#[test]
+fn with_more_than_64_timers_due_in_a_tick_the_wait_ends_at_its_end() {
+    // 65 timers between 1 and 65 µs: the loop does not look through them
+    // all for the latest, it waits until the tick's end; 64 it does.
+    let many: Vec<(&str, u64)> = (1..=65).map(|us| ("t", us)).collect();
+    let (woke, waits) = run_with_tick(1_000, async move || sleepers(&many).await);
+    assert_eq!(waits, [1_000]);
+    assert!(woke.iter().all(|&(_, _, at)| at == 1_000));
+    let deadlines: Vec<u64> = woke.iter().map(|w| w.1).collect();
+    assert_eq!(deadlines, (1..=65).collect::<Vec<_>>(), "fired in deadline order");
+
+    let fewer: Vec<(&str, u64)> = (1..=64).map(|us| ("t", us)).collect();
+    let (_, waits) = run_with_tick(1_000, async move || sleepers(&fewer).await);
+    assert_eq!(waits, [64]);
 }

@@ -27,6 +27,12 @@ use crate::raw::{
 /// and other tasks keep the loop busy (tokio's event interval, about).
 const IO_LOOK_EVERY: u32 = 61;
 
+/// How many timers due in one tick an idle wait looks through for the
+/// latest of their deadlines; with more, the wait ends at the tick's end
+/// (see `Core::idle_until`). Bounds the search when something wakes the
+/// loop again and again while many timers are pending in the tick.
+const TICK_SEARCH: usize = 64;
+
 /// Why `drive` returned.
 pub(crate) enum RunEnd {
     MainDone,
@@ -532,19 +538,16 @@ impl Core {
     }
 
     /// The end of the idle wait for the earliest timer, due at `earliest`:
-    /// the end of its tick (`Platform::tick_us`) when another timer falls
-    /// due by then too, so that one wake-up fires both (and any others due
-    /// by then); else `earliest` itself. Never earlier than `earliest`.
+    /// the latest deadline in the same tick (`Platform::tick_us`), so that
+    /// one wake-up fires every timer due in that tick; the tick's end if
+    /// more than [`TICK_SEARCH`] timers are. Never earlier than `earliest`.
     fn idle_until(&self, earliest: u64) -> u64 {
         let tick = self.platform.tick_us();
         if tick <= 1 {
             return earliest;
         }
         let tick_end = earliest.div_ceil(tick).saturating_mul(tick);
-        match self.timers.second_deadline() {
-            Some(next) if next <= tick_end => tick_end,
-            _ => earliest,
-        }
+        self.timers.last_deadline_by(tick_end, TICK_SEARCH).unwrap_or(earliest)
     }
 
     /// While tasks are parked on sockets: every [`IO_LOOK_EVERY`] steps,
