@@ -472,7 +472,9 @@ impl Core {
             if let Some(deadline) = self.timers.peek() {
                 match self.ready.front_key() {
                     None => {
-                        if deadline <= self.refresh_now() {
+                        // After a wake-up every timer due by the time read
+                        // then fires without reading the clock again.
+                        if deadline <= self.now.get() || deadline <= self.refresh_now() {
                             self.fire_timer(&mut yield_streak);
                         } else {
                             self.platform.wait(Some(self.idle_until(deadline)));
