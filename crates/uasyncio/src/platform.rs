@@ -50,6 +50,36 @@ pub trait Platform: Send + Sync + 'static {
     /// other threads and interrupt handlers.
     fn notify(&self);
 
+    /// The clock's tick in µs: timers due within one tick may share one
+    /// idle wait. 1 (the default): every idle wait ends at the earliest
+    /// deadline exactly.
+    ///
+    /// With a tick `t > 1`, when the loop has nothing to run it asks
+    /// [`wait`](Self::wait) for the latest deadline that falls in the same
+    /// tick as the earliest one (ticks end at the multiples of `t`, counting
+    /// from 0 on [`now_us`](Self::now_us)): one wake-up then fires every
+    /// timer due in that tick, in deadline order, equal deadlines in the
+    /// order they were armed. (With more than 64 timers due in the tick the
+    /// loop does not look for the latest: the wait ends at the tick's end.)
+    /// A timer alone in its tick is waited for exactly. No timer ever fires
+    /// before its deadline, and none is made later than the end of its
+    /// tick, i.e. by less than `t` (on top of the platform's own wake-up
+    /// latency). Only idle waits are affected: while tasks run, the loop
+    /// fires every timer as soon as it is due, as before.
+    ///
+    /// [`SystemClock`] has a 1 ms tick (MicroPython's `ticks_ms`: its
+    /// `sleep_ms` deadlines are whole ticks anyway), [`VirtualClock`] the
+    /// default 1, so virtual timelines are exact.
+    ///
+    /// ```
+    /// use uasyncio::Platform;
+    /// assert_eq!(uasyncio::VirtualClock::new().tick_us(), 1);
+    /// assert_eq!(uasyncio::SystemClock::new().tick_us(), 1_000);
+    /// ```
+    fn tick_us(&self) -> u64 {
+        1
+    }
+
     /// Called when every due task has only yielded (`sleep(0)`) for a whole
     /// round while a timer is pending at `deadline_us`: the loop is spinning.
     /// A real clock moves on by itself and ignores this (the default); a
@@ -191,6 +221,16 @@ impl Platform for VirtualClock {
 /// [`notify`](Platform::notify) (e.g. a `ThreadSafeFlag` set on another
 /// thread) interrupts.
 ///
+/// Its [tick](Platform::tick_us) is 1 ms: when the loop idles, timers due
+/// within the same millisecond share one wake-up, at the latest of their
+/// deadlines, so a timer fires up to 1 ms late (never early) when a later
+/// one falls due in its millisecond (a wake-up is a system call and a
+/// context switch, which cost more than the timers it serves). A timer
+/// alone in its millisecond is waited for exactly.
+/// [`with_tick_us`](Self::with_tick_us) picks another tick (1: every idle
+/// wait ends at its deadline, for `sleep_us` deadlines that must not wait
+/// for one another).
+///
 /// ```
 /// use uasyncio::Platform;
 /// let clock = uasyncio::SystemClock::new();
@@ -205,6 +245,7 @@ pub struct SystemClock {
     /// The poller, made when the first socket is opened on the loop; from
     /// then on `wait` blocks in it and `notify` goes through it as well.
     io: std::sync::OnceLock<crate::io_queue::IoQueue>,
+    tick_us: u64,
 }
 
 #[cfg(feature = "std")]
@@ -216,7 +257,33 @@ impl SystemClock {
     /// assert!(uasyncio::SystemClock::new().now_us() < 1_000_000);
     /// ```
     pub fn new() -> Self {
-        SystemClock { start: std::time::Instant::now(), signal: Signal::default(), io: std::sync::OnceLock::new() }
+        Self::with_tick_us(Self::TICK_US)
+    }
+
+    /// The default tick: 1 ms.
+    pub const TICK_US: u64 = 1_000;
+
+    /// A clock reading 0 now with a tick of `tick_us` µs: idle waits
+    /// coalesce timers due within the same tick (see
+    /// [`Platform::tick_us`]); 0 and 1 both mean no coalescing: every idle
+    /// wait ends at its deadline.
+    ///
+    /// ```
+    /// use uasyncio::{Platform, SystemClock};
+    /// assert_eq!(SystemClock::with_tick_us(1).tick_us(), 1);
+    /// assert_eq!(SystemClock::with_tick_us(0).tick_us(), 1);
+    ///
+    /// // Every idle wait of this loop ends at its deadline.
+    /// let event_loop = uasyncio::new_event_loop_with(SystemClock::with_tick_us(1));
+    /// event_loop.run_until_complete(uasyncio::sleep_us(200));
+    /// ```
+    pub fn with_tick_us(tick_us: u64) -> Self {
+        SystemClock {
+            start: std::time::Instant::now(),
+            signal: Signal::default(),
+            io: std::sync::OnceLock::new(),
+            tick_us: tick_us.max(1),
+        }
     }
 }
 
@@ -257,6 +324,10 @@ impl Platform for SystemClock {
                 }
             }
         }
+    }
+
+    fn tick_us(&self) -> u64 {
+        self.tick_us
     }
 
     fn notify(&self) {

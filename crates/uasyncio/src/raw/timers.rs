@@ -158,6 +158,46 @@ impl TimerQueue {
         self.heap.first().map(|e| e.deadline)
     }
 
+    /// The latest deadline no later than `limit`: where an idle wait that
+    /// fires every timer due by `limit` at once can end. `limit` itself if
+    /// more than `at_most` timers are due by then (the search stops there);
+    /// `None` if none is.
+    ///
+    /// A walk in preorder through the part of the heap due by `limit`:
+    /// below a later deadline every deadline is later (the heap's order),
+    /// so each step is a timer due by `limit` or the edge of that part.
+    pub(crate) fn last_deadline_by(&self, limit: u64, at_most: usize) -> Option<u64> {
+        let heap = &self.heap;
+        let mut latest = None;
+        let mut visited = 0;
+        let mut at = 0;
+        loop {
+            if let Some(entry) = heap.get(at)
+                && entry.deadline <= limit
+            {
+                if visited == at_most {
+                    return Some(limit);
+                }
+                visited += 1;
+                latest = latest.max(Some(entry.deadline));
+                at = 2 * at + 1;
+                continue;
+            }
+            // Nothing due below `at`: on to the next subtree, the right
+            // sibling of `at` or of its nearest ancestor that is a left child.
+            loop {
+                if at == 0 {
+                    return latest;
+                }
+                if at % 2 == 1 {
+                    at += 1;
+                    break;
+                }
+                at = (at - 1) / 2;
+            }
+        }
+    }
+
     /// Arms a slot timer that wakes `waker`.
     pub(crate) fn insert(&mut self, deadline: u64, seq: u32, waker: Waker) -> TimerKey {
         let slot = match self.free.pop() {
@@ -397,6 +437,10 @@ impl QueueCell<TimerQueue> {
     pub(crate) fn peek(&self) -> Option<u64> {
         self.with(|t| t.peek())
     }
+    /// See [`TimerQueue::last_deadline_by`].
+    pub(crate) fn last_deadline_by(&self, limit: u64, at_most: usize) -> Option<u64> {
+        self.with(|t| t.last_deadline_by(limit, at_most))
+    }
     /// See [`TimerQueue::insert`].
     pub(crate) fn insert(&self, deadline: u64, seq: u32, waker: Waker) -> TimerKey {
         self.with(|t| t.insert(deadline, seq, waker))
@@ -555,6 +599,43 @@ mod tests {
             q.insert(d, s, tagged(s));
         }
         assert_eq!(pop_all(&mut q), vec![(5, 5), (10, 1), (10, 3), (20, 2), (30, 0), (30, 4)]);
+    }
+
+    #[test]
+    fn last_deadline_by_finds_the_latest_timer_due_by_the_limit() {
+        let mut q = TimerQueue::default();
+        assert_eq!(q.last_deadline_by(100, 64), None, "no timers");
+        q.insert(40, 0, noop());
+        assert_eq!(q.last_deadline_by(39, 64), None, "none due by 39");
+        assert_eq!(q.last_deadline_by(40, 64), Some(40));
+        for (d, s) in [(30, 1), (50, 2), (35, 3), (20, 4), (30, 5), (45, 6), (10, 7), (60, 8), (44, 9)] {
+            q.insert(d, s, noop());
+        }
+        for (limit, latest) in
+            [(9, None), (10, Some(10)), (34, Some(30)), (44, Some(44)), (49, Some(45)), (99, Some(60))]
+        {
+            assert_eq!(q.last_deadline_by(limit, 64), latest, "latest deadline by {limit}");
+        }
+        // 10, 20, 30, 30, 35 are due by 35: five timers.
+        assert_eq!(q.last_deadline_by(35, 5), Some(35));
+        assert_eq!(q.last_deadline_by(36, 5), Some(35));
+        assert_eq!(q.last_deadline_by(40, 5), Some(40), "six due by 40, search stopped: the limit");
+    }
+
+    #[test]
+    fn last_deadline_by_agrees_with_a_scan_of_every_timer() {
+        let mut q = TimerQueue::default();
+        let deadlines: Vec<u64> = (0..300u64).map(|i| i * 7919 % 1009).collect();
+        for (s, &d) in deadlines.iter().enumerate() {
+            q.insert(d, s as u32, noop());
+        }
+        for limit in (0..1100).step_by(13) {
+            let due: Vec<u64> = deadlines.iter().copied().filter(|&d| d <= limit).collect();
+            let expected = due.iter().copied().max();
+            assert_eq!(q.last_deadline_by(limit, usize::MAX), expected, "limit {limit}");
+            let bounded = if due.len() > 64 { Some(limit) } else { expected };
+            assert_eq!(q.last_deadline_by(limit, 64), bounded, "limit {limit}, at most 64");
+        }
     }
 
     #[test]

@@ -31,6 +31,12 @@ use crate::raw::{
 /// and other tasks keep the loop busy (tokio's event interval, about).
 const IO_LOOK_EVERY: u32 = 61;
 
+/// How many timers due in one tick an idle wait looks through for the
+/// latest of their deadlines; with more, the wait ends at the tick's end
+/// (see `Core::idle_until`). Bounds the search when something wakes the
+/// loop again and again while many timers are pending in the tick.
+const TICK_SEARCH: usize = 64;
+
 /// Why `drive` returned.
 pub(crate) enum RunEnd {
     MainDone,
@@ -490,10 +496,12 @@ impl Core {
             if let Some(deadline) = self.timers.peek() {
                 match self.ready.front_key() {
                     None => {
-                        if deadline <= self.refresh_now() {
+                        // After a wake-up every timer due by the time read
+                        // then fires without reading the clock again.
+                        if deadline <= self.now.get() || deadline <= self.refresh_now() {
                             self.fire_timer(&mut yield_streak);
                         } else {
-                            self.platform.wait(Some(deadline));
+                            self.platform.wait(Some(self.idle_until(deadline)));
                             self.refresh_now();
                         }
                         continue;
@@ -553,6 +561,19 @@ impl Core {
                 }
             }
         }
+    }
+
+    /// The end of the idle wait for the earliest timer, due at `earliest`:
+    /// the latest deadline in the same tick (`Platform::tick_us`), so that
+    /// one wake-up fires every timer due in that tick; the tick's end if
+    /// more than [`TICK_SEARCH`] timers are. Never earlier than `earliest`.
+    fn idle_until(&self, earliest: u64) -> u64 {
+        let tick = self.platform.tick_us();
+        if tick <= 1 {
+            return earliest;
+        }
+        let tick_end = earliest.div_ceil(tick).saturating_mul(tick);
+        self.timers.last_deadline_by(tick_end, TICK_SEARCH).unwrap_or(earliest)
     }
 
     /// While tasks are parked on sockets: every [`IO_LOOK_EVERY`] steps,
