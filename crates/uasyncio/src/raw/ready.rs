@@ -123,7 +123,9 @@ impl Runs {
             return;
         }
         let capacity = (self.ring.len() * 2).max(4);
-        let ring = (0..capacity).map(|i| if i < self.len { self.ring[self.slot(i)] } else { Run { start: 0, end: 0, key: 0 } }).collect();
+        let ring = (0..capacity)
+            .map(|i| if i < self.len { self.ring[self.slot(i)] } else { Run { start: 0, end: 0, key: 0 } })
+            .collect();
         self.ring = ring;
         self.head = 0;
     }
