@@ -63,6 +63,7 @@ use core::pin::Pin;
 use core::ptr::{self, NonNull};
 use core::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
 
+mod external;
 #[cfg(feature = "std")]
 mod local;
 pub(crate) mod mutex;
@@ -73,6 +74,7 @@ mod remote;
 pub(crate) mod state;
 pub(crate) mod sync;
 pub(crate) mod timers;
+pub(crate) use external::ExternalWaiter;
 #[cfg(feature = "std")]
 pub use local::Local;
 pub use outcome::TaskError;

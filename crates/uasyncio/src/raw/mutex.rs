@@ -21,19 +21,24 @@ pub(crate) mod sealed {
         /// The mutex's initial value (for `const fn new`).
         const INIT: Self;
         /// What a waiting future keeps to count itself as waiting on the
-        /// outside world (see `sync::external`); nothing when only tasks of
+        /// outside world (see `raw::external`); nothing when only tasks of
         /// the loop can wake it.
         type Waiter: Waiter;
         /// Runs `f` with the state locked.
         fn lock<R>(&self, f: impl FnOnce() -> R) -> R;
     }
 
+    /// How a waiter finds the loop that polls it: a function above `raw/`
+    /// that knows the running loop (`sync::external::RUNNING`).
+    pub struct RunningLoop(pub(crate) fn() -> Option<crate::raw::sync::Arc<crate::raw::Remote>>);
+
     /// A waiter's count on the loop it waits in.
     pub trait Waiter {
         /// Not counted anywhere.
         fn new() -> Self;
-        /// Counts the waiter on the loop polling it now.
-        fn count_on_running_loop(&mut self);
+        /// Counts the waiter on the loop polling it now, whose `Remote`
+        /// `running` gives (called only by waiters that count).
+        fn count_on_running_loop(&mut self, running: RunningLoop);
         /// Stops counting it.
         fn uncount(&mut self);
     }
@@ -98,7 +103,7 @@ impl sealed::Waiter for NotCounted {
         NotCounted
     }
     #[inline(always)]
-    fn count_on_running_loop(&mut self) {}
+    fn count_on_running_loop(&mut self, _running: sealed::RunningLoop) {}
     #[inline(always)]
     fn uncount(&mut self) {}
 }
@@ -116,7 +121,7 @@ impl RawMutex for NoopRawMutex {}
 
 impl sealed::Sealed for CriticalSectionRawMutex {
     const INIT: Self = CriticalSectionRawMutex(());
-    type Waiter = crate::sync::ExternalWaiter;
+    type Waiter = super::ExternalWaiter;
 
     #[inline]
     fn lock<R>(&self, f: impl FnOnce() -> R) -> R {

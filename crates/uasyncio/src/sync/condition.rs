@@ -187,7 +187,7 @@ impl<'a, M: RawMutex> ConditionGuard<'a, M> {
                 registration.key = Some(cond.waiters.lock(|w| w.borrow_mut().push(cx.waker())));
                 // Registered before the lock goes: no notification is missed.
                 drop(lock.take());
-                counted.count_on_running_loop();
+                counted.count_on_running_loop(super::external::RUNNING);
                 Poll::Pending
             }
             Some(key) => {
@@ -196,7 +196,7 @@ impl<'a, M: RawMutex> ConditionGuard<'a, M> {
                     counted.uncount();
                     Poll::Ready(())
                 } else {
-                    counted.count_on_running_loop();
+                    counted.count_on_running_loop(super::external::RUNNING);
                     Poll::Pending
                 }
             }

@@ -164,7 +164,7 @@ impl<M: RawMutex> Future for EventWait<'_, M> {
             this.counted.uncount();
             Poll::Ready(())
         } else {
-            this.counted.count_on_running_loop();
+            this.counted.count_on_running_loop(super::external::RUNNING);
             Poll::Pending
         }
     }

@@ -1,67 +1,16 @@
-//! Counting a waiter that something outside the loop may wake.
-//!
-//! A task waiting on a primitive that another thread or an interrupt may set
-//! ([`ThreadSafeFlag`](crate::ThreadSafeFlag), [`Message`](crate::Message),
-//! [`RingbufQueue`](crate::RingbufQueue), and the critical-section
-//! primitives of [`sync::cs`](crate::sync::cs), whose raw mutex picks this
-//! as their waiters' count) is counted on the loop it waits in, so a loop with nothing else to do idles for that wake-up instead of
-//! reporting a deadlock.
+//! The running loop's `Remote`, for counting a waiter that something outside
+//! the loop may wake ([`ExternalWaiter`](crate::raw::ExternalWaiter), which
+//! lives in `raw/` beside the raw mutexes that pick it).
 
+use crate::raw::mutex::sealed::RunningLoop;
 use crate::raw::sync::Arc;
 use crate::runtime::{Remote, context};
 
-/// One waiter's count on a loop; uncounted when dropped (on any thread).
-#[derive(Default)]
-pub struct ExternalWaiter {
-    /// The loop we were last polled in.
-    counted_on: Option<Arc<Remote>>,
+/// The `Remote` of the loop running on this thread, if any: what
+/// `ExternalWaiter::count_on_running_loop` counts a waiter on.
+fn running_remote() -> Option<Arc<Remote>> {
+    context::with_running(|core| core.remote.clone())
 }
 
-impl ExternalWaiter {
-    pub(crate) const fn new() -> Self {
-        ExternalWaiter { counted_on: None }
-    }
-
-    /// Counts us on the loop we are polled in now (moving the count if we
-    /// were polled in another loop before). No allocation: a reference
-    /// count on the loop's `Remote`.
-    pub(crate) fn count_on_running_loop(&mut self) {
-        let running = context::with_running(|core| core.remote.clone());
-        if running.as_ref().map(Arc::as_ptr) == self.counted_on.as_ref().map(Arc::as_ptr) {
-            return;
-        }
-        if let Some(remote) = &running {
-            remote.add_external_waiter();
-        }
-        if let Some(old) = core::mem::replace(&mut self.counted_on, running) {
-            old.remove_external_waiter();
-        }
-    }
-
-    /// Stops counting us.
-    pub(crate) fn uncount(&mut self) {
-        if let Some(remote) = self.counted_on.take() {
-            remote.remove_external_waiter();
-        }
-    }
-}
-
-impl Drop for ExternalWaiter {
-    fn drop(&mut self) {
-        self.uncount();
-    }
-}
-
-impl crate::raw::mutex::sealed::Waiter for ExternalWaiter {
-    fn new() -> Self {
-        ExternalWaiter::new()
-    }
-
-    fn count_on_running_loop(&mut self) {
-        ExternalWaiter::count_on_running_loop(self);
-    }
-
-    fn uncount(&mut self) {
-        ExternalWaiter::uncount(self);
-    }
-}
+/// [`running_remote`] as the raw waiters take it.
+pub(crate) const RUNNING: RunningLoop = RunningLoop(running_remote);

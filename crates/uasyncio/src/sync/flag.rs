@@ -5,7 +5,7 @@ use core::future::Future;
 use core::pin::Pin;
 use core::task::{Context, Poll, Waker};
 
-use super::external::ExternalWaiter;
+use crate::raw::ExternalWaiter;
 use crate::raw::sync::{AtomicBool, Lock, Ordering};
 
 /// A self-clearing flag that may be set from another thread or an interrupt
@@ -177,7 +177,7 @@ impl Future for FlagWait<'_> {
             }
             self.registered = true;
         }
-        self.counted.count_on_running_loop();
+        self.counted.count_on_running_loop(super::external::RUNNING);
         self.flag.waker.with(|slot| {
             let mut slot = slot.borrow_mut();
             if !slot.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {

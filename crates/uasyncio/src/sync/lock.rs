@@ -160,7 +160,7 @@ impl<'a, M: RawMutex> Future for Acquire<'a, M> {
             }
             None => {
                 *key = Some(l.waiters.borrow_mut().push(cx.waker()));
-                counted.count_on_running_loop();
+                counted.count_on_running_loop(super::external::RUNNING);
                 Poll::Pending
             }
             Some(k) => {
@@ -173,7 +173,7 @@ impl<'a, M: RawMutex> Future for Acquire<'a, M> {
                     counted.uncount();
                     Poll::Ready(LockGuard { lock })
                 } else {
-                    counted.count_on_running_loop();
+                    counted.count_on_running_loop(super::external::RUNNING);
                     Poll::Pending
                 }
             }

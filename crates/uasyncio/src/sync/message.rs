@@ -9,8 +9,8 @@ use core::task::{Context, Poll};
 
 use critical_section::Mutex;
 
-use super::external::ExternalWaiter;
 use super::waitlist::{WaitKey, WaitList};
+use crate::raw::ExternalWaiter;
 
 /// An event with a payload, settable from anywhere (peterhinch's `Message`).
 ///
@@ -199,7 +199,7 @@ impl<T: Clone> Future for MessageWait<'_, T> {
                 Poll::Ready(value)
             }
             None => {
-                this.counted.count_on_running_loop();
+                this.counted.count_on_running_loop(super::external::RUNNING);
                 Poll::Pending
             }
         }

@@ -21,7 +21,6 @@ mod delay_ms;
 mod elo;
 mod event;
 mod external;
-pub(crate) use external::ExternalWaiter;
 mod flag;
 mod lock;
 mod message;

@@ -325,7 +325,7 @@ fn poll_waiting<R, W: Waiter>(
 ) -> Poll<R> {
     if let Some(k) = *key {
         if !list.borrow_mut().take_notified(k, cx.waker()) {
-            counted.count_on_running_loop();
+            counted.count_on_running_loop(super::external::RUNNING);
             return Poll::Pending;
         }
         *key = None;
@@ -337,7 +337,7 @@ fn poll_waiting<R, W: Waiter>(
         }
         None => {
             *key = Some(list.borrow_mut().push(cx.waker()));
-            counted.count_on_running_loop();
+            counted.count_on_running_loop(super::external::RUNNING);
             Poll::Pending
         }
     }

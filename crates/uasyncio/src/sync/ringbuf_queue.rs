@@ -10,9 +10,9 @@ use core::task::{Context, Poll};
 
 use critical_section::Mutex;
 
-use super::external::ExternalWaiter;
 use super::queue::QueueEmpty;
 use super::waitlist::{WaitKey, WaitList};
+use crate::raw::ExternalWaiter;
 
 /// A fixed-capacity FIFO that overwrites its oldest item when full
 /// (peterhinch's `RingbufQueue`).
@@ -273,7 +273,7 @@ impl<T> Future for RingbufGet<'_, T> {
             }
             None => {
                 // A put from another thread or an interrupt may wake us.
-                this.counted.count_on_running_loop();
+                this.counted.count_on_running_loop(super::external::RUNNING);
                 Poll::Pending
             }
         }
@@ -332,7 +332,7 @@ impl<T> Future for RingbufPut<'_, T> {
             Poll::Ready(())
         } else {
             // A get from another thread may make room.
-            this.counted.count_on_running_loop();
+            this.counted.count_on_running_loop(super::external::RUNNING);
             Poll::Pending
         }
     }

@@ -290,7 +290,7 @@ impl<'a, M: RawMutex> Future for SemaphoreAcquire<'a, M> {
             }
             None => {
                 *key = Some(p.waiters.borrow_mut().push(cx.waker()));
-                counted.count_on_running_loop();
+                counted.count_on_running_loop(super::external::RUNNING);
                 Poll::Pending
             }
             Some(k) => {
@@ -300,7 +300,7 @@ impl<'a, M: RawMutex> Future for SemaphoreAcquire<'a, M> {
                     counted.uncount();
                     Poll::Ready(SemaphoreGuard { permits: Some(permits) })
                 } else {
-                    counted.count_on_running_loop();
+                    counted.count_on_running_loop(super::external::RUNNING);
                     Poll::Pending
                 }
             }
