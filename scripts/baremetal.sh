@@ -14,6 +14,12 @@ export CARGO_TERM_COLOR=never
 target_dir="${CARGO_TARGET_DIR:-$repo_root/target}"
 # The firmware workspace (firmware/) builds into the same directory.
 export CARGO_TARGET_DIR="$target_dir"
+# Firmware builds map the checkout's and the registry's absolute paths (kept
+# in panic locations) to fixed ones, so that the firmware's size and layout do
+# not depend on where the repository was cloned (the footprint's figures and
+# ceiling are compared across machines). Set only inside the firmware
+# subshells: the host builds keep their flags and their cache.
+firmware_rustflags="--remap-path-prefix=$repo_root=/uasyncio --remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}/registry/src=/registry"
 
 targets=(thumbv6m-none-eabi thumbv7m-none-eabi thumbv7em-none-eabihf riscv32imac-unknown-none-elf)
 
@@ -89,6 +95,7 @@ qemu-system-riscv32 --version | head -1
 step "Cortex-M firmware: clippy and build (thumbv7m-none-eabi and thumbv6m-none-eabi, release; footprint firmwares on thumbv7m)"
 (
     cd firmware
+    export RUSTFLAGS="$firmware_rustflags"
     cargo fmt --check
     for target in thumbv7m-none-eabi thumbv6m-none-eabi; do
         cargo clippy --release --target "$target" -p uasyncio-cortex-m -p firmware-common -p lm3s6965-board \
@@ -284,6 +291,7 @@ echo "heap exhaustion: a panic saying so, exit status 1"
 step "RISC-V firmware: clippy and build (riscv32imac-unknown-none-elf, release)"
 (
     cd firmware
+    export RUSTFLAGS="$firmware_rustflags"
     cargo clippy --release --target riscv32imac-unknown-none-elf -p uasyncio-riscv -p qemu-virt-board \
         -p firmware-common -p qemu-virt-riscv-tutorials -- -D warnings
     cargo build --release --target riscv32imac-unknown-none-elf -p qemu-virt-riscv-tutorials
