@@ -101,8 +101,8 @@ const ANSWER: &[u8] = b"HTTP/1.0 200 OK\r\n\r\nhello\n";
 pub type NetMeasure = fn(NetWorkload, &NetSizes) -> f64;
 
 /// The runtimes of this table, in the order they run within a round.
-pub const RUNTIMES: [(&str, NetMeasure); 3] =
-    [("uasyncio", uasyncio_measure), ("tokio", tokio_measure), ("smol", smol_measure)];
+pub const RUNTIMES: [(&str, NetMeasure); 4] =
+    [("uasyncio", uasyncio_measure), ("tokio", tokio_measure), ("smol", smol_measure), ("floor", floor_measure)];
 
 // ---------------------------------------------------------------------------
 // uasyncio
@@ -341,4 +341,128 @@ fn smol_measure(w: NetWorkload, s: &NetSizes) -> f64 {
         drop(accepting);
         figure
     }))
+}
+
+// ---------------------------------------------------------------------------
+// floor: the same exchange with no runtime
+
+/// The kernel's share, measured: the workload's exchange written straight
+/// on the system calls, with no runtime, no tasks and no buffering. Echo:
+/// non-blocking sockets registered edge-triggered for reading and writing
+/// (as mio registers ours), one `epoll_wait` whenever nothing is left to
+/// do, then `recv`/`send` on what it reported: the calls an event loop
+/// cannot avoid. accept_close: blocking calls (loopback has every answer
+/// ready, so none sleeps), which need no readiness wait at all.
+///
+/// Ours ÷ tokio can go no lower than this column ÷ tokio while ours makes
+/// the same calls.
+fn floor_measure(w: NetWorkload, s: &NetSizes) -> f64 {
+    use std::io::{Read, Write};
+    use std::net::{TcpListener, TcpStream};
+    use std::os::fd::AsRawFd;
+
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    if w == NetWorkload::AcceptRequestClose {
+        let start = Stopwatch::start();
+        for _ in 0..s.accepts {
+            let mut client = TcpStream::connect(("127.0.0.1", port)).unwrap();
+            let (mut server, _) = listener.accept().unwrap();
+            client.write_all(REQUEST).unwrap();
+            let mut line = [0u8; 64];
+            let n = server.read(&mut line).unwrap();
+            assert_eq!(&line[..n], REQUEST);
+            server.write_all(ANSWER).unwrap();
+            drop(server);
+            let mut got = Vec::new();
+            client.read_to_end(&mut got).unwrap();
+            assert_eq!(got, ANSWER);
+        }
+        return ns_per_op(start, s.accepts);
+    }
+
+    let (connections, each) = if w == NetWorkload::EchoRtt { (1, s.rtt) } else { (s.connections, s.per_connection) };
+    // SAFETY (bench code, FFI): epoll_create1 takes no pointers.
+    let epoll = unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) };
+    assert!(epoll >= 0, "epoll_create1: {}", std::io::Error::last_os_error());
+    // Token 2i: connection i's client end, 2i + 1: its server end.
+    let mut ends = Vec::with_capacity(2 * connections);
+    for _ in 0..connections {
+        let client = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        let (server, _) = listener.accept().unwrap();
+        ends.push(client);
+        ends.push(server);
+    }
+    for (token, end) in ends.iter().enumerate() {
+        end.set_nonblocking(true).unwrap();
+        let mut event = libc::epoll_event {
+            events: (libc::EPOLLIN | libc::EPOLLOUT | libc::EPOLLRDHUP | libc::EPOLLET) as u32,
+            u64: token as u64,
+        };
+        // SAFETY (bench code, FFI): `event` outlives the call.
+        let r = unsafe { libc::epoll_ctl(epoll, libc::EPOLL_CTL_ADD, end.as_raw_fd(), &mut event) };
+        assert_eq!(r, 0, "epoll_ctl: {}", std::io::Error::last_os_error());
+    }
+    let send = |fd: i32, bytes: &[u8]| {
+        // SAFETY (bench code, FFI): `bytes` is valid for its length.
+        let n = unsafe { libc::send(fd, bytes.as_ptr().cast(), bytes.len(), libc::MSG_NOSIGNAL) };
+        assert_eq!(n, bytes.len() as isize, "send: {}", std::io::Error::last_os_error());
+    };
+    let message = [b'x'; MESSAGE];
+    let mut buf = [0u8; 4096];
+    // Per connection: messages still to send, bytes of the answer received.
+    let mut left = vec![each; connections];
+    let mut got = vec![0usize; connections];
+    let mut events = vec![libc::epoll_event { events: 0, u64: 0 }; 256];
+    let start = Stopwatch::start();
+    for (i, left) in left.iter_mut().enumerate() {
+        send(ends[2 * i].as_raw_fd(), &message);
+        *left -= 1;
+    }
+    let mut done = 0;
+    while done < connections {
+        // SAFETY (bench code, FFI): `events` holds 256 entries.
+        let n = unsafe { libc::epoll_wait(epoll, events.as_mut_ptr(), 256, -1) };
+        assert!(n >= 0, "epoll_wait: {}", std::io::Error::last_os_error());
+        for event in &events[..n as usize] {
+            let token = event.u64 as usize;
+            if event.events & libc::EPOLLIN as u32 == 0 {
+                continue;
+            }
+            let fd = ends[token].as_raw_fd();
+            // Edge-triggered: read until a short read says the socket is empty.
+            loop {
+                // SAFETY (bench code, FFI): `buf` is valid for its length.
+                let r = unsafe { libc::recv(fd, buf.as_mut_ptr().cast(), buf.len(), 0) };
+                if r < 0 {
+                    let e = std::io::Error::last_os_error();
+                    assert_eq!(e.kind(), std::io::ErrorKind::WouldBlock, "recv: {e}");
+                    break;
+                }
+                let r = r as usize;
+                let conn = token / 2;
+                if token % 2 == 1 {
+                    send(fd, &buf[..r]);
+                } else {
+                    got[conn] += r;
+                    if got[conn] == MESSAGE {
+                        got[conn] = 0;
+                        if left[conn] == 0 {
+                            done += 1;
+                        } else {
+                            left[conn] -= 1;
+                            send(fd, &message);
+                        }
+                    }
+                }
+                if r < buf.len() {
+                    break;
+                }
+            }
+        }
+    }
+    let figure = ns_per_op(start, s.ops(w));
+    // SAFETY (bench code, FFI): `epoll` is ours and closed once.
+    unsafe { libc::close(epoll) };
+    figure
 }
