@@ -26,13 +26,14 @@ impl ExternalWaiter {
     /// Counts us on the loop we are polled in now, whose `Remote`
     /// `running` gives (moving the count if we were polled in another loop
     /// before; the caller above `raw/` knows the running loop:
-    /// `crate::sync::external::RUNNING`). No allocation: a reference
-    /// count on the loop's `Remote`.
+    /// `crate::sync::external::RUNNING`). No allocation; a reference count
+    /// on the loop's `Remote` is taken only when the loop changes.
     pub(crate) fn count_on_running_loop(&mut self, running: RunningLoop) {
-        let running = (running.0)();
-        if running.as_ref().map(Arc::as_ptr) == self.counted_on.as_ref().map(Arc::as_ptr) {
+        // Unchanged (the common case: a re-poll in the same loop): no
+        // reference count is touched.
+        let Some(running) = (running.0)(self.counted_on.as_ref()) else {
             return;
-        }
+        };
         if let Some(remote) = &running {
             remote.add_external_waiter();
         }

@@ -30,7 +30,14 @@ pub(crate) mod sealed {
 
     /// How a waiter finds the loop that polls it: a function above `raw/`
     /// that knows the running loop (`sync::external::RUNNING`).
-    pub struct RunningLoop(pub(crate) fn() -> Option<crate::raw::sync::Arc<crate::raw::Remote>>);
+    /// Given the loop a waiter is counted on, it answers `None` if that is
+    /// the running loop still, else `Some` of where to count it now.
+    #[allow(clippy::type_complexity)]
+    pub struct RunningLoop(
+        pub(crate)  fn(
+            Option<&crate::raw::sync::Arc<crate::raw::Remote>>,
+        ) -> Option<Option<crate::raw::sync::Arc<crate::raw::Remote>>>,
+    );
 
     /// A waiter's count on the loop it waits in.
     pub trait Waiter {
