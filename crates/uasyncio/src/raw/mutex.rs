@@ -28,16 +28,15 @@ pub(crate) mod sealed {
         fn lock<R>(&self, f: impl FnOnce() -> R) -> R;
     }
 
+    /// A loop's `Remote`, shared: what a waiter is counted on.
+    pub(crate) type LoopRemote = crate::raw::sync::Arc<crate::raw::Remote>;
+
     /// How a waiter finds the loop that polls it: a function above `raw/`
-    /// that knows the running loop (`sync::external::RUNNING`).
-    /// Given the loop a waiter is counted on, it answers `None` if that is
-    /// the running loop still, else `Some` of where to count it now.
-    #[allow(clippy::type_complexity)]
-    pub struct RunningLoop(
-        pub(crate)  fn(
-            Option<&crate::raw::sync::Arc<crate::raw::Remote>>,
-        ) -> Option<Option<crate::raw::sync::Arc<crate::raw::Remote>>>,
-    );
+    /// that knows the running loop (`sync::external::RUNNING`). Given the
+    /// loop a waiter is counted on, it answers `None` if that is still the
+    /// running loop, else `Some` of where to count it now (`Some(None)`:
+    /// no loop runs).
+    pub struct RunningLoop(pub(crate) fn(Option<&LoopRemote>) -> Option<Option<LoopRemote>>);
 
     /// A waiter's count on the loop it waits in.
     pub trait Waiter {
