@@ -105,6 +105,10 @@ step "Cortex-M firmware: clippy and build (thumbv7m-none-eabi and thumbv6m-none-
     footprint_crates=(-p two-leds-uasyncio -p two-leds-embassy)
     cargo clippy --release --target thumbv7m-none-eabi "${footprint_crates[@]}" -- -D warnings
     cargo build --release --target thumbv7m-none-eabi "${footprint_crates[@]}"
+    # In a cargo run of its own: its timer queue's feature would otherwise
+    # unify into two-leds-embassy's build (see lm3s6965-board's features).
+    cargo clippy --release --target thumbv7m-none-eabi -p two-leds-async-task -- -D warnings
+    cargo build --release --target thumbv7m-none-eabi -p two-leds-async-task
 )
 
 # run_firmware NAME QEMU-COMMAND...: runs it (40 s at most, standard input
@@ -264,16 +268,21 @@ footprint "$target_dir/thumbv7m-none-eabi/release/lm3s6965-tutorials"
 # second) and on embassy-executor + embassy-time (real time: embassy's
 # thread executor idles in WFE, which QEMU runs as a busy loop, so under
 # -icount its 5 s would be 5 billion instructions; it also makes QEMU busy
-# in real time, so no idle check). Same pins, prints, panic handler,
-# profile; both timelines compared with the simulated board's.
-step "footprint: two_leds on uasyncio and on embassy (thumbv7m, qemu-system-arm -machine lm3s6965evb), heap exhaustion"
+# in real time, so no idle check); and on async-task's heap tasks with
+# embassy-time (the floor of heap tasks; it idles in WFI: emulated time).
+# Same pins, prints, panic handler, profile; the three timelines compared
+# with the simulated board's.
+step "footprint: two_leds on uasyncio, on embassy and on async-task (thumbv7m, qemu-system-arm -machine lm3s6965evb), heap exhaustion"
 fw="$target_dir/thumbv7m-none-eabi/release"
 IDLE_CHECK=0 run_firmware two-leds-uasyncio "${lm3s6965[@]}" -icount shift=0,sleep=off -kernel "$fw/two-leds-uasyncio" </dev/null
 python3 firmware/compare_timeline.py firmware/expected/two_leds.txt "$target_dir/two-leds-uasyncio.log" --late-ms 10
 IDLE_CHECK=0 run_firmware two-leds-embassy "${lm3s6965[@]}" -kernel "$fw/two-leds-embassy" </dev/null
 python3 firmware/compare_timeline.py firmware/expected/two_leds.txt "$target_dir/two-leds-embassy.log" --late-ms 100
+IDLE_CHECK=0 run_firmware two-leds-async-task "${lm3s6965[@]}" -icount shift=0,sleep=off -kernel "$fw/two-leds-async-task" </dev/null
+python3 firmware/compare_timeline.py firmware/expected/two_leds.txt "$target_dir/two-leds-async-task.log" --late-ms 10
 python3 firmware/footprint.py "$fw/two-leds-uasyncio" "$target_dir/two-leds-uasyncio.log" \
-    "$fw/two-leds-embassy" "$target_dir/two-leds-embassy.log"
+    "$fw/two-leds-embassy" "$target_dir/two-leds-embassy.log" \
+    "$fw/two-leds-async-task" "$target_dir/two-leds-async-task.log"
 # Bad input: the heap runs out (tasks created until an allocation fails):
 # a panic that says so, over semihosting, and exit status 1.
 oom_log="$target_dir/out-of-heap.log"

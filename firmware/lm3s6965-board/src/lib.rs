@@ -8,6 +8,9 @@
 //! SysTick and timers at [`CORE_HZ`].
 #![no_std]
 
+#[cfg(feature = "embassy-time-driver")]
+pub mod embassy_time_driver;
+
 use core::ptr::{addr_of, read_volatile, write_volatile};
 
 use cortex_m_semihosting::{debug, hprintln};
