@@ -9,7 +9,6 @@ use core::task::Waker;
 
 use cortex_m::peripheral::SYST;
 use cortex_m::peripheral::syst::SystClkSource;
-use cortex_m_rt::exception;
 use critical_section::{CriticalSection, Mutex};
 
 use crate::CORE_HZ;
@@ -68,8 +67,11 @@ embassy_time_driver::time_driver_impl!(static DRIVER: SysTickDriver = SysTickDri
     queue: Mutex::new(RefCell::new(embassy_time_queue_utils::Queue::new())),
 });
 
-#[exception]
-fn SysTick() {
+/// The SysTick exception's work: counts the millisecond and wakes the
+/// timers due. The firmware's `#[exception] fn SysTick()` calls it (a
+/// library cannot define the handler: a firmware of the same cargo build
+/// that does not use embassy-time has its own).
+pub fn on_systick() {
     critical_section::with(|cs| {
         let ticks = DRIVER.ticks.borrow(cs);
         ticks.set(ticks.get() + 1);

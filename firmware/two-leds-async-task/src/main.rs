@@ -23,7 +23,7 @@ use core::cell::RefCell;
 use core::future::Future;
 
 use async_task::Runnable;
-use cortex_m_rt::entry;
+use cortex_m_rt::{entry, exception};
 use cortex_m_semihosting::hprintln;
 use critical_section::Mutex;
 use embassy_time::{Duration, Instant, Timer};
@@ -40,6 +40,11 @@ static HEAP: CountingHeap<1024> = CountingHeap::new();
 
 /// The tasks ready to run (three tasks, and one for the per-task figure).
 static READY: Mutex<RefCell<heapless::Deque<Runnable, 4>>> = Mutex::new(RefCell::new(heapless::Deque::new()));
+
+#[exception]
+fn SysTick() {
+    lm3s6965_board::embassy_time_driver::on_systick();
+}
 
 fn now_us() -> u64 {
     Instant::now().as_micros()

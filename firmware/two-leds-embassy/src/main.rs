@@ -11,6 +11,7 @@
 #![no_std]
 #![no_main]
 
+use cortex_m_rt::exception;
 use cortex_m_semihosting::hprintln;
 use embassy_executor::Spawner;
 use embassy_time::{Duration, Instant, Timer};
@@ -20,6 +21,11 @@ use lm3s6965 as _;
 
 /// How long the program runs: every LED edge up to 5 s, none after.
 const RUN_MS: u64 = 5_250;
+
+#[exception]
+fn SysTick() {
+    lm3s6965_board::embassy_time_driver::on_systick();
+}
 
 fn now_us() -> u64 {
     Instant::now().as_micros()
