@@ -23,8 +23,8 @@ import sys
 
 FLASH = (".vector_table", ".text", ".rodata", ".data")
 RAM = (".data", ".bss", ".uninit")
-# Today's flash is ~24.2 KB (paths remapped); a change that adds over ~600 B shows here.
-FLASH_CEILING = 24_800
+# Today's flash is 24 028 B (paths remapped); a change that adds over ~570 B shows here.
+FLASH_CEILING = 24_600
 # Symbols of features two_leds does not use: none may be linked (the task
 # names' map, float formatting, Unicode tables, software floating point).
 UNUSED = re.compile(r"btree|flt2dec|float_to_decimal|unicode|escape_debug|__aeabi_d|df3\b")
