@@ -1,6 +1,7 @@
-//! Loom models of the cross-thread protocol: wakes, `ThreadSafeFlag::set`
-//! and last releases of a task on another thread, against the loop's own
-//! steps, in every interleaving (up to a preemption bound).
+//! Loom models of the cross-thread protocol: wakes, `ThreadSafeFlag::set`,
+//! the critical-section primitives' `set`/`put_nowait`/`release` and last
+//! releases of a task on another thread, against the loop's own steps, in
+//! every interleaving (up to a preemption bound).
 //!
 //! ```text
 //! RUSTFLAGS="--cfg loom" cargo test -p uasyncio --test loom --release
@@ -8,7 +9,8 @@
 //!
 //! Under `--cfg loom` the runtime's atomics, locks, thread-locals and the
 //! task state word are loom's (`src/raw/sync.rs`), so loom sees every
-//! access of the protocol: a lost wake shows as a loom deadlock (the loop
+//! access of the protocol (the `cs` primitives' critical section is one
+//! global loom mutex): a lost wake shows as a loom deadlock (the loop
 //! idles in the platform's wait with nothing left to notify it) or as the
 //! "uasyncio deadlock" panic, a read of a task's state not ordered after the
 //! loop's last write as a causality violation, a leaked loop as a leaked
@@ -25,6 +27,7 @@ use std::task::{Context, Poll, Waker};
 use loom::sync::atomic::{AtomicUsize, Ordering};
 use loom::sync::{Arc, Condvar, Mutex};
 use loom::thread::{self, JoinHandle};
+use uasyncio::sync::cs;
 use uasyncio::{EventLoop, Platform, ThreadSafeFlag, create_task};
 
 /// The preemption bound of the models (`LOOM_MAX_PREEMPTIONS` overrides it
@@ -544,4 +547,127 @@ fn a_last_release_on_another_thread_racing_a_spawn_recycles_the_cell() {
 #[test]
 fn a_wake_of_a_finished_task_racing_a_spawn_recycles_the_cell() {
     released_while_spawning(Use::Wake);
+}
+
+/// Model 5: a static-style `cs::Event` (shared here through a loom `Arc`,
+/// so each execution starts clear) set from another thread while a task
+/// waits on it (the main task, or a task the main task awaits), the set
+/// landing anywhere from before the first wait to during the loop's idle
+/// wait, its wake taken inside the critical section: the run completes,
+/// never with the deadlock panic (the waiter counts as waiting on the
+/// outside world), and the event stays set.
+fn cs_event_set_from_afar(waiter_is_main: bool) {
+    check(move || {
+        let (event_loop, _) = new_loop();
+        let event = Arc::new(cs::Event::new());
+        let setter = {
+            let event = event.clone();
+            thread::spawn(move || event.set())
+        };
+        let e = event.clone();
+        event_loop.run_until_complete(async move {
+            if waiter_is_main {
+                e.wait().await;
+            } else {
+                create_task(async move { e.wait().await }).await.unwrap();
+            }
+        });
+        setter.join().unwrap();
+        assert_eq!(format!("{:?}", *event), "Event { is_set: true, waiters: 0 }");
+    });
+}
+
+#[test]
+fn a_cs_event_set_from_another_thread_ends_the_main_tasks_wait() {
+    cs_event_set_from_afar(true);
+}
+
+#[test]
+fn a_cs_event_set_from_another_thread_ends_a_child_tasks_wait() {
+    cs_event_set_from_afar(false);
+}
+
+/// Model 5b: the `cs::Event` is set from another thread while the task
+/// waiting on it is cancelled (its wait leaves the wait list under the
+/// critical section while `set` may be waking it), then the main task
+/// waits on the same event. However they interleave, the waiter ends
+/// cancelled, the main task's wait ends, and no waiter is left listed.
+#[test]
+fn a_cs_event_set_racing_the_cancellation_of_its_waiter_is_not_lost() {
+    check(|| {
+        let (event_loop, _) = new_loop();
+        let event = Arc::new(cs::Event::new());
+        let spawned: Spawned = Rc::default();
+        let s = spawned.clone();
+        let e = event.clone();
+        event_loop.run_until_complete(async move {
+            let w = e.clone();
+            let waiter = create_task(async move { w.wait().await });
+            yield_now().await; // the waiter is listed
+            let w = e.clone();
+            *s.borrow_mut() = Some(thread::spawn(move || w.set()));
+            assert!(waiter.cancel());
+            assert!(waiter.await.unwrap_err().is_cancelled());
+            e.wait().await;
+        });
+        join(&spawned);
+        assert_eq!(format!("{:?}", *event), "Event { is_set: true, waiters: 0 }");
+    });
+}
+
+/// Model 6: a `cs::Queue` of capacity 1 between a producer thread and a
+/// task: the thread puts two items without waiting, retrying while the
+/// queue is full (it yields to loom, so the task runs), while the task
+/// awaits `get` twice. The task receives both, in order, whatever the
+/// interleaving of the puts with its waits and the loop's idle wait.
+#[test]
+fn a_cs_queue_fed_from_another_thread_delivers_both_items_in_order() {
+    check(|| {
+        let (event_loop, _) = new_loop();
+        let queue = Arc::new(cs::Queue::new(1));
+        let producer = {
+            let queue = queue.clone();
+            thread::spawn(move || {
+                for item in [1u32, 2] {
+                    while queue.put_nowait(item).is_err() {
+                        thread::yield_now();
+                    }
+                }
+            })
+        };
+        let q = queue.clone();
+        let got = event_loop.run_until_complete(async move { [q.get().await, q.get().await] });
+        producer.join().unwrap();
+        assert_eq!(got, [1, 2]);
+    });
+}
+
+/// Model 7: a `cs::Lock` shared by the main tasks of two loops, each on
+/// its own thread, each holding the lock across a yield to its loop. The
+/// one that waits idles its loop (its wait counts as one on the outside
+/// world) until the other's guard, dropped on the other thread, wakes it.
+/// Whatever the interleaving, the lock is never held twice at once, both
+/// runs complete (no lost wake, no deadlock panic) and it ends free.
+#[test]
+fn a_cs_lock_shared_by_loops_on_two_threads_has_one_holder_at_a_time() {
+    check(|| {
+        let lock = Arc::new(cs::Lock::new());
+        let holders = Arc::new(AtomicUsize::new(0));
+        let run = |lock: Arc<cs::Lock>, holders: Arc<AtomicUsize>| {
+            let (event_loop, _) = new_loop();
+            event_loop.run_until_complete(async move {
+                let _guard = lock.acquire().await;
+                assert_eq!(holders.fetch_add(1, Ordering::SeqCst), 0, "the lock has two holders");
+                yield_now().await;
+                holders.fetch_sub(1, Ordering::SeqCst);
+            });
+        };
+        let other = {
+            let (lock, holders) = (lock.clone(), holders.clone());
+            thread::spawn(move || run(lock, holders))
+        };
+        run(lock.clone(), holders.clone());
+        other.join().unwrap();
+        assert!(!lock.locked());
+    });
 }

@@ -131,7 +131,7 @@ impl sealed::Sealed for CriticalSectionRawMutex {
 
     #[inline]
     fn lock<R>(&self, f: impl FnOnce() -> R) -> R {
-        critical_section::with(|_| f())
+        super::sync::critical_section(f)
     }
 }
 impl RawMutex for CriticalSectionRawMutex {}
@@ -164,8 +164,9 @@ impl<M: RawMutex, T> Mutex<M, T> {
 // closure), and `CriticalSectionRawMutex::lock` runs the closure inside a
 // critical section: on a single-core chip with interrupts masked, with
 // `std` holding the process-wide mutex of critical-section's `std`
-// implementation. So at most one context (thread or interrupt handler) at
-// a time uses the `!Sync` cells inside, as with `critical_section::Mutex`.
+// implementation (under `--cfg loom`, one global loom mutex: `raw::sync`).
+// So at most one context (thread or interrupt handler) at a time uses the
+// `!Sync` cells inside, as with `critical_section::Mutex`.
 // A nested `lock` within that context only gives another shared reference
 // (the cells' own borrow checks cover it). Each context may be another
 // thread, and the state is dropped on whichever thread drops the

@@ -12,7 +12,9 @@
 //! - loom runs its threads on one OS thread, so a thread's identity (the
 //!   loop's owner, `Remote::is_local`) must come from loom's thread-locals;
 //! - a `critical_section` (a std mutex) held across a loom operation could
-//!   deadlock the model, so the locks are loom's mutexes;
+//!   deadlock the model, so the locks are loom's mutexes, and the critical
+//!   section of the `cs` primitives ([`critical_section`]) is one global
+//!   loom mutex, reentrant on its loom thread as critical-section's is;
 //! - a task's state word is read by `dealloc_impl` on whichever thread
 //!   drops the last reference: under loom it is a checked cell, so a release
 //!   that did not synchronise with the loop's last write is reported.
@@ -141,4 +143,41 @@ impl<T> Lock<T> {
     pub(crate) fn with<R>(&self, f: impl FnOnce(&T) -> R) -> R {
         f(&self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner))
     }
+}
+
+/// Runs `f` inside a critical section: the guard of the `cs` primitives
+/// (`CriticalSectionRawMutex`). `critical_section::with`, nothing added.
+#[cfg(not(loom))]
+#[inline]
+pub(crate) fn critical_section<R>(f: impl FnOnce() -> R) -> R {
+    critical_section::with(|_| f())
+}
+
+/// Runs `f` inside the model's critical section: one global loom mutex (so
+/// loom sees the section's exclusion and explores every order of entering
+/// it), reentrant on its loom thread as critical-section's `std` one is (a
+/// waker woken inside may reach another `cs` primitive).
+#[cfg(loom)]
+pub(crate) fn critical_section<R>(f: impl FnOnce() -> R) -> R {
+    loom::lazy_static! {
+        static ref SECTION: loom::sync::Mutex<()> = loom::sync::Mutex::new(());
+    }
+    loom::thread_local! {
+        static DEPTH: core::cell::Cell<usize> = core::cell::Cell::new(0);
+    }
+    /// Leaves one level of the section (also when `f` panics).
+    struct Leave;
+    impl Drop for Leave {
+        fn drop(&mut self) {
+            DEPTH.with(|depth| depth.set(depth.get() - 1));
+        }
+    }
+    let outermost = DEPTH.with(|depth| depth.get() == 0);
+    let guard = outermost.then(|| SECTION.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
+    DEPTH.with(|depth| depth.set(depth.get() + 1));
+    let leave = Leave;
+    let result = f();
+    drop(leave);
+    drop(guard);
+    result
 }
