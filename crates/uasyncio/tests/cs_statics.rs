@@ -254,11 +254,27 @@ static MEET_GO: [cs::Event; MEET_ROUNDS] = [const { cs::Event::new() }; MEET_ROU
 static MEET_ARRIVED: [cs::Queue<usize>; MEET_ROUNDS] = [const { cs::Queue::const_new(0) }; MEET_ROUNDS];
 static MEET_DONE: cs::Queue<(usize, usize)> = cs::Queue::const_new(0);
 
-/// The two tasks' arrivals in `round`, sorted.
-fn arrived(round: usize) -> [usize; 2] {
-    let mut ids = [take_one(&MEET_ARRIVED[round]), take_one(&MEET_ARRIVED[round])];
-    ids.sort();
-    ids
+/// Takes one item from a static queue on this (non-loop) thread; panics
+/// if one of `loops` ended first (a loop that reported a deadlock, say)
+/// instead of waiting for ever.
+fn take_from<T>(queue: &cs::Queue<T>, loops: &[std::thread::JoinHandle<()>]) -> T {
+    loop {
+        if let Ok(item) = queue.get_nowait() {
+            return item;
+        }
+        if loops.iter().any(std::thread::JoinHandle::is_finished) {
+            // Its last item went in before it ended.
+            return queue.get_nowait().ok().expect("a loop ended early: see its panic above");
+        }
+        std::thread::yield_now();
+    }
+}
+
+/// Two items from `queue` (see [`take_from`]), sorted.
+fn take_two<T: Ord>(queue: &cs::Queue<T>, loops: &[std::thread::JoinHandle<()>]) -> [T; 2] {
+    let mut items = [take_from(queue, loops), take_from(queue, loops)];
+    items.sort();
+    items
 }
 
 /// A static barrier of 3 parties met, round after round, by a task on each
@@ -283,11 +299,11 @@ fn a_static_barrier_is_met_by_tasks_of_two_loops_and_a_thread() {
                 })
             })
         })
-        .collect();
+        .collect::<Vec<_>>();
     let mut trips = Vec::new();
     for round in 0..MEET_ROUNDS {
         if round % 2 == 0 {
-            assert_eq!(arrived(round), [0, 1]);
+            assert_eq!(take_two(&MEET_ARRIVED[round], &loops), [0, 1]);
             assert!(MEET.busy());
             trips.push(MEET.trigger());
         } else {
@@ -295,9 +311,9 @@ fn a_static_barrier_is_met_by_tasks_of_two_loops_and_a_thread() {
             trips.push(MEET.trigger());
             assert!(MEET.busy());
             MEET_GO[round].set();
-            assert_eq!(arrived(round), [0, 1]);
+            assert_eq!(take_two(&MEET_ARRIVED[round], &loops), [0, 1]);
         }
-        assert_eq!(take(&MEET_DONE, 2), [(0, round), (1, round)]);
+        assert_eq!(take_two(&MEET_DONE, &loops), [(0, round), (1, round)]);
     }
     for l in loops {
         l.join().unwrap();
@@ -332,16 +348,6 @@ static ANY: cs::WaitAny<AnyMembers> = cs::WaitAny::new((&ANY_STOP, &ANY_FLAG, &A
 static ANY_WAITING: cs::Queue<usize> = cs::Queue::const_new(0);
 static ANY_FIRED: cs::Queue<usize> = cs::Queue::const_new(0);
 
-/// Takes one item from a static queue on this (non-loop) thread.
-fn take_one(queue: &cs::Queue<usize>) -> usize {
-    loop {
-        match queue.get_nowait() {
-            Ok(item) => return item,
-            Err(uasyncio::QueueEmpty) => std::thread::yield_now(),
-        }
-    }
-}
-
 /// A task waits on a static `cs::WaitAny` of a `cs::Event`, a
 /// `ThreadSafeFlag` and a `Message`, three times; each time, once it waits,
 /// another thread sets one member (the message, then the flag, then the
@@ -352,13 +358,13 @@ fn a_static_wait_any_is_woken_by_a_member_set_from_a_thread() {
     let setter = std::thread::spawn(|| {
         let mut seen = Vec::new();
         for round in 0..3 {
-            assert_eq!(take_one(&ANY_WAITING), round);
+            assert_eq!(take_from(&ANY_WAITING, &[]), round);
             match round {
                 0 => ANY_DATA.set(7),
                 1 => ANY_FLAG.set(),
                 _ => ANY_STOP.set(),
             }
-            let fired = take_one(&ANY_FIRED);
+            let fired = take_from(&ANY_FIRED, &[]);
             seen.push((fired, ANY.event()));
         }
         seen
