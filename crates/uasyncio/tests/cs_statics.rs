@@ -231,6 +231,8 @@ fn the_cs_primitives_are_sync_and_their_waits_send() {
 
 // ---- Barrier, WaitAny, WaitAll ----
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 /// `fut`, calling `first` once its first poll is over: for a wait, once it
 /// is counted and in the wait list (or done), so a thread told by `first`
 /// acts on a task that really waits.
@@ -254,25 +256,36 @@ static MEET_GO: [cs::Event; MEET_ROUNDS] = [const { cs::Event::new() }; MEET_ROU
 static MEET_ARRIVED: [cs::Queue<usize>; MEET_ROUNDS] = [const { cs::Queue::const_new(0) }; MEET_ROUNDS];
 static MEET_DONE: cs::Queue<(usize, usize)> = cs::Queue::const_new(0);
 
+/// Set when a loop thread of the barrier test panics (a loop that reported
+/// a deadlock, say), so the test fails instead of waiting for it for ever.
+static MEET_LOOP_PANICKED: AtomicBool = AtomicBool::new(false);
+
+/// Sets [`MEET_LOOP_PANICKED`] if dropped by a panic.
+struct PanicAlarm;
+
+impl Drop for PanicAlarm {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            MEET_LOOP_PANICKED.store(true, Ordering::SeqCst);
+        }
+    }
+}
+
 /// Takes one item from a static queue on this (non-loop) thread; panics
-/// if one of `loops` ended first (a loop that reported a deadlock, say)
-/// instead of waiting for ever.
-fn take_from<T>(queue: &cs::Queue<T>, loops: &[std::thread::JoinHandle<()>]) -> T {
+/// if `failed` says the thread that should put it has panicked.
+fn take_from<T>(queue: &cs::Queue<T>, failed: &AtomicBool) -> T {
     loop {
         if let Ok(item) = queue.get_nowait() {
             return item;
         }
-        if loops.iter().any(std::thread::JoinHandle::is_finished) {
-            // Its last item went in before it ended.
-            return queue.get_nowait().ok().expect("a loop ended early: see its panic above");
-        }
+        assert!(!failed.load(Ordering::SeqCst), "a loop thread panicked: see its panic above");
         std::thread::yield_now();
     }
 }
 
 /// Two items from `queue` (see [`take_from`]), sorted.
-fn take_two<T: Ord>(queue: &cs::Queue<T>, loops: &[std::thread::JoinHandle<()>]) -> [T; 2] {
-    let mut items = [take_from(queue, loops), take_from(queue, loops)];
+fn take_two<T: Ord>(queue: &cs::Queue<T>, failed: &AtomicBool) -> [T; 2] {
+    let mut items = [take_from(queue, failed), take_from(queue, failed)];
     items.sort();
     items
 }
@@ -288,6 +301,7 @@ fn a_static_barrier_is_met_by_tasks_of_two_loops_and_a_thread() {
     let loops: Vec<_> = (0..2)
         .map(|id| {
             std::thread::spawn(move || {
+                let _alarm = PanicAlarm;
                 uasyncio::new_event_loop().run_until_complete(async move {
                     for round in 0..MEET_ROUNDS {
                         if round % 2 == 1 {
@@ -299,11 +313,11 @@ fn a_static_barrier_is_met_by_tasks_of_two_loops_and_a_thread() {
                 })
             })
         })
-        .collect::<Vec<_>>();
+        .collect();
     let mut trips = Vec::new();
     for round in 0..MEET_ROUNDS {
         if round % 2 == 0 {
-            assert_eq!(take_two(&MEET_ARRIVED[round], &loops), [0, 1]);
+            assert_eq!(take_two(&MEET_ARRIVED[round], &MEET_LOOP_PANICKED), [0, 1]);
             assert!(MEET.busy());
             trips.push(MEET.trigger());
         } else {
@@ -311,9 +325,9 @@ fn a_static_barrier_is_met_by_tasks_of_two_loops_and_a_thread() {
             trips.push(MEET.trigger());
             assert!(MEET.busy());
             MEET_GO[round].set();
-            assert_eq!(take_two(&MEET_ARRIVED[round], &loops), [0, 1]);
+            assert_eq!(take_two(&MEET_ARRIVED[round], &MEET_LOOP_PANICKED), [0, 1]);
         }
-        assert_eq!(take_two(&MEET_DONE, &loops), [(0, round), (1, round)]);
+        assert_eq!(take_two(&MEET_DONE, &MEET_LOOP_PANICKED), [(0, round), (1, round)]);
     }
     for l in loops {
         l.join().unwrap();
@@ -358,13 +372,13 @@ fn a_static_wait_any_is_woken_by_a_member_set_from_a_thread() {
     let setter = std::thread::spawn(|| {
         let mut seen = Vec::new();
         for round in 0..3 {
-            assert_eq!(take_from(&ANY_WAITING, &[]), round);
+            assert_eq!(take_from(&ANY_WAITING, &AtomicBool::new(false)), round);
             match round {
                 0 => ANY_DATA.set(7),
                 1 => ANY_FLAG.set(),
                 _ => ANY_STOP.set(),
             }
-            let fired = take_from(&ANY_FIRED, &[]);
+            let fired = take_from(&ANY_FIRED, &AtomicBool::new(false));
             seen.push((fired, ANY.event()));
         }
         seen
