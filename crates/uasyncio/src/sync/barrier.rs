@@ -85,6 +85,11 @@ impl<M: RawMutex> Barrier<M> {
     /// static MEET: uasyncio::sync::cs::Barrier = uasyncio::sync::cs::Barrier::new(3);
     /// assert_eq!(MEET.parties(), 3);
     /// ```
+    ///
+    /// ```compile_fail,E0080
+    /// // error: "Barrier::new(0): a barrier needs at least 1 party; ..."
+    /// static NOBODY: uasyncio::sync::cs::Barrier = uasyncio::sync::cs::Barrier::new(0);
+    /// ```
     pub const fn new(parties: usize) -> Self {
         assert!(
             parties > 0,
