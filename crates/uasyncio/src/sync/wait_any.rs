@@ -376,6 +376,10 @@ impl<'a, S: WaitSet + 'a, M: RawMutex> Future for WaitAnyFuture<'a, S, M> {
 /// `WaitAll`). Each member counts once it has fired during this wait, even
 /// if it was cleared again since.
 ///
+/// It keeps no state besides its members, so it is `Sync` when they are
+/// (`cs` events, [`ThreadSafeFlag`]s, [`Message`]s): then it can be a
+/// `static` (named [`cs::WaitAll`](crate::sync::cs::WaitAll) there too).
+///
 /// ```
 /// use std::rc::Rc;
 /// uasyncio::run_virtual(async {
