@@ -228,3 +228,214 @@ fn the_cs_primitives_are_sync_and_their_waits_send() {
     send(&PERMITS.acquire());
     send(&CONDITION.acquire());
 }
+
+// ---- Barrier, WaitAny, WaitAll ----
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// `fut`, calling `first` once its first poll is over: for a wait, once it
+/// is counted and in the wait list (or done), so a thread told by `first`
+/// acts on a task that really waits.
+async fn after_first_poll<F: std::future::Future + Unpin>(mut fut: F, first: impl FnOnce()) -> F::Output {
+    let mut first = Some(first);
+    std::future::poll_fn(move |cx| {
+        let poll = std::pin::Pin::new(&mut fut).poll(cx);
+        if let Some(first) = first.take() {
+            first();
+        }
+        poll
+    })
+    .await
+}
+
+const MEET_ROUNDS: usize = 4;
+static MEET: cs::Barrier = cs::Barrier::new(3);
+static MEET_GO: [cs::Event; MEET_ROUNDS] = [const { cs::Event::new() }; MEET_ROUNDS];
+/// Who has arrived, per round (a task's report of round r may come after
+/// the other task's of round r + 1: the one that trips reports last).
+static MEET_ARRIVED: [cs::Queue<usize>; MEET_ROUNDS] = [const { cs::Queue::const_new(0) }; MEET_ROUNDS];
+static MEET_DONE: cs::Queue<(usize, usize)> = cs::Queue::const_new(0);
+
+/// Set when a loop thread of the barrier test panics (a loop that reported
+/// a deadlock, say), so the test fails instead of waiting for it for ever.
+static MEET_LOOP_PANICKED: AtomicBool = AtomicBool::new(false);
+
+/// Sets [`MEET_LOOP_PANICKED`] if dropped by a panic.
+struct PanicAlarm;
+
+impl Drop for PanicAlarm {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            MEET_LOOP_PANICKED.store(true, Ordering::SeqCst);
+        }
+    }
+}
+
+/// Takes one item from a static queue on this (non-loop) thread; panics
+/// if `failed` says the thread that should put it has panicked.
+fn take_from<T>(queue: &cs::Queue<T>, failed: &AtomicBool) -> T {
+    loop {
+        if let Ok(item) = queue.get_nowait() {
+            return item;
+        }
+        assert!(!failed.load(Ordering::SeqCst), "a loop thread panicked: see its panic above");
+        std::thread::yield_now();
+    }
+}
+
+/// Two items from `queue` (see [`take_from`]), sorted.
+fn take_two<T: Ord>(queue: &cs::Queue<T>, failed: &AtomicBool) -> [T; 2] {
+    let mut items = [take_from(queue, failed), take_from(queue, failed)];
+    items.sort();
+    items
+}
+
+/// A static barrier of 3 parties met, round after round, by a task on each
+/// of two loops on two threads and by `trigger` from this thread. In even
+/// rounds both tasks wait first and the trigger trips it (true); in odd
+/// rounds the trigger comes first (false, the barrier busy), then the tasks
+/// come and the second of them trips it. Every round both tasks pass,
+/// each loop idling meanwhile, and the barrier ends free.
+#[test]
+fn a_static_barrier_is_met_by_tasks_of_two_loops_and_a_thread() {
+    let loops: Vec<_> = (0..2)
+        .map(|id| {
+            std::thread::spawn(move || {
+                let _alarm = PanicAlarm;
+                uasyncio::new_event_loop().run_until_complete(async move {
+                    for round in 0..MEET_ROUNDS {
+                        if round % 2 == 1 {
+                            MEET_GO[round].wait().await;
+                        }
+                        after_first_poll(MEET.wait(), || MEET_ARRIVED[round].put_nowait(id).unwrap()).await;
+                        MEET_DONE.put_nowait((id, round)).unwrap();
+                    }
+                })
+            })
+        })
+        .collect();
+    let mut trips = Vec::new();
+    for round in 0..MEET_ROUNDS {
+        if round % 2 == 0 {
+            assert_eq!(take_two(&MEET_ARRIVED[round], &MEET_LOOP_PANICKED), [0, 1]);
+            assert!(MEET.busy());
+            trips.push(MEET.trigger());
+        } else {
+            assert!(!MEET.busy());
+            trips.push(MEET.trigger());
+            assert!(MEET.busy());
+            MEET_GO[round].set();
+            assert_eq!(take_two(&MEET_ARRIVED[round], &MEET_LOOP_PANICKED), [0, 1]);
+        }
+        assert_eq!(take_two(&MEET_DONE, &MEET_LOOP_PANICKED), [(0, round), (1, round)]);
+    }
+    for l in loops {
+        l.join().unwrap();
+    }
+    assert_eq!(trips, [true, false, true, false]);
+    assert!(!MEET.busy());
+    assert!(MEET_ARRIVED.iter().all(cs::Queue::empty) && MEET_DONE.empty());
+}
+
+static PAIR: cs::Barrier = cs::Barrier::new(2);
+
+/// A task waits at a static barrier of 2 and times out: its arrival is
+/// taken back (the barrier is free again), so a thread's trigger then
+/// does not trip it; a second trigger does.
+#[test]
+fn a_static_barrier_takes_back_the_arrival_of_a_cancelled_waiter() {
+    let timed_out = uasyncio::new_event_loop().run_until_complete(async {
+        let result = uasyncio::wait_for_ms(PAIR.wait(), 5).await;
+        (result.is_err(), PAIR.busy())
+    });
+    assert_eq!(timed_out, (true, false));
+    let trips = std::thread::spawn(|| (PAIR.trigger(), PAIR.busy(), PAIR.trigger())).join().unwrap();
+    assert_eq!(trips, (false, true, true));
+    assert!(!PAIR.busy());
+}
+
+static ANY_STOP: cs::Event = cs::Event::new();
+static ANY_FLAG: uasyncio::ThreadSafeFlag = uasyncio::ThreadSafeFlag::new();
+static ANY_DATA: uasyncio::Message<u32> = uasyncio::Message::new();
+type AnyMembers = (&'static cs::Event, &'static uasyncio::ThreadSafeFlag, &'static uasyncio::Message<u32>);
+static ANY: cs::WaitAny<AnyMembers> = cs::WaitAny::new((&ANY_STOP, &ANY_FLAG, &ANY_DATA));
+static ANY_WAITING: cs::Queue<usize> = cs::Queue::const_new(0);
+static ANY_FIRED: cs::Queue<usize> = cs::Queue::const_new(0);
+
+/// A task waits on a static `cs::WaitAny` of a `cs::Event`, a
+/// `ThreadSafeFlag` and a `Message`, three times; each time, once it waits,
+/// another thread sets one member (the message, then the flag, then the
+/// event): the waits give 2, 1, 0, which that thread also reads from
+/// `event()`; the task clears the members after each.
+#[test]
+fn a_static_wait_any_is_woken_by_a_member_set_from_a_thread() {
+    let setter = std::thread::spawn(|| {
+        let mut seen = Vec::new();
+        for round in 0..3 {
+            assert_eq!(take_from(&ANY_WAITING, &AtomicBool::new(false)), round);
+            match round {
+                0 => ANY_DATA.set(7),
+                1 => ANY_FLAG.set(),
+                _ => ANY_STOP.set(),
+            }
+            let fired = take_from(&ANY_FIRED, &AtomicBool::new(false));
+            seen.push((fired, ANY.event()));
+        }
+        seen
+    });
+    let fired = uasyncio::new_event_loop().run_until_complete(async {
+        let mut fired = Vec::new();
+        for round in 0..3 {
+            let index = after_first_poll(ANY.wait(), || ANY_WAITING.put_nowait(round).unwrap()).await;
+            ANY.clear();
+            fired.push(index);
+            ANY_FIRED.put_nowait(index).unwrap();
+        }
+        fired
+    });
+    assert_eq!(fired, [2, 1, 0]);
+    assert_eq!(setter.join().unwrap(), [(2, Some(2)), (1, Some(1)), (0, Some(0))]);
+    assert_eq!(ANY_DATA.value(), Some(7)); // cleared, the value stays
+    assert!(!ANY_STOP.is_set() && !ANY_DATA.is_set());
+}
+
+static ALL_A: cs::Event = cs::Event::new();
+static ALL_B: uasyncio::Message<&str> = uasyncio::Message::new();
+static ALL: cs::WaitAll<(&cs::Event, &uasyncio::Message<&str>)> = cs::WaitAll::new((&ALL_A, &ALL_B));
+
+/// A task waits on a static `cs::WaitAll` of an event and a message that
+/// another thread, once the task waits, sets one after the other (the
+/// event cleared again at once: it still counts): the wait ends after
+/// both, and the task reads the message's value.
+#[test]
+fn a_static_wait_all_ends_once_a_thread_has_set_every_member() {
+    let (waiting_tx, waiting_rx) = mpsc::channel::<()>();
+    let setter = std::thread::spawn(move || {
+        waiting_rx.recv().unwrap();
+        ALL_A.set();
+        ALL_A.clear();
+        std::thread::sleep(std::time::Duration::from_millis(1));
+        ALL_B.set("both");
+    });
+    let value = uasyncio::new_event_loop().run_until_complete(async move {
+        after_first_poll(ALL.wait(), move || waiting_tx.send(()).unwrap()).await;
+        ALL_B.value()
+    });
+    setter.join().unwrap();
+    assert_eq!(value, Some("both"));
+    assert!(!ALL_A.is_set());
+}
+
+/// `cs::Barrier`, a `cs::WaitAny` and a `cs::WaitAll` of `Sync` members
+/// are `Sync` and `Send`, and so are the futures of their waits.
+#[test]
+fn the_cs_barrier_wait_any_and_wait_all_are_sync_and_their_waits_send() {
+    fn sync<T: Sync + Send>(_: &T) {}
+    fn send<T: Send>(_: &T) {}
+    sync(&MEET);
+    sync(&ANY);
+    sync(&ALL);
+    send(&MEET.wait());
+    send(&ANY.wait());
+    send(&ALL.wait());
+}

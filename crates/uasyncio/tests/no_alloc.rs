@@ -344,3 +344,36 @@ fn cs_lock_and_semaphore_hand_offs_allocate_nothing() {
     });
     assert_eq!(counted, 0);
 }
+
+static CS_BARRIER: uasyncio::sync::cs::Barrier = uasyncio::sync::cs::Barrier::new(4);
+
+#[test]
+fn cs_barrier_rounds_allocate_nothing() {
+    // As `barrier_rounds_allocate_nothing`, on a static critical-section
+    // barrier (no action; its waiters count themselves on the loop).
+    let counted = allocations_in_steady_state(rounds(500), |_| CS_BARRIER.wait());
+    assert_eq!(counted, 0);
+}
+
+static CS_EVENTS: [uasyncio::sync::cs::Event; 2] = [const { uasyncio::sync::cs::Event::new() }; 2];
+static CS_ANY: uasyncio::sync::cs::WaitAny<(&uasyncio::sync::cs::Event, &uasyncio::sync::cs::Event)> =
+    uasyncio::sync::cs::WaitAny::new((&CS_EVENTS[0], &CS_EVENTS[1]));
+static CS_ALL: uasyncio::sync::cs::WaitAll<[&uasyncio::sync::cs::Event; 2]> =
+    uasyncio::sync::cs::WaitAll::new([&CS_EVENTS[0], &CS_EVENTS[1]]);
+
+#[test]
+fn cs_wait_any_and_wait_all_allocate_nothing() {
+    // As `wait_any_and_wait_all_allocate_nothing`, on statics of cs events.
+    let counted = allocations_in_steady_state(rounds(500), |id| async move {
+        if id == 0 {
+            uasyncio::sleep_ms(1).await;
+            CS_EVENTS.iter().for_each(uasyncio::sync::cs::Event::set);
+            CS_EVENTS.iter().for_each(uasyncio::sync::cs::Event::clear);
+        } else if id == 1 {
+            CS_ALL.wait().await;
+        } else {
+            CS_ANY.wait().await;
+        }
+    });
+    assert_eq!(counted, 0);
+}

@@ -24,6 +24,12 @@ pub(crate) mod sealed {
         /// outside world (see `raw::external`); nothing when only tasks of
         /// the loop can wake it.
         type Waiter: Waiter;
+        /// Where a primitive keeps a value only a single-threaded one may
+        /// hold (a `Barrier`'s non-`Send` trip action): a `Cell<Option<T>>`
+        /// with `NoopRawMutex`, with a critical section nothing at all (the
+        /// last arriver may be another thread or an interrupt handler, which
+        /// must not run a non-`Send` closure).
+        type Slot<T>: Slot<T>;
         /// Runs `f` with the state locked.
         fn lock<R>(&self, f: impl FnOnce() -> R) -> R;
     }
@@ -37,6 +43,16 @@ pub(crate) mod sealed {
     /// running loop, else `Some` of where to count it now (`Some(None)`:
     /// no loop runs).
     pub struct RunningLoop(pub(crate) fn(Option<&LoopRemote>) -> Option<Option<LoopRemote>>);
+
+    /// See [`Sealed::Slot`].
+    pub trait Slot<T> {
+        /// An empty slot (for `const fn new`).
+        const EMPTY: Self;
+        /// Takes the value out, if the slot holds one.
+        fn take(&self) -> Option<T>;
+        /// Puts `value` back, unless something was stored meanwhile.
+        fn restore(&self, value: T);
+    }
 
     /// A waiter's count on the loop it waits in.
     pub trait Waiter {
@@ -114,9 +130,38 @@ impl sealed::Waiter for NotCounted {
     fn uncount(&mut self) {}
 }
 
+/// A slot that can hold nothing: with a critical section, a primitive
+/// keeps no single-threaded value (see `Sealed::Slot`). Not generic, so it
+/// is `Send` and `Sync` whatever it would have held.
+pub struct NoSlot;
+
+impl<T> sealed::Slot<T> for NoSlot {
+    const EMPTY: Self = NoSlot;
+    #[inline(always)]
+    fn take(&self) -> Option<T> {
+        None
+    }
+    #[inline(always)]
+    fn restore(&self, _value: T) {}
+}
+
+impl<T> sealed::Slot<T> for Cell<Option<T>> {
+    const EMPTY: Self = Cell::new(None);
+    #[inline(always)]
+    fn take(&self) -> Option<T> {
+        Cell::take(self)
+    }
+    #[inline(always)]
+    fn restore(&self, value: T) {
+        let current = Cell::take(self);
+        self.set(Some(current.unwrap_or(value)));
+    }
+}
+
 impl sealed::Sealed for NoopRawMutex {
     const INIT: Self = NoopRawMutex(PhantomData);
     type Waiter = NotCounted;
+    type Slot<T> = Cell<Option<T>>;
 
     #[inline(always)]
     fn lock<R>(&self, f: impl FnOnce() -> R) -> R {
@@ -128,6 +173,7 @@ impl RawMutex for NoopRawMutex {}
 impl sealed::Sealed for CriticalSectionRawMutex {
     const INIT: Self = CriticalSectionRawMutex(());
     type Waiter = super::ExternalWaiter;
+    type Slot<T> = NoSlot;
 
     #[inline]
     fn lock<R>(&self, f: impl FnOnce() -> R) -> R {

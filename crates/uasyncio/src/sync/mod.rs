@@ -32,7 +32,7 @@ mod waitlist;
 
 #[cfg(feature = "std")]
 pub use crate::raw::Local;
-pub use barrier::{Barrier, BarrierWait};
+pub use barrier::BarrierWait;
 pub use broker::{Agent, Broker, NotSubscribed, TopicPattern};
 pub use condition::ConditionGuard;
 pub use delay_ms::{DelayError, DelayMs};
@@ -44,7 +44,7 @@ pub use message::{Message, MessageWait};
 pub use queue::{Get, Join, Put, QueueEmpty, QueueFull};
 pub use ringbuf_queue::{RingbufGet, RingbufPut, RingbufQueue};
 pub use semaphore::{OverReleased, SemaphoreAcquire, SemaphoreGuard};
-pub use wait_any::{WaitAll, WaitAllFuture, WaitAny, WaitAnyFuture, WaitSet, Waitable};
+pub use wait_any::{WaitAll, WaitAllFuture, WaitAnyFuture, WaitSet, Waitable};
 
 /// A flag tasks can wait for (MicroPython's `asyncio.Event`): the
 /// single-threaded [`generic::Event`]. For a `static`, see [`cs::Event`].
@@ -108,6 +108,31 @@ pub type BoundedSemaphore = generic::BoundedSemaphore<raw_mutex::NoopRawMutex>;
 /// ```
 pub type Condition = generic::Condition<raw_mutex::NoopRawMutex>;
 
+/// A meeting point for a fixed number of tasks (peterhinch's `Barrier`):
+/// the single-threaded [`generic::Barrier`], the one with a trip action
+/// ([`with_action`](generic::Barrier::with_action)). For a `static`, see
+/// [`cs::Barrier`].
+///
+/// ```
+/// let b = uasyncio::Barrier::new(2);
+/// assert!(!b.trigger());
+/// assert!(b.trigger()); // the second party: trips
+/// ```
+pub type Barrier = generic::Barrier<raw_mutex::NoopRawMutex>;
+
+/// Waits until any one of a set of events is set (peterhinch's `WaitAny`):
+/// the single-threaded [`generic::WaitAny`]. For a `static`, see
+/// [`cs::WaitAny`].
+///
+/// ```
+/// uasyncio::run_virtual(async {
+///     let (a, b) = (uasyncio::Event::new(), uasyncio::Event::new());
+///     b.set();
+///     assert_eq!(uasyncio::WaitAny::new((&a, &b)).wait().await, 1);
+/// });
+/// ```
+pub type WaitAny<S> = generic::WaitAny<S, raw_mutex::NoopRawMutex>;
+
 /// The primitives, generic over how they guard their state
 /// ([`raw_mutex`]). Users name them through the aliases: `uasyncio::Event`
 /// (no locking) or [`cs::Event`] (a critical section).
@@ -119,11 +144,13 @@ pub type Condition = generic::Condition<raw_mutex::NoopRawMutex>;
 /// assert!(!e.is_set());
 /// ```
 pub mod generic {
+    pub use super::barrier::Barrier;
     pub use super::condition::Condition;
     pub use super::event::Event;
     pub use super::lock::Lock;
     pub use super::queue::Queue;
     pub use super::semaphore::{BoundedSemaphore, Semaphore};
+    pub use super::wait_any::WaitAny;
 }
 
 /// How a primitive guards its state: [`NoopRawMutex`](raw_mutex::NoopRawMutex)
@@ -145,12 +172,15 @@ pub mod raw_mutex {
 /// provides a process-wide lock). They are `Sync` (a `Queue<T>` for `T:
 /// Send`); their non-async operations (`Event::set`, `Queue::put_nowait`
 /// and `get_nowait`, `Semaphore::release`, `Message::set`,
-/// `RingbufQueue::put_nowait`, `ThreadSafeFlag::set`; dropping a `Lock`'s
-/// guard) may be called from an interrupt handler or another thread, while
-/// tasks await them as usual. Here: [`Event`](cs::Event),
-/// [`Queue`](cs::Queue), [`Lock`](cs::Lock), [`Semaphore`](cs::Semaphore),
+/// `RingbufQueue::put_nowait`, `ThreadSafeFlag::set`, `Barrier::trigger`;
+/// dropping a `Lock`'s guard) may be called from an interrupt handler or
+/// another thread, while tasks await them as usual. Here:
+/// [`Event`](cs::Event), [`Queue`](cs::Queue), [`Lock`](cs::Lock),
+/// [`Semaphore`](cs::Semaphore),
 /// [`BoundedSemaphore`](cs::BoundedSemaphore),
-/// [`Condition`](cs::Condition), and the always-`Sync`
+/// [`Condition`](cs::Condition), [`Barrier`](cs::Barrier) (without a trip
+/// action), [`WaitAny`](cs::WaitAny) and [`WaitAll`](cs::WaitAll) (`Sync`
+/// when their members are: `cs` ones), and the always-`Sync`
 /// [`Message`], [`RingbufQueue`] and [`ThreadSafeFlag`] (MicroPython's
 /// way to signal a task from an interrupt: a self-clearing flag for one
 /// waiting task, the smallest of them). A task waiting on one
@@ -175,6 +205,29 @@ pub mod raw_mutex {
 ///
 /// ```compile_fail,E0277
 /// static READY: uasyncio::Event = uasyncio::Event::new(); // `Event` is not `Sync`
+/// ```
+///
+/// nor can a plain `Barrier` (its `new` is `const`, but it is not `Sync`):
+///
+/// ```compile_fail,E0277
+/// static MEET: uasyncio::Barrier = uasyncio::Barrier::new(2); // `Barrier` is not `Sync`
+/// ```
+///
+/// nor a plain `WaitAny`, even of `cs` members (the index of the member
+/// that fired is not guarded):
+///
+/// ```compile_fail,E0277
+/// use uasyncio::sync::cs;
+/// static A: cs::Event = cs::Event::new();
+/// static ANY: uasyncio::WaitAny<(&cs::Event,)> = uasyncio::WaitAny::new((&A,)); // not `Sync`
+/// ```
+///
+/// and a `WaitAll` is only as `Sync` as its members:
+///
+/// ```compile_fail,E0277
+/// fn shared<T: Sync>(_: &T) {}
+/// let (a, b) = (uasyncio::Event::new(), uasyncio::Event::new());
+/// shared(&uasyncio::WaitAll::new((&a, &b))); // `uasyncio::Event` is not `Sync`
 /// ```
 ///
 /// and a `cs::Queue` of items that are not `Send` is not `Sync` either:
@@ -259,4 +312,59 @@ pub mod cs {
     /// });
     /// ```
     pub type Condition = super::generic::Condition<CriticalSectionRawMutex>;
+
+    /// A [`Barrier`](super::generic::Barrier) whose state is guarded by a
+    /// critical section: a `static` at which tasks of loops on several
+    /// threads meet, and whose [`trigger`](super::generic::Barrier::trigger)
+    /// may come from another thread or an interrupt handler. It has no trip
+    /// action: the plain one's is a closure that need not be `Send`, and the
+    /// last arriver, which would run it, may be another thread or an
+    /// interrupt.
+    ///
+    /// ```
+    /// use uasyncio::sync::cs;
+    /// static MEET: cs::Barrier = cs::Barrier::new(2);
+    /// let other = std::thread::spawn(|| MEET.trigger()); // one party, from a thread
+    /// uasyncio::new_event_loop().run_until_complete(async { MEET.wait().await });
+    /// other.join().unwrap();
+    /// assert!(!MEET.busy()); // tripped: ready for the next round
+    /// ```
+    pub type Barrier = super::generic::Barrier<CriticalSectionRawMutex>;
+
+    /// A [`WaitAny`](super::generic::WaitAny) that keeps the index of the
+    /// member that fired in a critical section: with `Sync` members (`cs`
+    /// events, [`ThreadSafeFlag`], [`Message`], a `cs::WaitAny`, ...) it is
+    /// `Sync` and can be a `static`, its members set from anywhere.
+    ///
+    /// ```
+    /// use uasyncio::sync::cs;
+    /// static STOP: cs::Event = cs::Event::new();
+    /// static DATA: uasyncio::Message<u32> = uasyncio::Message::new();
+    /// static ANY: cs::WaitAny<(&cs::Event, &uasyncio::Message<u32>)> = cs::WaitAny::new((&STOP, &DATA));
+    ///
+    /// let sender = std::thread::spawn(|| DATA.set(7)); // from another thread
+    /// let fired = uasyncio::new_event_loop().run_until_complete(async { ANY.wait().await });
+    /// sender.join().unwrap();
+    /// assert_eq!((fired, ANY.event(), DATA.value()), (1, Some(1), Some(7)));
+    /// ```
+    pub type WaitAny<S> = super::generic::WaitAny<S, CriticalSectionRawMutex>;
+
+    /// [`WaitAll`](super::WaitAll) itself (the same type): it keeps no state of its own, so
+    /// it is `Sync` when its members are (a tuple or an array of `cs`
+    /// events, [`ThreadSafeFlag`]s, [`Message`]s ...), and `new` is `const`.
+    ///
+    /// ```
+    /// use uasyncio::sync::cs;
+    /// static A: cs::Event = cs::Event::new();
+    /// static B: cs::Event = cs::Event::new();
+    /// static BOTH: cs::WaitAll<[&cs::Event; 2]> = cs::WaitAll::new([&A, &B]);
+    ///
+    /// let setter = std::thread::spawn(|| {
+    ///     B.set();
+    ///     A.set();
+    /// });
+    /// uasyncio::new_event_loop().run_until_complete(async { BOTH.wait().await });
+    /// setter.join().unwrap();
+    /// ```
+    pub type WaitAll<S> = super::WaitAll<S>;
 }

@@ -10,7 +10,7 @@ use super::delay_ms::DelayMs;
 use super::event::{Event, EventWait};
 use super::flag::{FlagWait, ThreadSafeFlag};
 use super::message::{Message, MessageWait};
-use crate::raw::mutex::RawMutex;
+use crate::raw::mutex::{Mutex, NoopRawMutex, RawMutex};
 
 /// Something a task can wait on repeatedly, like an [`Event`]: what
 /// [`WaitAny`] and [`WaitAll`] combine (peterhinch's "event-like objects":
@@ -256,6 +256,13 @@ impl<W: Waitable, const N: usize> WaitSet for [W; N] {
 /// each `wait` starts fresh waits, and dropping it (cancellation, a
 /// timeout) leaves every member's wait list.
 ///
+/// `uasyncio::WaitAny<S>` is this type with [`NoopRawMutex`]
+/// (single-threaded, not `Sync`). [`cs::WaitAny`](crate::sync::cs::WaitAny)
+/// keeps the index of the member that fired in a critical section: with
+/// `Sync` members (a [`cs::Event`](crate::sync::cs::Event),
+/// [`ThreadSafeFlag`], [`Message`]) it is `Sync` and can be a `static`,
+/// its members set from other threads or interrupt handlers.
+///
 /// ```
 /// use std::rc::Rc;
 /// uasyncio::run_virtual(async {
@@ -270,20 +277,21 @@ impl<W: Waitable, const N: usize> WaitSet for [W; N] {
 ///     assert_eq!(any.event(), Some(1));
 /// });
 /// ```
-pub struct WaitAny<S> {
+pub struct WaitAny<S, M: RawMutex = NoopRawMutex> {
     members: S,
-    fired: core::cell::Cell<Option<usize>>,
+    fired: Mutex<M, core::cell::Cell<Option<usize>>>,
 }
 
-impl<S: WaitSet> WaitAny<S> {
-    /// Combines `members` (a tuple or an array of [`Waitable`]s).
+impl<S: WaitSet, M: RawMutex> WaitAny<S, M> {
+    /// Combines `members` (a tuple or an array of [`Waitable`]s); `const`,
+    /// so a [`cs::WaitAny`](crate::sync::cs::WaitAny) can be a `static`.
     ///
     /// ```
     /// let e = uasyncio::Event::new();
     /// let _any = uasyncio::WaitAny::new([&e]);
     /// ```
     pub const fn new(members: S) -> Self {
-        WaitAny { members, fired: core::cell::Cell::new(None) }
+        WaitAny { members, fired: Mutex::new(core::cell::Cell::new(None)) }
     }
 
     /// Waits until a member fires; gives its index.
@@ -296,7 +304,7 @@ impl<S: WaitSet> WaitAny<S> {
     ///     assert_eq!(uasyncio::WaitAny::new((&a, &b)).wait().await, 0);
     /// });
     /// ```
-    pub fn wait(&self) -> WaitAnyFuture<'_, S> {
+    pub fn wait(&self) -> WaitAnyFuture<'_, S, M> {
         WaitAnyFuture { any: self, waits: self.members.start() }
     }
 
@@ -307,7 +315,7 @@ impl<S: WaitSet> WaitAny<S> {
     /// assert_eq!(uasyncio::WaitAny::new([&e]).event(), None);
     /// ```
     pub fn event(&self) -> Option<usize> {
-        self.fired.get()
+        self.fired.lock(|f| f.get())
     }
 
     /// Clears every member (peterhinch's `clear()`).
@@ -333,29 +341,32 @@ impl<S: WaitSet> WaitAny<S> {
     }
 }
 
-impl<S> fmt::Debug for WaitAny<S> {
+impl<S, M: RawMutex> fmt::Debug for WaitAny<S, M> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("WaitAny").field("event", &self.fired.get()).finish_non_exhaustive()
+        let fired = self.fired.lock(|f| f.get());
+        f.debug_struct("WaitAny").field("event", &fired).finish_non_exhaustive()
     }
 }
 
 /// The future of [`WaitAny::wait`].
 #[must_use = "futures do nothing unless awaited"]
-pub struct WaitAnyFuture<'a, S: WaitSet + 'a> {
-    any: &'a WaitAny<S>,
+pub struct WaitAnyFuture<'a, S: WaitSet + 'a, M: RawMutex = NoopRawMutex> {
+    any: &'a WaitAny<S, M>,
     waits: S::Waits<'a>,
 }
 
-impl<'a, S: WaitSet + 'a> Unpin for WaitAnyFuture<'a, S> {}
+impl<'a, S: WaitSet + 'a, M: RawMutex> Unpin for WaitAnyFuture<'a, S, M> {}
 
-impl<'a, S: WaitSet + 'a> Future for WaitAnyFuture<'a, S> {
+impl<'a, S: WaitSet + 'a, M: RawMutex> Future for WaitAnyFuture<'a, S, M> {
     type Output = usize;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<usize> {
         let this = self.get_mut();
+        // The members are polled outside the lock (each locks its own
+        // state); only the record of which one fired is guarded here.
         let fired = S::poll_any(&mut this.waits, cx);
         if let Poll::Ready(index) = fired {
-            this.any.fired.set(Some(index));
+            this.any.fired.lock(|f| f.set(Some(index)));
         }
         fired
     }
@@ -364,6 +375,10 @@ impl<'a, S: WaitSet + 'a> Future for WaitAnyFuture<'a, S> {
 /// Waits until every one of a set of events has been set (peterhinch's
 /// `WaitAll`). Each member counts once it has fired during this wait, even
 /// if it was cleared again since.
+///
+/// It keeps no state besides its members, so it is `Sync` when they are
+/// (`cs` events, [`ThreadSafeFlag`]s, [`Message`]s): then it can be a
+/// `static` (named [`cs::WaitAll`](crate::sync::cs::WaitAll) there too).
 ///
 /// ```
 /// use std::rc::Rc;
@@ -455,13 +470,14 @@ impl<'a, S: WaitSet + 'a> Future for WaitAllFuture<'a, S> {
     }
 }
 
-impl<S: WaitSet> Waitable for WaitAny<S> {
+impl<S: WaitSet, M: RawMutex> Waitable for WaitAny<S, M> {
     type Wait<'a>
-        = WaitAnyFuture<'a, S>
+        = WaitAnyFuture<'a, S, M>
     where
-        S: 'a;
+        S: 'a,
+        M: 'a;
 
-    fn wait(&self) -> WaitAnyFuture<'_, S> {
+    fn wait(&self) -> WaitAnyFuture<'_, S, M> {
         WaitAny::wait(self)
     }
 
