@@ -671,3 +671,46 @@ fn a_cs_lock_shared_by_loops_on_two_threads_has_one_holder_at_a_time() {
         assert!(!lock.locked());
     });
 }
+
+/// Model 8: a `cs::Barrier` of two parties: the main task waits at it while
+/// another thread triggers it (arrives without waiting), the trigger
+/// landing anywhere from before the task's arrival to during the loop's
+/// idle wait. The task's arrival and its place in the wait list are taken
+/// under one critical section, so the trip is never lost between them:
+/// the wait ends (no deadlock panic) and the barrier is ready for the next
+/// round, with nobody left waiting.
+#[test]
+fn a_cs_barrier_triggered_from_another_thread_releases_its_waiting_task() {
+    check(|| {
+        let (event_loop, _) = new_loop();
+        let barrier = Arc::new(cs::Barrier::new(2));
+        let trigger = {
+            let barrier = barrier.clone();
+            thread::spawn(move || barrier.trigger())
+        };
+        let b = barrier.clone();
+        event_loop.run_until_complete(async move { b.wait().await });
+        trigger.join().unwrap(); // either arrival may be the one that trips it
+        assert_eq!(format!("{:?}", *barrier), "Barrier { parties: 2, remaining: 2, waiters: 0 }");
+    });
+}
+
+/// Model 9: a `cs::WaitAny` of a `cs::Event` and a `ThreadSafeFlag`, the
+/// flag set from another thread while the main task waits on both: the
+/// wait ends with the flag's index (the event is never set), and `event()`
+/// tells the same.
+#[test]
+fn a_cs_wait_any_ends_with_the_member_set_from_another_thread() {
+    check(|| {
+        let (event_loop, _) = new_loop();
+        let any = Arc::new(cs::WaitAny::new((cs::Event::new(), ThreadSafeFlag::new())));
+        let setter = {
+            let any = any.clone();
+            thread::spawn(move || any.members().1.set())
+        };
+        let a = any.clone();
+        let fired = event_loop.run_until_complete(async move { a.wait().await });
+        setter.join().unwrap();
+        assert_eq!((fired, any.event()), (1, Some(1)));
+    });
+}
