@@ -33,7 +33,7 @@ mod waitlist;
 #[cfg(feature = "std")]
 pub use crate::raw::Local;
 pub use barrier::{Barrier, BarrierWait};
-pub use broker::{Agent, Broker, NotSubscribed, TopicPattern};
+pub use broker::{Agent, NotSubscribed, TopicPattern};
 pub use condition::ConditionGuard;
 pub use delay_ms::{DelayError, DelayMs};
 pub use elo::Elo;
@@ -108,6 +108,20 @@ pub type BoundedSemaphore = generic::BoundedSemaphore<raw_mutex::NoopRawMutex>;
 /// ```
 pub type Condition = generic::Condition<raw_mutex::NoopRawMutex>;
 
+/// A message broker (peterhinch's `Broker`): the single-threaded
+/// [`generic::Broker`], whose agents are `Rc`s. For a `static` used from
+/// any thread, see [`cs::Broker`].
+///
+/// ```
+/// use std::rc::Rc;
+/// let broker = uasyncio::Broker::new();
+/// let alarm = Rc::new(uasyncio::Event::new());
+/// broker.subscribe("overheat", alarm.clone());
+/// broker.publish("overheat", 95);
+/// assert!(alarm.is_set());
+/// ```
+pub type Broker<T, M> = generic::Broker<T, M, raw_mutex::NoopRawMutex>;
+
 /// The primitives, generic over how they guard their state
 /// ([`raw_mutex`]). Users name them through the aliases: `uasyncio::Event`
 /// (no locking) or [`cs::Event`] (a critical section).
@@ -119,6 +133,7 @@ pub type Condition = generic::Condition<raw_mutex::NoopRawMutex>;
 /// assert!(!e.is_set());
 /// ```
 pub mod generic {
+    pub use super::broker::{Broker, BrokerMutex};
     pub use super::condition::Condition;
     pub use super::event::Event;
     pub use super::lock::Lock;
@@ -259,4 +274,22 @@ pub mod cs {
     /// });
     /// ```
     pub type Condition = super::generic::Condition<CriticalSectionRawMutex>;
+
+    /// A [`Broker`](super::generic::Broker) whose subscriptions are guarded
+    /// by a critical section: `Sync` for `T: Send`, a `static` (`new` is
+    /// `const`) whose `subscribe`, `unsubscribe` and `publish` may be
+    /// called from any thread. Its agents and patterns are `&'static`
+    /// references to `Sync` values (a `cs::Queue`, a `cs::Event`, a
+    /// [`ThreadSafeFlag`], a [`RingbufQueue`], a `fn`); `publish` runs them
+    /// on the publishing thread.
+    ///
+    /// ```
+    /// use uasyncio::sync::cs;
+    /// static BROKER: cs::Broker<&str, u16> = cs::Broker::new();
+    /// static READINGS: cs::Queue<(&str, u16)> = cs::Queue::const_new(8);
+    /// BROKER.subscribe("adc", &READINGS);
+    /// std::thread::spawn(|| BROKER.publish("adc", 512)).join().unwrap();
+    /// assert_eq!(uasyncio::run_virtual(async { READINGS.get().await }), ("adc", 512));
+    /// ```
+    pub type Broker<T, M> = super::generic::Broker<T, M, CriticalSectionRawMutex>;
 }
