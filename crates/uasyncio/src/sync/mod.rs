@@ -36,7 +36,7 @@ pub use barrier::{Barrier, BarrierWait};
 pub use broker::{Agent, NotSubscribed, TopicPattern};
 pub use condition::ConditionGuard;
 pub use delay_ms::{DelayError, DelayMs};
-pub use elo::Elo;
+pub use elo::{AlreadyWatching, Elo, NotWatching};
 pub use event::EventWait;
 pub use flag::{FlagWait, ThreadSafeFlag};
 pub use lock::{Acquire, LockGuard};
@@ -165,10 +165,15 @@ pub mod raw_mutex {
 /// tasks await them as usual. Here: [`Event`](cs::Event),
 /// [`Queue`](cs::Queue), [`Lock`](cs::Lock), [`Semaphore`](cs::Semaphore),
 /// [`BoundedSemaphore`](cs::BoundedSemaphore),
-/// [`Condition`](cs::Condition), and the always-`Sync`
-/// [`Message`], [`RingbufQueue`] and [`ThreadSafeFlag`] (MicroPython's
-/// way to signal a task from an interrupt: a self-clearing flag for one
-/// waiting task, the smallest of them). A task waiting on one
+/// [`Condition`](cs::Condition), [`Broker`](cs::Broker) (subscribe and
+/// publish from any thread, to `&'static` `Sync` agents),
+/// [`Elo`](cs::Elo) (made unbound; started by a task of one loop, waited
+/// on by tasks of any loop, cancelled from any thread), and the
+/// always-`Sync` [`Message`], [`RingbufQueue`] and [`ThreadSafeFlag`]
+/// (MicroPython's way to signal a task from an interrupt: a self-clearing
+/// flag for one waiting task, the smallest of them). [`DelayMs`] has no
+/// `cs` variant: it is a task of one loop, on that loop's clock (see its
+/// documentation for the way to trigger one from elsewhere). A task waiting on one
 /// counts as waiting on the outside world: a loop with nothing else to do
 /// idles for it instead of reporting a deadlock.
 ///
@@ -190,6 +195,29 @@ pub mod raw_mutex {
 ///
 /// ```compile_fail,E0277
 /// static READY: uasyncio::Event = uasyncio::Event::new(); // `Event` is not `Sync`
+/// ```
+///
+/// nor can the plain `Broker` or `Elo` (they hold `Rc`s):
+///
+/// ```compile_fail,E0277
+/// static BROKER: uasyncio::Broker<&str, u32> = uasyncio::Broker::new(); // its state has no lock: not `Sync`
+/// ```
+///
+/// ```compile_fail,E0277
+/// fn shared<T: Sync>(_: &T) {}
+/// uasyncio::run_virtual(async {
+///     let job = uasyncio::Elo::new(async {});
+///     shared(&job); // it holds an `Rc`: not `Sync`
+/// });
+/// ```
+///
+/// A `cs::Broker` takes only `Sync` agents:
+///
+/// ```compile_fail,E0277
+/// use uasyncio::sync::cs;
+/// static BROKER: cs::Broker<&str, u32> = cs::Broker::new();
+/// let agent: &'static uasyncio::Event = Box::leak(Box::new(uasyncio::Event::new()));
+/// BROKER.subscribe("t", agent); // `Event<NoopRawMutex>` is not `Sync`
 /// ```
 ///
 /// and a `cs::Queue` of items that are not `Send` is not `Sync` either:
@@ -292,4 +320,6 @@ pub mod cs {
     /// assert_eq!(uasyncio::run_virtual(async { READINGS.get().await }), ("adc", 512));
     /// ```
     pub type Broker<T, M> = super::generic::Broker<T, M, CriticalSectionRawMutex>;
+
+    pub use super::elo::cs::Elo;
 }
