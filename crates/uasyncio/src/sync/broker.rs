@@ -231,8 +231,11 @@ fn address<A: ?Sized>(ptr: *const A) -> *const () {
 /// });
 /// ```
 pub struct Broker<T, M, R: BrokerMutex<T, M> = NoopRawMutex> {
-    subscriptions: Mutex<R, RefCell<Vec<Subscription<T, M, R>>>>,
+    subscriptions: Mutex<R, Subscriptions<T, M, R>>,
 }
+
+/// A broker's subscriptions, in the order they were made.
+type Subscriptions<T, M, R> = RefCell<Vec<Subscription<T, M, R>>>;
 
 impl<T, M, R: BrokerMutex<T, M>> Default for Broker<T, M, R> {
     fn default() -> Self {
