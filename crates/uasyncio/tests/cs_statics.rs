@@ -399,6 +399,27 @@ fn a_static_elo_whose_loop_is_closed_ends_cancelled() {
     assert_eq!(waiter.join().unwrap(), Err(uasyncio::TaskError::Cancelled));
 }
 
+static LATER: cs::Elo<u32> = cs::Elo::new();
+
+/// A cancel before a start does nothing and is not kept: the job started
+/// afterwards runs to its end (5 ms of virtual time) and gives its value.
+#[test]
+fn a_cancel_before_a_static_elo_is_started_is_refused_and_not_kept() {
+    assert_eq!(LATER.cancel(), Err(uasyncio::sync::NotWatching));
+    assert!(!LATER.watching());
+    let outcome = uasyncio::run_virtual(async {
+        LATER
+            .start(async {
+                uasyncio::sleep_ms(5).await;
+                5
+            })
+            .unwrap();
+        let outcome = LATER.result().await;
+        (outcome, uasyncio::time::ticks_ms())
+    });
+    assert_eq!(outcome, (Ok(5), 5));
+}
+
 /// The static broker and `Elo` are `Sync`, and the future of an `Elo`'s
 /// wait is `Send`.
 #[test]
