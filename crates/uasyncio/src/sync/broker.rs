@@ -147,7 +147,6 @@ pub(crate) mod held {
     impl<T, M> Held<T, M> for NoopRawMutex {
         type Agent = Rc<dyn Agent<T, M>>;
         type Pattern = TopicPattern<T>;
-        #[inline]
         fn deliver(agent: &Self::Agent, topic: &T, message: &M) -> bool {
             agent.put(topic, message)
         }
