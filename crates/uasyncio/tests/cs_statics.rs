@@ -439,3 +439,205 @@ fn the_cs_barrier_wait_any_and_wait_all_are_sync_and_their_waits_send() {
     send(&ANY.wait());
     send(&ALL.wait());
 }
+
+// ---- Broker, Elo ----
+
+static NEWS: cs::Broker<&str, u32> = cs::Broker::new();
+static INBOX: cs::Queue<(&str, u32)> = cs::Queue::const_new(4);
+static NEWS_FLAG: uasyncio::ThreadSafeFlag = uasyncio::ThreadSafeFlag::new();
+
+/// A thread subscribes a static bounded queue to "temperature" on a static
+/// broker and publishes 0..50 to it (again while the full queue loses it),
+/// each after a "humidity" reading nobody subscribed to, while a task of
+/// this thread's loop drains the queue with `get().await` up to the last
+/// one: the task gets
+/// exactly ("temperature", 0..50), in order, and nothing of "humidity".
+/// Then the thread subscribes a static flag and unsubscribes the queue:
+/// the next publish sets the flag and leaves the queue empty.
+#[test]
+fn a_static_broker_published_to_from_a_thread_feeds_a_static_queue_in_order() {
+    let publisher = std::thread::spawn(|| {
+        assert!(NEWS.subscribe("temperature", &INBOX));
+        let mut humidity_lost = 0;
+        for i in 0..ITEMS / 4 {
+            humidity_lost += NEWS.publish("humidity", 1000 + i);
+            while NEWS.publish("temperature", i) == 1 {
+                std::thread::yield_now(); // the queue was full: lost, publish again
+            }
+        }
+        humidity_lost
+    });
+    let got = uasyncio::new_event_loop().run_until_complete(async {
+        let mut got = Vec::new();
+        while got.last() != Some(&("temperature", ITEMS / 4 - 1)) {
+            got.push(INBOX.get().await);
+        }
+        got
+    });
+    assert_eq!(publisher.join().unwrap(), 0, "nobody subscribed to humidity: nothing lost");
+    assert_eq!(got, (0..ITEMS / 4).map(|i| ("temperature", i)).collect::<Vec<_>>());
+    std::thread::spawn(|| {
+        assert!(NEWS.subscribe("temperature", &NEWS_FLAG));
+        assert_eq!(NEWS.unsubscribe(&"temperature", &INBOX), Ok(()));
+        assert_eq!(NEWS.publish("temperature", 99), 0);
+    })
+    .join()
+    .unwrap();
+    uasyncio::run_virtual(async { NEWS_FLAG.wait().await }); // set by that publish
+    assert!(INBOX.empty());
+    assert_eq!(NEWS.subscriptions(), 1);
+}
+
+static RELAY: cs::Broker<&str, u32> = cs::Broker::new();
+static RELAYED: cs::Queue<(&str, u32)> = cs::Queue::const_new(0);
+
+/// An agent that, given ("in", n), subscribes [`RELAYED`] to "out" (once)
+/// and publishes ("out", n * 10) on the broker delivering to it.
+struct Relay;
+
+impl uasyncio::Agent<&'static str, u32> for Relay {
+    fn put(&self, topic: &&'static str, message: &u32) -> bool {
+        RELAYED.put_nowait((topic, *message)).unwrap();
+        RELAY.subscribe("out", &RELAYED);
+        RELAY.publish("out", message * 10);
+        true
+    }
+}
+
+static RELAY_AGENT: Relay = Relay;
+
+/// Agents may use the broker that delivers to them (neither locked nor
+/// borrowed meanwhile), from any thread: a thread publishes ("in", 1) and
+/// ("in", 2) to an agent that records the message, subscribes a queue to
+/// "out" (a duplicate the second time) and publishes ("out", n * 10). The
+/// queue reads in, out, in, out: each inner publish completes first.
+#[test]
+fn an_agent_of_a_static_broker_subscribes_and_publishes_while_it_is_delivered_to() {
+    assert!(RELAY.subscribe("in", &RELAY_AGENT));
+    std::thread::spawn(|| {
+        assert_eq!(RELAY.publish("in", 1), 0);
+        assert_eq!(RELAY.publish("in", 2), 0);
+    })
+    .join()
+    .unwrap();
+    let got: Vec<_> = std::iter::from_fn(|| RELAYED.get_nowait().ok()).collect();
+    assert_eq!(got, [("in", 1), ("out", 10), ("in", 2), ("out", 20)]);
+    assert_eq!(RELAY.subscriptions(), 2, "in -> relay, out -> queue (once)");
+}
+
+static JOB: cs::Elo<u32> = cs::Elo::new();
+static JOB_LOG: cs::Queue<String> = cs::Queue::const_new(0);
+
+/// Logs, when dropped, which thread dropped it.
+struct LogDrop;
+
+impl Drop for LogDrop {
+    fn drop(&mut self) {
+        let thread = std::thread::current().name().unwrap_or("?").to_string();
+        JOB_LOG.put_nowait(format!("job dropped on {thread}")).unwrap();
+    }
+}
+
+/// Waits (on a plain thread) for the next line of [`JOB_LOG`].
+fn next_line() -> String {
+    loop {
+        match JOB_LOG.get_nowait() {
+            Ok(line) => return line,
+            Err(uasyncio::QueueEmpty) => std::thread::yield_now(),
+        }
+    }
+}
+
+/// A static `Elo`, started by a task on the "owner" thread's loop (a job
+/// that would sleep 10 s), is waited on by a task of the "waiter"
+/// thread's loop and cancelled from a third thread once the job runs: the
+/// job is dropped on the owner's thread (tasks are not sent) before the
+/// `Elo` is set, the waiter gets `Err(Cancelled)`, the owner sees the
+/// `Elo` set; a cancel then is
+/// `Ok(false)`, and so is a start `Err(AlreadyWatching)`.
+#[test]
+fn a_static_elo_started_on_one_loop_is_waited_on_from_another_and_cancelled_from_a_third_thread() {
+    assert_eq!(JOB.cancel(), Err(uasyncio::sync::NotWatching), "nothing to cancel yet");
+    let owner = std::thread::Builder::new()
+        .name("owner".into())
+        .spawn(|| {
+            uasyncio::new_event_loop().run_until_complete(async {
+                JOB.start(async {
+                    let _log = LogDrop;
+                    JOB_LOG.put_nowait("job started".into()).unwrap();
+                    // Real time; cancelled at once. 10 s, so that a cancel
+                    // never carried out shows as Ok(7) rather than a hang.
+                    uasyncio::sleep(10).await;
+                    7
+                })
+                .unwrap();
+                JOB.wait().await;
+                JOB_LOG.put_nowait(format!("owner saw the end: set {}", JOB.is_set())).unwrap();
+            })
+        })
+        .unwrap();
+    let waiter = std::thread::spawn(|| uasyncio::new_event_loop().run_until_complete(JOB.result()));
+    assert_eq!(next_line(), "job started");
+    let canceller = std::thread::spawn(|| JOB.cancel());
+    assert_eq!(canceller.join().unwrap(), Ok(true));
+    assert_eq!(waiter.join().unwrap(), Err(uasyncio::TaskError::Cancelled));
+    owner.join().unwrap();
+    assert_eq!(next_line(), "job dropped on owner");
+    assert_eq!(next_line(), "owner saw the end: set true");
+    assert_eq!(JOB.cancel(), Ok(false), "ended");
+    uasyncio::run_virtual(async {
+        assert_eq!(JOB.start(async { 8 }), Err(uasyncio::sync::AlreadyWatching));
+    });
+    assert!(JOB_LOG.empty());
+}
+
+static ORPHAN: cs::Elo<()> = cs::Elo::new();
+
+/// A static `Elo` whose owning loop is closed while its task runs ends
+/// with `Err(Cancelled)`: a task of another thread's loop, waiting for it,
+/// gets that.
+#[test]
+fn a_static_elo_whose_loop_is_closed_ends_cancelled() {
+    let waiter = std::thread::spawn(|| uasyncio::new_event_loop().run_until_complete(ORPHAN.result()));
+    let owner = uasyncio::new_event_loop();
+    owner.run_until_complete(async {
+        ORPHAN.start(uasyncio::sleep(3600)).unwrap();
+        uasyncio::sleep(0).await; // the task sleeps now
+    });
+    assert!(!ORPHAN.is_set());
+    owner.close(); // cancels its tasks: the job and the Elo's watcher
+    assert!(ORPHAN.is_set());
+    assert_eq!(waiter.join().unwrap(), Err(uasyncio::TaskError::Cancelled));
+}
+
+static LATER: cs::Elo<u32> = cs::Elo::new();
+
+/// A cancel before a start does nothing and is not kept: the job started
+/// afterwards runs to its end (5 ms of virtual time) and gives its value.
+#[test]
+fn a_cancel_before_a_static_elo_is_started_is_refused_and_not_kept() {
+    assert_eq!(LATER.cancel(), Err(uasyncio::sync::NotWatching));
+    assert!(!LATER.watching());
+    let outcome = uasyncio::run_virtual(async {
+        LATER
+            .start(async {
+                uasyncio::sleep_ms(5).await;
+                5
+            })
+            .unwrap();
+        let outcome = LATER.result().await;
+        (outcome, uasyncio::time::ticks_ms())
+    });
+    assert_eq!(outcome, (Ok(5), 5));
+}
+
+/// The static broker and `Elo` are `Sync`, and the future of an `Elo`'s
+/// wait is `Send`.
+#[test]
+fn the_cs_broker_and_elo_are_sync_and_an_elo_wait_send() {
+    fn sync<T: Sync + Send>(_: &T) {}
+    fn send<T: Send>(_: &T) {}
+    sync(&NEWS);
+    sync(&JOB);
+    send(&JOB.wait());
+}

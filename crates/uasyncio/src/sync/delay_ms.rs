@@ -55,6 +55,38 @@ impl core::error::Error for DelayError {}
 /// called from a hard ISR): have the interrupt set a
 /// [`ThreadSafeFlag`](crate::ThreadSafeFlag) and a task call `trigger`.
 ///
+/// # No `cs` variant
+///
+/// Unlike the primitives of [`sync::cs`](crate::sync::cs), a `DelayMs` has
+/// no critical-section variant and cannot be a `static`: it is not only
+/// state but a task of one loop (made by [`new`](Self::new), sleeping to
+/// the end), and its durations are counted on that loop's clock (a
+/// virtual clock, a board's timer), which another thread or an interrupt
+/// handler does not see. What they can do is signal a task of that loop,
+/// which restarts the timer:
+///
+/// ```
+/// use std::rc::Rc;
+/// use uasyncio::{DelayMs, ThreadSafeFlag};
+/// static FED: ThreadSafeFlag = ThreadSafeFlag::new(); // set by an interrupt or a thread
+///
+/// uasyncio::run_virtual(async {
+///     let watchdog = Rc::new(DelayMs::new(500));
+///     let w = watchdog.clone();
+///     uasyncio::create_task(async move {
+///         loop {
+///             FED.wait().await;
+///             w.trigger(); // on the loop that owns the timer
+///         }
+///     });
+///     FED.set(); // fed at 0 ms
+///     uasyncio::sleep_ms(300).await;
+///     std::thread::spawn(|| FED.set()).join().unwrap(); // fed at 300 ms, from a thread
+///     watchdog.wait().await;
+///     assert_eq!(uasyncio::time::ticks_ms(), 800);
+/// });
+/// ```
+///
 /// ```
 /// use std::cell::Cell;
 /// use std::rc::Rc;

@@ -33,10 +33,10 @@ mod waitlist;
 #[cfg(feature = "std")]
 pub use crate::raw::Local;
 pub use barrier::BarrierWait;
-pub use broker::{Agent, Broker, NotSubscribed, TopicPattern};
+pub use broker::{Agent, NotSubscribed, TopicPattern};
 pub use condition::ConditionGuard;
 pub use delay_ms::{DelayError, DelayMs};
-pub use elo::Elo;
+pub use elo::{AlreadyWatching, Elo, NotWatching};
 pub use event::EventWait;
 pub use flag::{FlagWait, ThreadSafeFlag};
 pub use lock::{Acquire, LockGuard};
@@ -133,6 +133,20 @@ pub type Barrier = generic::Barrier<raw_mutex::NoopRawMutex>;
 /// ```
 pub type WaitAny<S> = generic::WaitAny<S, raw_mutex::NoopRawMutex>;
 
+/// A message broker (peterhinch's `Broker`): the single-threaded
+/// [`generic::Broker`], whose agents are `Rc`s. For a `static` used from
+/// any thread, see [`cs::Broker`].
+///
+/// ```
+/// use std::rc::Rc;
+/// let broker = uasyncio::Broker::new();
+/// let alarm = Rc::new(uasyncio::Event::new());
+/// broker.subscribe("overheat", alarm.clone());
+/// broker.publish("overheat", 95);
+/// assert!(alarm.is_set());
+/// ```
+pub type Broker<T, M> = generic::Broker<T, M, raw_mutex::NoopRawMutex>;
+
 /// The primitives, generic over how they guard their state
 /// ([`raw_mutex`]). Users name them through the aliases: `uasyncio::Event`
 /// (no locking) or [`cs::Event`] (a critical section).
@@ -145,6 +159,7 @@ pub type WaitAny<S> = generic::WaitAny<S, raw_mutex::NoopRawMutex>;
 /// ```
 pub mod generic {
     pub use super::barrier::Barrier;
+    pub use super::broker::{Broker, BrokerMutex};
     pub use super::condition::Condition;
     pub use super::event::Event;
     pub use super::lock::Lock;
@@ -180,10 +195,16 @@ pub mod raw_mutex {
 /// [`BoundedSemaphore`](cs::BoundedSemaphore),
 /// [`Condition`](cs::Condition), [`Barrier`](cs::Barrier) (without a trip
 /// action), [`WaitAny`](cs::WaitAny) and [`WaitAll`](cs::WaitAll) (`Sync`
-/// when their members are: `cs` ones), and the always-`Sync`
-/// [`Message`], [`RingbufQueue`] and [`ThreadSafeFlag`] (MicroPython's
-/// way to signal a task from an interrupt: a self-clearing flag for one
-/// waiting task, the smallest of them). A task waiting on one
+/// when their members are: `cs` ones), [`Broker`](cs::Broker) (subscribe
+/// and publish from any thread, to `&'static` `Sync` agents),
+/// [`Elo`](cs::Elo) (made unbound; started by a task of one loop, waited
+/// on by tasks of any loop, cancelled from any thread), and the
+/// always-`Sync` [`Message`], [`RingbufQueue`] and [`ThreadSafeFlag`]
+/// (MicroPython's way to signal a task from an interrupt: a self-clearing
+/// flag for one waiting task, the smallest of them). [`DelayMs`] has no
+/// `cs` variant: it is a task of one loop, on that loop's clock (see its
+/// documentation for the way to trigger one from elsewhere). A task
+/// waiting on one
 /// counts as waiting on the outside world: a loop with nothing else to do
 /// idles for it instead of reporting a deadlock.
 ///
@@ -228,6 +249,29 @@ pub mod raw_mutex {
 /// fn shared<T: Sync>(_: &T) {}
 /// let (a, b) = (uasyncio::Event::new(), uasyncio::Event::new());
 /// shared(&uasyncio::WaitAll::new((&a, &b))); // `uasyncio::Event` is not `Sync`
+/// ```
+///
+/// nor can the plain `Broker` or `Elo` (they hold `Rc`s):
+///
+/// ```compile_fail,E0277
+/// static BROKER: uasyncio::Broker<&str, u32> = uasyncio::Broker::new(); // its state has no lock: not `Sync`
+/// ```
+///
+/// ```compile_fail,E0277
+/// fn shared<T: Sync>(_: &T) {}
+/// uasyncio::run_virtual(async {
+///     let job = uasyncio::Elo::new(async {});
+///     shared(&job); // it holds an `Rc`: not `Sync`
+/// });
+/// ```
+///
+/// A `cs::Broker` takes only `Sync` agents:
+///
+/// ```compile_fail,E0277
+/// use uasyncio::sync::cs;
+/// static BROKER: cs::Broker<&str, u32> = cs::Broker::new();
+/// let agent: &'static uasyncio::Event = Box::leak(Box::new(uasyncio::Event::new()));
+/// BROKER.subscribe("t", agent); // `Event<NoopRawMutex>` is not `Sync`
 /// ```
 ///
 /// and a `cs::Queue` of items that are not `Send` is not `Sync` either:
@@ -367,4 +411,24 @@ pub mod cs {
     /// setter.join().unwrap();
     /// ```
     pub type WaitAll<S> = super::WaitAll<S>;
+
+    /// A [`Broker`](super::generic::Broker) whose subscriptions are guarded
+    /// by a critical section: `Sync` for `T: Send`, a `static` (`new` is
+    /// `const`) whose `subscribe`, `unsubscribe` and `publish` may be
+    /// called from any thread. Its agents and patterns are `&'static`
+    /// references to `Sync` values (a `cs::Queue`, a `cs::Event`, a
+    /// [`ThreadSafeFlag`], a [`RingbufQueue`], a `fn`); `publish` runs them
+    /// on the publishing thread.
+    ///
+    /// ```
+    /// use uasyncio::sync::cs;
+    /// static BROKER: cs::Broker<&str, u16> = cs::Broker::new();
+    /// static READINGS: cs::Queue<(&str, u16)> = cs::Queue::const_new(8);
+    /// BROKER.subscribe("adc", &READINGS);
+    /// std::thread::spawn(|| BROKER.publish("adc", 512)).join().unwrap();
+    /// assert_eq!(uasyncio::run_virtual(async { READINGS.get().await }), ("adc", 512));
+    /// ```
+    pub type Broker<T, M> = super::generic::Broker<T, M, CriticalSectionRawMutex>;
+
+    pub use super::elo::cs::Elo;
 }
