@@ -312,7 +312,19 @@ pub(crate) mod cs {
         /// static JOB: uasyncio::sync::cs::Elo<()> = uasyncio::sync::cs::Elo::new();
         /// assert!(!JOB.watching() && !JOB.is_set());
         /// ```
+        #[cfg(not(loom))]
         pub const fn new() -> Self {
+            Elo {
+                state: Mutex::new(State { phase: Cell::new(Phase::Unbound), outcome: RefCell::new(None) }),
+                done: Event::new(),
+                cancel_requested: ThreadSafeFlag::new(),
+            }
+        }
+
+        /// An `Elo` watching no task yet (not `const` under `--cfg loom`,
+        /// as its `ThreadSafeFlag`'s `new` is not).
+        #[cfg(loom)]
+        pub fn new() -> Self {
             Elo {
                 state: Mutex::new(State { phase: Cell::new(Phase::Unbound), outcome: RefCell::new(None) }),
                 done: Event::new(),
