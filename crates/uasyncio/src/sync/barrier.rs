@@ -237,22 +237,9 @@ impl<M: RawMutex> Future for BarrierWait<'_, M> {
                 *key = Some(s.waiters.borrow_mut().push(cx.waker()));
                 false
             }
-            Some(k) => {
-                if s.waiters.borrow_mut().take_notified(k, cx.waker()) {
-                    *key = None;
-                    true
-                } else {
-                    false
-                }
-            }
+            Some(_) => s.waiters.borrow_mut().take_notified_key(key, cx.waker()),
         });
-        if ready {
-            this.counted.uncount();
-            Poll::Ready(())
-        } else {
-            this.counted.count_on_running_loop(super::external::RUNNING);
-            Poll::Pending
-        }
+        super::external::settle(&mut this.counted, ready)
     }
 }
 

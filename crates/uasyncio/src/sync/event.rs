@@ -150,23 +150,10 @@ impl<M: RawMutex> Future for EventWait<'_, M> {
                     *key = Some(waiters.push(cx.waker()));
                     false
                 }
-                Some(k) => {
-                    if waiters.take_notified(k, cx.waker()) {
-                        *key = None;
-                        true
-                    } else {
-                        false
-                    }
-                }
+                Some(_) => waiters.take_notified_key(key, cx.waker()),
             }
         });
-        if ready {
-            this.counted.uncount();
-            Poll::Ready(())
-        } else {
-            this.counted.count_on_running_loop(super::external::RUNNING);
-            Poll::Pending
-        }
+        super::external::settle(&mut this.counted, ready)
     }
 }
 

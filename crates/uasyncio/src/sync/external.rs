@@ -2,7 +2,9 @@
 //! the loop may wake ([`ExternalWaiter`](crate::raw::ExternalWaiter), which
 //! lives in `raw/` beside the raw mutexes that pick it).
 
-use crate::raw::mutex::sealed::RunningLoop;
+use core::task::Poll;
+
+use crate::raw::mutex::sealed::{RunningLoop, Waiter};
 use crate::raw::sync::Arc;
 use crate::runtime::{Remote, context};
 
@@ -23,6 +25,19 @@ fn moved_to(counted: Option<&Arc<Remote>>) -> Option<Option<Arc<Remote>>> {
 
 /// [`moved_to`] as the raw waiters take it.
 pub(crate) const RUNNING: RunningLoop = RunningLoop(moved_to);
+
+/// The end of a waiting future's poll: `Ready` (and no longer counted) if
+/// `ready`, else `Pending`, counted as waiting on the running loop.
+#[inline(always)]
+pub(crate) fn settle(counted: &mut impl Waiter, ready: bool) -> Poll<()> {
+    if ready {
+        counted.uncount();
+        Poll::Ready(())
+    } else {
+        counted.count_on_running_loop(RUNNING);
+        Poll::Pending
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -120,6 +120,17 @@ impl WaitList {
         }
     }
 
+    /// [`take_notified`](Self::take_notified) for a waiter that keeps its
+    /// key in `key`, which is cleared when the waiter was notified.
+    #[inline]
+    pub(crate) fn take_notified_key(&mut self, key: &mut Option<WaitKey>, waker: &Waker) -> bool {
+        let notified = key.is_some_and(|k| self.take_notified(k, waker));
+        if notified {
+            *key = None;
+        }
+        notified
+    }
+
     /// Removes a waiter that gives up; returns true if it had already been
     /// notified (so the caller can pass the notification on).
     pub(crate) fn remove(&mut self, key: WaitKey) -> bool {
