@@ -29,15 +29,18 @@ pub fn run(micropython: &Path, script: &Path) -> Vec<String> {
     // real-clock timings late.
     static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
     let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    let mut child =
-        Command::new(micropython).arg(script).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap_or_else(
-            |e| {
-                panic!(
-                    "cannot start {}: {e} (check $MICROPYTHON, or run scripts/setup-micropython.sh)",
-                    micropython.display()
-                )
-            },
-        );
+    let mut child = Command::new(micropython)
+        .arg(script)
+        .env("UASYNCIO_TEST_PORT", free_port().to_string())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| {
+            panic!(
+                "cannot start {}: {e} (check $MICROPYTHON, or run scripts/setup-micropython.sh)",
+                micropython.display()
+            )
+        });
     let started = Instant::now();
     while child.try_wait().expect("waiting for micropython").is_none() {
         if started.elapsed() > LIMIT {
@@ -57,6 +60,14 @@ pub fn run(micropython: &Path, script: &Path) -> Vec<String> {
         String::from_utf8_lossy(&output.stderr)
     );
     stdout.lines().map(str::to_owned).collect()
+}
+
+/// A localhost TCP port nothing listens on now, for a scenario's server
+/// (`UASYNCIO_TEST_PORT`): a fixed port would collide with another run of
+/// the suite on the same machine.
+fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("binding a localhost port for a scenario");
+    listener.local_addr().expect("the bound port").port()
 }
 
 /// A minimal line diff (longest common subsequence), enough for short outputs.

@@ -1,8 +1,10 @@
 # Scenario: an echo server and one client over loopback TCP: each line the
 # client writes comes back; the handler sees EOF when the client closes.
 import asyncio
+import os
 
-PORT = 48731
+# The port the test runner found free (this fixed one when run by hand).
+PORT = int(os.getenv("UASYNCIO_TEST_PORT") or 48731)
 
 
 async def handler(reader, writer):

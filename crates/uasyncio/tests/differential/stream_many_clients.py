@@ -1,8 +1,10 @@
 # Scenario: five clients at once, each in its own task; each connection's
 # handler runs as a task of its own; results come back in argument order.
 import asyncio
+import os
 
-PORT = 48732
+# The port the test runner found free (this fixed one when run by hand).
+PORT = int(os.getenv("UASYNCIO_TEST_PORT") or 48732)
 
 
 async def handler(reader, writer):

@@ -1,8 +1,10 @@
 # Scenario: readline ends at '\n' or EOF (the partial line, then b'');
 # readexactly raises EOFError when the peer closes first.
 import asyncio
+import os
 
-PORT = 48733
+# The port the test runner found free (this fixed one when run by hand).
+PORT = int(os.getenv("UASYNCIO_TEST_PORT") or 48733)
 
 
 async def handler(reader, writer):

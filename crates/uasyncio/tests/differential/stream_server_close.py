@@ -2,8 +2,10 @@
 # refused) while a connection already accepted goes on; wait_closed returns
 # once the accept task has ended, and again at once.
 import asyncio
+import os
 
-PORT = 48736
+# The port the test runner found free (this fixed one when run by hand).
+PORT = int(os.getenv("UASYNCIO_TEST_PORT") or 48736)
 
 
 async def handler(reader, writer):
