@@ -641,3 +641,74 @@ fn the_cs_broker_and_elo_are_sync_and_an_elo_wait_send() {
     sync(&JOB);
     send(&JOB.wait());
 }
+
+// ---- what a static keeps of the loops that used it ----
+
+/// A virtual clock that counts its drops: a loop's platform is dropped
+/// with the last of its memory (its task cells hold its `Remote`, which
+/// holds the platform).
+struct CountedClock {
+    clock: uasyncio::VirtualClock,
+    dropped: &'static std::sync::atomic::AtomicUsize,
+}
+
+impl uasyncio::Platform for CountedClock {
+    fn now_us(&self) -> u64 {
+        self.clock.now_us()
+    }
+    fn wait(&self, deadline_us: Option<u64>) {
+        self.clock.wait(deadline_us)
+    }
+    fn notify(&self) {
+        self.clock.notify()
+    }
+}
+
+impl Drop for CountedClock {
+    fn drop(&mut self) {
+        self.dropped.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+static WOKEN: cs::Event = cs::Event::new();
+static HANDOFF: cs::Queue<u32> = cs::Queue::const_new(1);
+static GATE: cs::Semaphore = cs::Semaphore::new(0);
+static CLOCKS_DROPPED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Three loops, one after another, each with a task that waits on static
+/// cs primitives (an event, a queue's `get`, a semaphore's `acquire`) and
+/// is woken there. A static is never dropped, so whatever it kept of a
+/// waiter would keep that loop allocated for good. The thread keeps its
+/// last loop installed until another replaces it; once replaced, each
+/// loop's platform is dropped (0, 1, 2, then 3 of them): the statics keep
+/// no waker of a task that was woken.
+#[test]
+fn static_primitives_keep_nothing_of_the_loops_that_waited_on_them() {
+    let dropped = || CLOCKS_DROPPED.load(std::sync::atomic::Ordering::SeqCst);
+    for round in 1..=3u32 {
+        let event_loop = uasyncio::new_event_loop_with(CountedClock {
+            clock: uasyncio::VirtualClock::new(),
+            dropped: &CLOCKS_DROPPED,
+        });
+        assert_eq!(dropped(), round as usize - 1, "the loops before round {round} are gone");
+        event_loop.run_until_complete(async move {
+            WOKEN.clear();
+            let waiter = create_task(async move {
+                WOKEN.wait().await;
+                let got = HANDOFF.get().await;
+                GATE.acquire().await.forget();
+                got
+            });
+            // Each time, the waiter has waited 1 ms on the next primitive.
+            uasyncio::sleep_ms(1).await;
+            WOKEN.set();
+            uasyncio::sleep_ms(1).await;
+            HANDOFF.put_nowait(round).unwrap();
+            uasyncio::sleep_ms(1).await;
+            GATE.release();
+            assert_eq!(waiter.await, Ok(round));
+        });
+    }
+    drop(uasyncio::new_event_loop());
+    assert_eq!(dropped(), 3, "every loop is gone");
+}

@@ -714,3 +714,27 @@ fn a_cs_wait_any_ends_with_the_member_set_from_another_thread() {
         assert_eq!((fired, any.event()), (1, Some(1)));
     });
 }
+
+/// Model 10: a `cs::Elo` started by the main task on its loop, watching a
+/// task that never ends by itself, cancelled from another thread while the
+/// main task waits for its outcome: the request reaches the watcher (on
+/// the owning loop, which alone touches the task) however it interleaves
+/// with the start, the watcher's wait and the loop's idle wait, and the
+/// outcome is `Err(Cancelled)`. The `Elo` is leaked (`start` takes
+/// `&'static`), as a `static` is never dropped: loom's leak check then
+/// tells that it keeps nothing of the loop (no waker of a woken task).
+#[test]
+fn a_cs_elo_cancelled_from_another_thread_ends_cancelled() {
+    check(|| {
+        let (event_loop, _) = new_loop();
+        let job: &'static cs::Elo<()> = Box::leak(Box::new(cs::Elo::new()));
+        let outcome = event_loop.run_until_complete(async move {
+            job.start(std::future::pending()).unwrap();
+            let canceller = thread::spawn(move || job.cancel());
+            let outcome = job.result().await;
+            assert_eq!(canceller.join().unwrap(), Ok(true));
+            outcome
+        });
+        assert_eq!(outcome, Err(uasyncio::TaskError::Cancelled));
+    });
+}

@@ -30,6 +30,13 @@ pub(crate) mod sealed {
         /// last arriver may be another thread or an interrupt handler, which
         /// must not run a non-`Send` closure).
         type Slot<T>: Slot<T>;
+        /// Whether the primitive's wait lists keep a woken waiter's waker
+        /// for the next waiter (`sync::waitlist`): yes when single-threaded
+        /// (a task waiting again reuses it: no reference count touched);
+        /// not with a critical section, whose primitive is usually a
+        /// `static` that outlives its loops, which a kept waker (its task,
+        /// its loop's pool) would keep allocated.
+        const KEEPS_WAKERS: bool;
         /// Runs `f` with the state locked.
         fn lock<R>(&self, f: impl FnOnce() -> R) -> R;
     }
@@ -162,6 +169,7 @@ impl sealed::Sealed for NoopRawMutex {
     const INIT: Self = NoopRawMutex(PhantomData);
     type Waiter = NotCounted;
     type Slot<T> = Cell<Option<T>>;
+    const KEEPS_WAKERS: bool = true;
 
     #[inline(always)]
     fn lock<R>(&self, f: impl FnOnce() -> R) -> R {
@@ -174,6 +182,7 @@ impl sealed::Sealed for CriticalSectionRawMutex {
     const INIT: Self = CriticalSectionRawMutex(());
     type Waiter = super::ExternalWaiter;
     type Slot<T> = NoSlot;
+    const KEEPS_WAKERS: bool = false;
 
     #[inline]
     fn lock<R>(&self, f: impl FnOnce() -> R) -> R {

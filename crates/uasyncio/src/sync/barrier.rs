@@ -97,7 +97,10 @@ impl<M: RawMutex> Barrier<M> {
         );
         Barrier {
             parties,
-            state: Mutex::new(State { remaining: Cell::new(parties), waiters: RefCell::new(WaitList::new()) }),
+            state: Mutex::new(State {
+                remaining: Cell::new(parties),
+                waiters: RefCell::new(WaitList::keeping_wakers(M::KEEPS_WAKERS)),
+            }),
             action: <M::Slot<Box<dyn FnMut()>> as Slot<_>>::EMPTY,
         }
     }

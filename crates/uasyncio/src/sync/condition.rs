@@ -67,7 +67,7 @@ impl<M: RawMutex> Condition<M> {
     /// assert!(!uasyncio::Condition::new().locked());
     /// ```
     pub const fn new() -> Self {
-        Condition { lock: Lock::new(), waiters: Mutex::new(RefCell::new(WaitList::new())) }
+        Condition { lock: Lock::new(), waiters: Mutex::new(RefCell::new(WaitList::keeping_wakers(M::KEEPS_WAKERS))) }
     }
 
     /// True while some task holds the condition's lock.

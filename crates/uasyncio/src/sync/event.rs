@@ -60,7 +60,12 @@ impl<M: RawMutex> Event<M> {
     /// assert!(!READY.is_set());
     /// ```
     pub const fn new() -> Self {
-        Event { state: Mutex::new(State { is_set: Cell::new(false), waiters: RefCell::new(WaitList::new()) }) }
+        Event {
+            state: Mutex::new(State {
+                is_set: Cell::new(false),
+                waiters: RefCell::new(WaitList::keeping_wakers(M::KEEPS_WAKERS)),
+            }),
+        }
     }
 
     /// True while the event is set.

@@ -88,7 +88,10 @@ impl<M: RawMutex> Lock<M> {
     /// ```
     pub const fn new() -> Self {
         Lock {
-            inner: Mutex::new(Inner { state: Cell::new(LockState::Unlocked), waiters: RefCell::new(WaitList::new()) }),
+            inner: Mutex::new(Inner {
+                state: Cell::new(LockState::Unlocked),
+                waiters: RefCell::new(WaitList::keeping_wakers(M::KEEPS_WAKERS)),
+            }),
         }
     }
 

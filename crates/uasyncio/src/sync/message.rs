@@ -64,7 +64,13 @@ impl<T> Message<T> {
     /// assert!(!READY.is_set());
     /// ```
     pub const fn new() -> Self {
-        Message { state: Mutex::new(RefCell::new(State { value: None, is_set: false, waiters: WaitList::new() })) }
+        Message {
+            state: Mutex::new(RefCell::new(State {
+                value: None,
+                is_set: false,
+                waiters: WaitList::keeping_wakers(false),
+            })),
+        }
     }
 
     fn with<R>(&self, f: impl FnOnce(&mut State<T>) -> R) -> R {

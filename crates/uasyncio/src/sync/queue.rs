@@ -127,10 +127,10 @@ impl<T, M: RawMutex> Queue<T, M> {
             state: Mutex::new(State {
                 maxsize,
                 items: RefCell::new(VecDeque::with_capacity(maxsize.min(1024))),
-                getters: RefCell::new(WaitList::new()),
-                putters: RefCell::new(WaitList::new()),
+                getters: RefCell::new(WaitList::keeping_wakers(M::KEEPS_WAKERS)),
+                putters: RefCell::new(WaitList::keeping_wakers(M::KEEPS_WAKERS)),
                 unfinished: Cell::new(0),
-                joiners: RefCell::new(WaitList::new()),
+                joiners: RefCell::new(WaitList::keeping_wakers(M::KEEPS_WAKERS)),
             }),
         }
     }
@@ -150,10 +150,10 @@ impl<T, M: RawMutex> Queue<T, M> {
             state: Mutex::new(State {
                 maxsize,
                 items: RefCell::new(VecDeque::new()),
-                getters: RefCell::new(WaitList::new()),
-                putters: RefCell::new(WaitList::new()),
+                getters: RefCell::new(WaitList::keeping_wakers(M::KEEPS_WAKERS)),
+                putters: RefCell::new(WaitList::keeping_wakers(M::KEEPS_WAKERS)),
                 unfinished: Cell::new(0),
-                joiners: RefCell::new(WaitList::new()),
+                joiners: RefCell::new(WaitList::keeping_wakers(M::KEEPS_WAKERS)),
             }),
         }
     }

@@ -78,8 +78,8 @@ impl<T> RingbufQueue<T> {
         RingbufQueue {
             state: Mutex::new(RefCell::new(Ring {
                 items: VecDeque::with_capacity(capacity),
-                getters: WaitList::new(),
-                putters: WaitList::new(),
+                getters: WaitList::keeping_wakers(false),
+                putters: WaitList::keeping_wakers(false),
             })),
             capacity,
         }

@@ -63,7 +63,12 @@ impl PermitState {
 
 impl<M: RawMutex> Permits<M> {
     const fn new(value: usize) -> Self {
-        Permits { state: Mutex::new(PermitState { free: Cell::new(value), waiters: RefCell::new(WaitList::new()) }) }
+        Permits {
+            state: Mutex::new(PermitState {
+                free: Cell::new(value),
+                waiters: RefCell::new(WaitList::keeping_wakers(M::KEEPS_WAKERS)),
+            }),
+        }
     }
 
     fn release(&self) {

@@ -13,6 +13,10 @@
 //! one task per slot, the peak number of waiters), and with it the pool of
 //! task cells of its loop. Dropping the waker at each wake instead costs a
 //! clone per wait: pingpong 576 → 621 instructions per round trip (+7.8 %).
+//! The lists of the primitives that may be `static`s (the `cs` ones,
+//! `Message`, `RingbufQueue`) do not keep them: a `static` is never
+//! dropped, so it would keep a task of each loop that ever waited on it,
+//! and the loop's memory, for good.
 
 use alloc::vec::Vec;
 use core::task::Waker;
@@ -34,7 +38,8 @@ enum SlotState {
 const NIL: u32 = u32::MAX;
 
 struct Slot {
-    /// The waiter's waker; kept while free for the next waiter to reuse.
+    /// The waiter's waker; kept while free for the next waiter to reuse
+    /// (if the list keeps wakers).
     waker: Option<Waker>,
     /// Neighbours in the FIFO while waiting; `next` links the free list.
     prev: u32,
@@ -49,6 +54,8 @@ pub(crate) struct WaitList {
     tail: u32,
     free: u32,
     waiting: usize,
+    /// A released slot keeps its waker for the next waiter.
+    keep_wakers: bool,
 }
 
 impl Default for WaitList {
@@ -59,7 +66,13 @@ impl Default for WaitList {
 
 impl WaitList {
     pub(crate) const fn new() -> Self {
-        WaitList { slots: Vec::new(), head: NIL, tail: NIL, free: NIL, waiting: 0 }
+        Self::keeping_wakers(true)
+    }
+
+    /// A list whose released slots keep their wakers (`keep`), or drop
+    /// them (the lists of primitives that may be `static`s).
+    pub(crate) const fn keeping_wakers(keep: bool) -> Self {
+        WaitList { slots: Vec::new(), head: NIL, tail: NIL, free: NIL, waiting: 0, keep_wakers: keep }
     }
 
     /// Number of waiters not yet notified.
@@ -201,6 +214,9 @@ impl WaitList {
 
     fn release(&mut self, index: u32) {
         let slot = &mut self.slots[index as usize];
+        if !self.keep_wakers {
+            slot.waker = None;
+        }
         slot.state = SlotState::Free;
         slot.generation = slot.generation.wrapping_add(1);
         slot.next = self.free;
