@@ -58,16 +58,16 @@ use crate::raw::mutex::{Mutex, NoopRawMutex, RawMutex};
 /// ```
 pub struct Barrier<M: RawMutex = NoopRawMutex> {
     parties: usize,
-    state: Mutex<M, State>,
+    state: Mutex<M, State<M>>,
     /// The trip action (plain barrier only; never inside the lock's state,
     /// which must be `Send` for a `cs::Barrier` to be `Sync`).
     action: M::Slot<Box<dyn FnMut()>>,
 }
 
-struct State {
+struct State<M> {
     /// Parties still to arrive this round.
     remaining: Cell<usize>,
-    waiters: RefCell<WaitList>,
+    waiters: RefCell<WaitList<M>>,
 }
 
 impl<M: RawMutex> Barrier<M> {
@@ -97,10 +97,7 @@ impl<M: RawMutex> Barrier<M> {
         );
         Barrier {
             parties,
-            state: Mutex::new(State {
-                remaining: Cell::new(parties),
-                waiters: RefCell::new(WaitList::keeping_wakers(M::KEEPS_WAKERS)),
-            }),
+            state: Mutex::new(State { remaining: Cell::new(parties), waiters: RefCell::new(WaitList::new()) }),
             action: <M::Slot<Box<dyn FnMut()>> as Slot<_>>::EMPTY,
         }
     }
@@ -142,7 +139,7 @@ impl<M: RawMutex> Barrier<M> {
     }
 
     /// One arrival, with the state locked; true if it tripped the barrier.
-    fn arrive(&self, s: &State) -> bool {
+    fn arrive(&self, s: &State<M>) -> bool {
         let remaining = s.remaining.get() - 1;
         if remaining > 0 {
             s.remaining.set(remaining);

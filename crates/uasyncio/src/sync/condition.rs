@@ -51,7 +51,7 @@ use crate::raw::mutex::{Mutex, NoopRawMutex, RawMutex};
 /// ```
 pub struct Condition<M: RawMutex = NoopRawMutex> {
     lock: Lock<M>,
-    waiters: Mutex<M, RefCell<WaitList>>,
+    waiters: Mutex<M, RefCell<WaitList<M>>>,
 }
 
 impl<M: RawMutex> Default for Condition<M> {
@@ -67,7 +67,7 @@ impl<M: RawMutex> Condition<M> {
     /// assert!(!uasyncio::Condition::new().locked());
     /// ```
     pub const fn new() -> Self {
-        Condition { lock: Lock::new(), waiters: Mutex::new(RefCell::new(WaitList::keeping_wakers(M::KEEPS_WAKERS))) }
+        Condition { lock: Lock::new(), waiters: Mutex::new(RefCell::new(WaitList::new())) }
     }
 
     /// True while some task holds the condition's lock.
@@ -232,7 +232,7 @@ impl<M: RawMutex> fmt::Debug for ConditionGuard<'_, M> {
 
 /// A place in a condition's wait list, left when dropped.
 struct Registration<'a, M: RawMutex> {
-    list: &'a Mutex<M, RefCell<WaitList>>,
+    list: &'a Mutex<M, RefCell<WaitList<M>>>,
     key: Option<WaitKey>,
 }
 

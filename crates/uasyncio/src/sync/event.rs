@@ -37,12 +37,12 @@ use crate::raw::mutex::{Mutex, NoopRawMutex, RawMutex};
 /// });
 /// ```
 pub struct Event<M: RawMutex = NoopRawMutex> {
-    state: Mutex<M, State>,
+    state: Mutex<M, State<M>>,
 }
 
-struct State {
+struct State<M> {
     is_set: Cell<bool>,
-    waiters: RefCell<WaitList>,
+    waiters: RefCell<WaitList<M>>,
 }
 
 impl<M: RawMutex> Default for Event<M> {
@@ -60,12 +60,7 @@ impl<M: RawMutex> Event<M> {
     /// assert!(!READY.is_set());
     /// ```
     pub const fn new() -> Self {
-        Event {
-            state: Mutex::new(State {
-                is_set: Cell::new(false),
-                waiters: RefCell::new(WaitList::keeping_wakers(M::KEEPS_WAKERS)),
-            }),
-        }
+        Event { state: Mutex::new(State { is_set: Cell::new(false), waiters: RefCell::new(WaitList::new()) }) }
     }
 
     /// True while the event is set.
@@ -90,6 +85,9 @@ impl<M: RawMutex> Event<M> {
     /// e.set(); // harmless
     /// assert!(e.is_set());
     /// ```
+    // Inlined into the setter's poll, as it was before the wait list was
+    // generic (pingpong: 602 instructions per round trip out of line, 576 in).
+    #[inline]
     pub fn set(&self) {
         self.state.lock(|s| {
             s.is_set.set(true);

@@ -47,15 +47,15 @@ use crate::raw::mutex::{Mutex, NoopRawMutex, RawMutex};
 /// });
 /// ```
 pub struct Lock<M: RawMutex = NoopRawMutex> {
-    inner: Mutex<M, Inner>,
+    inner: Mutex<M, Inner<M>>,
 }
 
-struct Inner {
+struct Inner<M> {
     state: Cell<LockState>,
-    waiters: RefCell<WaitList>,
+    waiters: RefCell<WaitList<M>>,
 }
 
-impl Inner {
+impl<M: RawMutex> Inner<M> {
     /// Gives the lock to the next waiter, or frees it.
     fn release(&self) {
         let handed_over = self.waiters.borrow_mut().notify_one();
@@ -88,10 +88,7 @@ impl<M: RawMutex> Lock<M> {
     /// ```
     pub const fn new() -> Self {
         Lock {
-            inner: Mutex::new(Inner {
-                state: Cell::new(LockState::Unlocked),
-                waiters: RefCell::new(WaitList::keeping_wakers(M::KEEPS_WAKERS)),
-            }),
+            inner: Mutex::new(Inner { state: Cell::new(LockState::Unlocked), waiters: RefCell::new(WaitList::new()) }),
         }
     }
 

@@ -11,6 +11,7 @@ use critical_section::Mutex;
 
 use super::waitlist::{WaitKey, WaitList};
 use crate::raw::ExternalWaiter;
+use crate::raw::mutex::CriticalSectionRawMutex;
 
 /// An event with a payload, settable from anywhere (peterhinch's `Message`).
 ///
@@ -47,7 +48,7 @@ pub struct Message<T> {
 struct State<T> {
     value: Option<T>,
     is_set: bool,
-    waiters: WaitList,
+    waiters: WaitList<CriticalSectionRawMutex>,
 }
 
 impl<T> Default for Message<T> {
@@ -64,13 +65,7 @@ impl<T> Message<T> {
     /// assert!(!READY.is_set());
     /// ```
     pub const fn new() -> Self {
-        Message {
-            state: Mutex::new(RefCell::new(State {
-                value: None,
-                is_set: false,
-                waiters: WaitList::keeping_wakers(false),
-            })),
-        }
+        Message { state: Mutex::new(RefCell::new(State { value: None, is_set: false, waiters: WaitList::new() })) }
     }
 
     fn with<R>(&self, f: impl FnOnce(&mut State<T>) -> R) -> R {

@@ -77,19 +77,19 @@ impl core::error::Error for QueueEmpty {}
 /// });
 /// ```
 pub struct Queue<T, M: RawMutex = NoopRawMutex> {
-    state: Mutex<M, State<T>>,
+    state: Mutex<M, State<T, M>>,
 }
 
-struct State<T> {
+struct State<T, M> {
     maxsize: usize,
     items: RefCell<VecDeque<T>>,
-    getters: RefCell<WaitList>,
-    putters: RefCell<WaitList>,
+    getters: RefCell<WaitList<M>>,
+    putters: RefCell<WaitList<M>>,
     unfinished: Cell<usize>,
-    joiners: RefCell<WaitList>,
+    joiners: RefCell<WaitList<M>>,
 }
 
-impl<T> State<T> {
+impl<T, M: RawMutex> State<T, M> {
     fn full(&self) -> bool {
         self.maxsize > 0 && self.items.borrow().len() >= self.maxsize
     }
@@ -127,10 +127,10 @@ impl<T, M: RawMutex> Queue<T, M> {
             state: Mutex::new(State {
                 maxsize,
                 items: RefCell::new(VecDeque::with_capacity(maxsize.min(1024))),
-                getters: RefCell::new(WaitList::keeping_wakers(M::KEEPS_WAKERS)),
-                putters: RefCell::new(WaitList::keeping_wakers(M::KEEPS_WAKERS)),
+                getters: RefCell::new(WaitList::new()),
+                putters: RefCell::new(WaitList::new()),
                 unfinished: Cell::new(0),
-                joiners: RefCell::new(WaitList::keeping_wakers(M::KEEPS_WAKERS)),
+                joiners: RefCell::new(WaitList::new()),
             }),
         }
     }
@@ -150,10 +150,10 @@ impl<T, M: RawMutex> Queue<T, M> {
             state: Mutex::new(State {
                 maxsize,
                 items: RefCell::new(VecDeque::new()),
-                getters: RefCell::new(WaitList::keeping_wakers(M::KEEPS_WAKERS)),
-                putters: RefCell::new(WaitList::keeping_wakers(M::KEEPS_WAKERS)),
+                getters: RefCell::new(WaitList::new()),
+                putters: RefCell::new(WaitList::new()),
                 unfinished: Cell::new(0),
-                joiners: RefCell::new(WaitList::keeping_wakers(M::KEEPS_WAKERS)),
+                joiners: RefCell::new(WaitList::new()),
             }),
         }
     }
@@ -316,8 +316,8 @@ impl<T, M: RawMutex> fmt::Debug for Queue<T, M> {
 /// cannot slip between the attempt and the wait), and counts the waiter on
 /// the loop while it waits.
 #[inline]
-fn poll_waiting<R, W: Waiter>(
-    list: &RefCell<WaitList>,
+fn poll_waiting<R, M: RawMutex, W: Waiter>(
+    list: &RefCell<WaitList<M>>,
     key: &mut Option<WaitKey>,
     counted: &mut W,
     cx: &mut Context<'_>,
@@ -345,7 +345,7 @@ fn poll_waiting<R, W: Waiter>(
 
 /// Leaves `list`; a notification we received but will not use goes on to
 /// the next waiter.
-fn leave(list: &RefCell<WaitList>, key: WaitKey) {
+fn leave<M: RawMutex>(list: &RefCell<WaitList<M>>, key: WaitKey) {
     let mut waiters = list.borrow_mut();
     if waiters.remove(key) {
         waiters.notify_one();

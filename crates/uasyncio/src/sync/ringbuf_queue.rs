@@ -13,6 +13,7 @@ use critical_section::Mutex;
 use super::queue::QueueEmpty;
 use super::waitlist::{WaitKey, WaitList};
 use crate::raw::ExternalWaiter;
+use crate::raw::mutex::CriticalSectionRawMutex;
 
 /// A fixed-capacity FIFO that overwrites its oldest item when full
 /// (peterhinch's `RingbufQueue`).
@@ -59,8 +60,8 @@ pub struct RingbufQueue<T> {
 
 struct Ring<T> {
     items: VecDeque<T>,
-    getters: WaitList,
-    putters: WaitList,
+    getters: WaitList<CriticalSectionRawMutex>,
+    putters: WaitList<CriticalSectionRawMutex>,
 }
 
 impl<T> RingbufQueue<T> {
@@ -78,8 +79,8 @@ impl<T> RingbufQueue<T> {
         RingbufQueue {
             state: Mutex::new(RefCell::new(Ring {
                 items: VecDeque::with_capacity(capacity),
-                getters: WaitList::keeping_wakers(false),
-                putters: WaitList::keeping_wakers(false),
+                getters: WaitList::new(),
+                putters: WaitList::new(),
             })),
             capacity,
         }

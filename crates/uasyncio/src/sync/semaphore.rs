@@ -34,15 +34,15 @@ impl core::error::Error for OverReleased {}
 
 /// What the two semaphores share: free permits and the waiters' FIFO.
 struct Permits<M: RawMutex> {
-    state: Mutex<M, PermitState>,
+    state: Mutex<M, PermitState<M>>,
 }
 
-struct PermitState {
+struct PermitState<M> {
     free: Cell<usize>,
-    waiters: RefCell<WaitList>,
+    waiters: RefCell<WaitList<M>>,
 }
 
-impl PermitState {
+impl<M: RawMutex> PermitState<M> {
     /// Hands the permit to the first waiter, or frees it.
     fn release(&self) {
         if !self.waiters.borrow_mut().notify_one() {
@@ -63,12 +63,7 @@ impl PermitState {
 
 impl<M: RawMutex> Permits<M> {
     const fn new(value: usize) -> Self {
-        Permits {
-            state: Mutex::new(PermitState {
-                free: Cell::new(value),
-                waiters: RefCell::new(WaitList::keeping_wakers(M::KEEPS_WAKERS)),
-            }),
-        }
+        Permits { state: Mutex::new(PermitState { free: Cell::new(value), waiters: RefCell::new(WaitList::new()) }) }
     }
 
     fn release(&self) {

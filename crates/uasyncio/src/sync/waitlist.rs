@@ -16,10 +16,15 @@
 //! The lists of the primitives that may be `static`s (the `cs` ones,
 //! `Message`, `RingbufQueue`) do not keep them: a `static` is never
 //! dropped, so it would keep a task of each loop that ever waited on it,
-//! and the loop's memory, for good.
+//! and the loop's memory, for good. Which one a list is follows from its
+//! type: `WaitList<M>` asks its raw mutex's `KEEPS_WAKERS` (a constant, so
+//! no field and no test at run time).
 
 use alloc::vec::Vec;
+use core::marker::PhantomData;
 use core::task::Waker;
+
+use crate::raw::mutex::{NoopRawMutex, RawMutex};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct WaitKey {
@@ -48,31 +53,27 @@ struct Slot {
     state: SlotState,
 }
 
-pub(crate) struct WaitList {
+/// The wait list of a primitive guarded by `M`, whose
+/// `KEEPS_WAKERS` tells whether a released slot keeps its waker.
+pub(crate) struct WaitList<M = NoopRawMutex> {
     slots: Vec<Slot>,
     head: u32,
     tail: u32,
     free: u32,
     waiting: usize,
-    /// A released slot keeps its waker for the next waiter.
-    keep_wakers: bool,
+    /// Only a type: `Send` and `Sync` whatever `M` is.
+    _raw_mutex: PhantomData<fn() -> M>,
 }
 
-impl Default for WaitList {
+impl<M: RawMutex> Default for WaitList<M> {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl WaitList {
+impl<M: RawMutex> WaitList<M> {
     pub(crate) const fn new() -> Self {
-        Self::keeping_wakers(true)
-    }
-
-    /// A list whose released slots keep their wakers (`keep`), or drop
-    /// them (the lists of primitives that may be `static`s).
-    pub(crate) const fn keeping_wakers(keep: bool) -> Self {
-        WaitList { slots: Vec::new(), head: NIL, tail: NIL, free: NIL, waiting: 0, keep_wakers: keep }
+        WaitList { slots: Vec::new(), head: NIL, tail: NIL, free: NIL, waiting: 0, _raw_mutex: PhantomData }
     }
 
     /// Number of waiters not yet notified.
@@ -214,7 +215,7 @@ impl WaitList {
 
     fn release(&mut self, index: u32) {
         let slot = &mut self.slots[index as usize];
-        if !self.keep_wakers {
+        if !M::KEEPS_WAKERS {
             slot.waker = None;
         }
         slot.state = SlotState::Free;
@@ -230,7 +231,7 @@ mod tests {
 
     #[test]
     fn notifies_in_fifo_order_and_skips_removed_waiters() {
-        let mut list = WaitList::new();
+        let mut list = WaitList::<NoopRawMutex>::new();
         let waker = Waker::noop();
         let keys: Vec<WaitKey> = (0..5).map(|_| list.push(waker)).collect();
         assert!(!list.remove(keys[1]));
@@ -252,7 +253,7 @@ mod tests {
 
     #[test]
     fn removing_a_notified_waiter_reports_it() {
-        let mut list = WaitList::new();
+        let mut list = WaitList::<NoopRawMutex>::new();
         let a = list.push(Waker::noop());
         let b = list.push(Waker::noop());
         assert!(list.notify_one());
