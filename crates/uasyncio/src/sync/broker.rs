@@ -124,58 +124,29 @@ pub trait BrokerMutex<T, M>: held::Held<T, M> + RawMutex {}
 impl<T, M> BrokerMutex<T, M> for NoopRawMutex {}
 impl<T: 'static, M: 'static> BrokerMutex<T, M> for CriticalSectionRawMutex {}
 
-/// The hidden half of [`BrokerMutex`]: what a broker does with what it holds.
+/// The hidden half of [`BrokerMutex`]: what a broker holds.
 pub(crate) mod held {
+    use core::ops::Deref;
+
     use super::{Agent, CriticalSectionRawMutex, NoopRawMutex, Rc, TopicPattern};
 
-    /// How agents and patterns are held, delivered to, matched and compared.
+    /// How agents and patterns are held: both are pointers to what they
+    /// hold, through which a broker delivers, matches and compares them.
     pub trait Held<T, M> {
         /// A subscribed agent.
-        type Agent: Clone;
+        type Agent: Clone + Deref<Target: Agent<T, M>>;
         /// A subscribed topic pattern.
-        type Pattern;
-        /// Delivers `message` to `agent`; false if it was lost.
-        fn deliver(agent: &Self::Agent, topic: &T, message: &M) -> bool;
-        /// True if `pattern` matches `topic`.
-        fn matches(pattern: &Self::Pattern, topic: &T) -> bool;
-        /// The agent's address (an unsubscribe compares it).
-        fn agent_address(agent: &Self::Agent) -> *const ();
-        /// The pattern's address (an unsubscribe compares it).
-        fn pattern_address(pattern: &Self::Pattern) -> *const ();
+        type Pattern: Deref<Target: Fn(&T) -> bool>;
     }
 
     impl<T, M> Held<T, M> for NoopRawMutex {
         type Agent = Rc<dyn Agent<T, M>>;
         type Pattern = TopicPattern<T>;
-        fn deliver(agent: &Self::Agent, topic: &T, message: &M) -> bool {
-            agent.put(topic, message)
-        }
-        fn matches(pattern: &Self::Pattern, topic: &T) -> bool {
-            pattern(topic)
-        }
-        fn agent_address(agent: &Self::Agent) -> *const () {
-            Rc::as_ptr(agent).cast()
-        }
-        fn pattern_address(pattern: &Self::Pattern) -> *const () {
-            Rc::as_ptr(pattern).cast()
-        }
     }
 
     impl<T: 'static, M: 'static> Held<T, M> for CriticalSectionRawMutex {
         type Agent = &'static (dyn Agent<T, M> + Sync);
         type Pattern = &'static (dyn Fn(&T) -> bool + Sync);
-        fn deliver(agent: &Self::Agent, topic: &T, message: &M) -> bool {
-            agent.put(topic, message)
-        }
-        fn matches(pattern: &Self::Pattern, topic: &T) -> bool {
-            pattern(topic)
-        }
-        fn agent_address(agent: &Self::Agent) -> *const () {
-            (*agent as *const (dyn Agent<T, M> + Sync)).cast()
-        }
-        fn pattern_address(pattern: &Self::Pattern) -> *const () {
-            (*pattern as *const (dyn Fn(&T) -> bool + Sync)).cast()
-        }
     }
 }
 
@@ -191,10 +162,11 @@ struct Subscription<T, M, R: Held<T, M>> {
     agent: R::Agent,
 }
 
-/// The address of what `ptr` points to, without its metadata (an `Rc<dyn
-/// _>`'s vtable may differ between codegen units for one object).
-fn address<A: ?Sized>(ptr: *const A) -> *const () {
-    ptr.cast()
+/// The address of `value`, without its metadata (a `dyn` pointer's vtable
+/// may differ between codegen units for one object): how an unsubscribe
+/// finds its agent and pattern.
+fn address<A: ?Sized>(value: &A) -> *const () {
+    core::ptr::from_ref(value).cast()
 }
 
 /// A message broker (peterhinch's `Broker`): agents subscribe to topics,
@@ -296,7 +268,7 @@ impl<T: PartialEq, M, R: BrokerMutex<T, M>> Broker<T, M, R> {
         let mut index = 0;
         // Not borrowed (nor locked) while an agent runs: it may use the broker.
         while let Some(agent) = self.next_agent(&topic, &mut index) {
-            if !R::deliver(&agent, &topic, &message) {
+            if !agent.put(&topic, &message) {
                 lost += 1;
             }
         }
@@ -312,7 +284,7 @@ impl<T: PartialEq, M, R: BrokerMutex<T, M>> Broker<T, M, R> {
                 *index += 1;
                 let matches = match &sub.topic {
                     Topic::Exact(t) => t == topic,
-                    Topic::Matching(pattern) => R::matches(pattern, topic),
+                    Topic::Matching(pattern) => (**pattern)(topic),
                 };
                 if matches {
                     return Some(sub.agent.clone());
@@ -324,11 +296,11 @@ impl<T: PartialEq, M, R: BrokerMutex<T, M>> Broker<T, M, R> {
 
     /// Subscribes `agent` (at `address`) to `topic` unless it already is.
     fn add(&self, topic: T, agent: R::Agent) -> bool {
-        let address = R::agent_address(&agent);
+        let agent_at = address(&*agent);
         let refused = self.subscriptions.lock(|subs| {
             let mut subs = subs.borrow_mut();
             let duplicate = subs.iter().any(|s| {
-                matches!(&s.topic, Topic::Exact(t) if *t == topic) && core::ptr::eq(R::agent_address(&s.agent), address)
+                matches!(&s.topic, Topic::Exact(t) if *t == topic) && core::ptr::eq(address(&*s.agent), agent_at)
             });
             if duplicate {
                 return Some((topic, agent));
@@ -354,7 +326,7 @@ impl<T: PartialEq, M, R: BrokerMutex<T, M>> Broker<T, M, R> {
             }
             let index = subs
                 .iter()
-                .position(|s| on_topic(s) && core::ptr::eq(R::agent_address(&s.agent), agent))
+                .position(|s| on_topic(s) && core::ptr::eq(address(&*s.agent), agent))
                 .ok_or(NotSubscribed::Agent)?;
             Ok(subs.remove(index))
         });
@@ -370,8 +342,8 @@ impl<T: PartialEq, M, R: BrokerMutex<T, M>> Broker<T, M, R> {
             let index = subs
                 .iter()
                 .position(|s| {
-                    matches!(&s.topic, Topic::Matching(p) if core::ptr::eq(R::pattern_address(p), pattern))
-                        && core::ptr::eq(R::agent_address(&s.agent), agent)
+                    matches!(&s.topic, Topic::Matching(p) if core::ptr::eq(address(&**p), pattern))
+                        && core::ptr::eq(address(&*s.agent), agent)
                 })
                 .ok_or(NotSubscribed::Agent)?;
             Ok(subs.remove(index))
@@ -428,7 +400,7 @@ impl<T: PartialEq, M> Broker<T, M, NoopRawMutex> {
     /// assert_eq!(b.unsubscribe(&"go", &e), Ok(()));
     /// ```
     pub fn unsubscribe<A: ?Sized>(&self, topic: &T, agent: &Rc<A>) -> Result<(), NotSubscribed> {
-        self.remove(topic, address(Rc::as_ptr(agent)))
+        self.remove(topic, address(&**agent))
     }
 
     /// Unsubscribes `agent` from `pattern` (the same `Rc`s as subscribed).
@@ -449,7 +421,7 @@ impl<T: PartialEq, M> Broker<T, M, NoopRawMutex> {
         pattern: &TopicPattern<T>,
         agent: &Rc<A>,
     ) -> Result<(), NotSubscribed> {
-        self.remove_matching(address(Rc::as_ptr(pattern)), address(Rc::as_ptr(agent)))
+        self.remove_matching(address(&**pattern), address(&**agent))
     }
 }
 
